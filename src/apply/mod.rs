@@ -1,0 +1,1 @@
+//! Owned by the `apply` work; see DESIGN.md.

@@ -1,0 +1,1 @@
+//! Owned by the `artifact` work; see DESIGN.md.

@@ -1,0 +1,2 @@
+//! Benchmark: see issue "fleet-bench".
+fn main() {}

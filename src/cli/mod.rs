@@ -1,0 +1,43 @@
+//! Clap types and dispatch. Each subcommand's arguments and glue live in their own file.
+
+use clap::{Parser, Subcommand};
+
+/// Process exit codes, documented in the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+#[allow(dead_code)] // the variants are used as subcommands land
+pub enum Exit {
+    /// Success (valid manifest, no changes, every function converged).
+    Ok = 0,
+    /// Failure: invalid manifest, API error, a function that did not converge.
+    Failure = 1,
+    /// Usage error (bad flags, unknown environment), or changes present with
+    /// `plan --detailed-exitcode`.
+    UsageOrChanges = 2,
+}
+
+/// Deploy a fleet of AWS Lambda functions from one YAML manifest.
+#[derive(Debug, Parser)]
+#[command(name = "flotilla", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {}
+
+/// Sets up `tracing` from `RUST_LOG` (default: warnings only), writing to stderr.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Runs the parsed command and returns the process exit code.
+pub fn run(cli: Cli) -> Exit {
+    match cli.command {}
+}

@@ -1,0 +1,17 @@
+//! Flotilla deploys a fleet of AWS Lambda functions from one declarative YAML manifest.
+//!
+//! Data flows one way: `manifest` (raw YAML with spans) → `model` (validated newtypes)
+//! → `plan` (pure diff against `observe`d live state) → `apply` (scheduler that carries a
+//! plan out through the `lambda::LambdaApi` seam). `sim` is a Lambda control-plane
+//! emulator behind the same seam, for tests, benchmarks and local runs.
+#![deny(missing_docs)]
+
+pub mod apply;
+pub mod artifact;
+pub mod lambda;
+pub mod manifest;
+pub mod model;
+pub mod observe;
+pub mod plan;
+pub mod render;
+pub mod sim;

@@ -1,0 +1,1 @@
+//! Owned by the `manifest` work; see DESIGN.md.

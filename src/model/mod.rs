@@ -1,0 +1,1 @@
+//! Owned by the `model` work; see DESIGN.md.

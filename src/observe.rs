@@ -1,0 +1,1 @@
+//! Read-only calls that turn the live fleet into `LiveState`.

@@ -1,0 +1,1 @@
+//! Owned by the `plan` work; see DESIGN.md.

@@ -1,0 +1,1 @@
+//! Owned by the `render` work; see DESIGN.md.

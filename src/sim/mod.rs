@@ -1,0 +1,1 @@
+//! Owned by the `sim` work; see DESIGN.md.
