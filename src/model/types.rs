@@ -201,7 +201,10 @@ checked_string!(
 
 /// The key of a function in the manifest's `functions:` map (stable across environments,
 /// used by `depends_on`, `--only` and reports).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(transparent)]
 pub struct FunctionKey(pub String);
 
 impl fmt::Display for FunctionKey {
