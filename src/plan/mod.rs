@@ -1,1 +1,8 @@
-//! Owned by the `plan` work; see DESIGN.md.
+//! The plan: a pure diff of the validated `Model` against observed live state.
+//!
+//! [`plan()`] turns `Model` + `LiveState` + `Artifacts` into a [`Plan`] value without
+//! I/O or a clock; renderers print it, `PlanFile` saves it, apply carries it out.
+
+mod types;
+
+pub use types::*;
