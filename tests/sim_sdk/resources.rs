@@ -307,3 +307,108 @@ async fn reqwest_free_get(url: &str, path: &str) -> String {
     )
     .await
 }
+
+#[tokio::test]
+async fn publish_on_create_and_on_code_update_and_lambda_validation() {
+    let h = start(Duration::from_millis(100), QuotaConfig::off()).await;
+    let created = h
+        .client
+        .create_function()
+        .function_name("pub")
+        .runtime(aws_sdk_lambda::types::Runtime::Nodejs22x)
+        .role(format!("arn:aws:iam::{ACCOUNT}:role/pub"))
+        .handler("index.handler")
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(Blob::new(b"v1".to_vec()))
+                .build(),
+        )
+        .publish(true)
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(created.version.as_deref(), Some("$LATEST"));
+    let v1 = h
+        .client
+        .get_function()
+        .function_name("pub")
+        .qualifier("1")
+        .send()
+        .await
+        .expect("version 1");
+    let v1 = v1.configuration.expect("configuration");
+    assert_eq!(
+        v1.state,
+        Some(aws_sdk_lambda::types::State::Active),
+        "a published version is usable"
+    );
+    assert_eq!(
+        v1.function_arn.as_deref(),
+        Some(&*format!(
+            "arn:aws:lambda:{REGION}:{ACCOUNT}:function:pub:1"
+        ))
+    );
+
+    poll_until(&h.client, "pub", |c| {
+        c.last_update_status == Some(LastUpdateStatus::Successful)
+    })
+    .await;
+    let v2 = h
+        .client
+        .update_function_code()
+        .function_name("pub")
+        .zip_file(Blob::new(b"v2".to_vec()))
+        .publish(true)
+        .send()
+        .await
+        .expect("update and publish");
+    assert_eq!(v2.version.as_deref(), Some("2"));
+    assert_ne!(v2.code_sha256, v1.code_sha256);
+
+    poll_until(&h.client, "pub", |c| {
+        c.last_update_status == Some(LastUpdateStatus::Successful)
+    })
+    .await;
+    let reserved = h
+        .client
+        .update_function_configuration()
+        .function_name("pub")
+        .environment(
+            aws_sdk_lambda::types::Environment::builder()
+                .variables("AWS_REGION", "x")
+                .build(),
+        )
+        .send()
+        .await
+        .expect_err("reserved key");
+    let service = reserved.into_service_error();
+    assert!(
+        service.is_invalid_parameter_value_exception(),
+        "{service:?}"
+    );
+    assert!(
+        service
+            .meta()
+            .message()
+            .unwrap_or_default()
+            .contains("AWS_REGION")
+    );
+    let memory = h
+        .client
+        .update_function_configuration()
+        .function_name("pub")
+        .memory_size(64)
+        .send()
+        .await
+        .expect_err("memory");
+    assert!(
+        memory
+            .into_service_error()
+            .is_invalid_parameter_value_exception()
+    );
+    assert_eq!(
+        h.sim.counters().conflicts,
+        0,
+        "validation errors are not conflicts"
+    );
+}
