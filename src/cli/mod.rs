@@ -1,5 +1,7 @@
 //! Clap types and dispatch. Each subcommand's arguments and glue live in their own file.
 
+mod sim;
+
 use clap::{Parser, Subcommand};
 
 /// Process exit codes, documented in the README.
@@ -25,7 +27,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Run a Lambda control-plane emulator (conflicts, throttling, stale revisions).
+    Sim(sim::SimArgs),
+}
 
 /// Sets up `tracing` from `RUST_LOG` (default: warnings only), writing to stderr.
 pub fn init_tracing() {
@@ -39,5 +44,7 @@ pub fn init_tracing() {
 
 /// Runs the parsed command and returns the process exit code.
 pub fn run(cli: Cli) -> Exit {
-    match cli.command {}
+    match cli.command {
+        Command::Sim(args) => sim::run(args),
+    }
 }
