@@ -243,6 +243,9 @@ impl FnRun<'_> {
         mut call: impl FnMut(Option<String>) -> Call<'c, T>,
     ) -> Result<Option<T>, Stop> {
         let mut attempt = 0u32;
+        // Set once an attempt's outcome was unknown: from then on, a retry is preceded
+        // by a check that the change is not live already (a 409 may be our own change).
+        let mut unknown = false;
         loop {
             attempt += 1;
             let revision = if needs_stable {
@@ -255,7 +258,8 @@ impl FnRun<'_> {
                 Err(e) => e,
             };
             let decision = self.after_error(op, &err, attempt).await?;
-            if let (Decision::Transient, Some(landed)) = (&decision, landed)
+            unknown |= decision == Decision::Transient;
+            if let (true, Some(landed)) = (unknown, landed)
                 && self.has_landed(landed).await?
             {
                 self.mark_landed(op);
@@ -290,7 +294,16 @@ impl FnRun<'_> {
         }
         match landed {
             Landed::Publish(sha) => {
-                let versions = self.read_versions().await?;
+                let api = self.api.clone();
+                let name = self.plan.name.clone();
+                let versions = self
+                    .read("ListVersionsByFunction", || {
+                        let api = api.clone();
+                        let name = name.clone();
+                        Box::pin(async move { api.list_versions(&name).await })
+                    })
+                    .await?
+                    .unwrap_or_default();
                 let found = versions
                     .iter()
                     .filter(|v| v.version != "$LATEST" && &v.code_sha256 == sha)
@@ -302,12 +315,17 @@ impl FnRun<'_> {
                 Ok(false)
             }
             Landed::Alias { name, version } => {
-                self.limits.shared.acquire().await;
-                self.report.calls += 1;
-                match self.api.get_alias(&self.plan.name, name).await {
-                    Ok(a) => Ok(&a.function_version == version),
-                    Err(_) => Ok(false),
-                }
+                let api = self.api.clone();
+                let function = self.plan.name.clone();
+                let alias = self
+                    .read("GetAlias", || {
+                        let api = api.clone();
+                        let function = function.clone();
+                        let name = name.clone();
+                        Box::pin(async move { api.get_alias(&function, &name).await })
+                    })
+                    .await?;
+                Ok(alias.is_some_and(|a| &a.function_version == version))
             }
             other => Ok(self.landed_in(other, &info)),
         }
@@ -334,27 +352,31 @@ impl FnRun<'_> {
         }
     }
 
-    /// ListVersionsByFunction with retries on throttling and transient errors.
-    pub(crate) async fn read_versions(&mut self) -> Result<Vec<crate::lambda::VersionInfo>, Stop> {
-        let name = self.plan.name.clone();
-        let api = self.api.clone();
+    /// A read on the shared quota, retried on throttling and transient errors.
+    /// `Ok(None)` when the resource is not found.
+    pub(crate) async fn read<'c, T>(
+        &mut self,
+        op: &'static str,
+        mut call: impl FnMut() -> Call<'c, T>,
+    ) -> Result<Option<T>, Stop> {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
             self.limits.shared.acquire().await;
             self.report.calls += 1;
-            match api.list_versions(&name).await {
+            match call().await {
                 Ok(v) => {
                     self.limits.shared.on_success();
-                    return Ok(v);
+                    return Ok(Some(v));
                 }
-                Err(e @ (ApiError::NotFound { .. } | ApiError::Fatal { .. })) => {
-                    return Err(Stop::Failed(format!("ListVersionsByFunction: {e}")));
+                Err(ApiError::NotFound { .. }) => return Ok(None),
+                Err(e @ ApiError::Fatal { .. }) => {
+                    return Err(Stop::Failed(format!("{op}: {e}")));
                 }
                 Err(e) => {
                     if attempt >= self.backoff.policy().max_attempts.max(1) {
                         return Err(Stop::Failed(format!(
-                            "ListVersionsByFunction: gave up after {attempt} attempts; last error: {e}"
+                            "{op}: gave up after {attempt} attempts; last error: {e}"
                         )));
                     }
                     self.count_retry(e.class());
