@@ -85,14 +85,17 @@ impl FnRun<'_> {
         let info = match self.wait_for(Goal::Stable).await {
             Ok(info) => info,
             Err(Stop::Failed(cause)) if cause.contains("not found") => {
-                return Err(self.stale(None, "the function was deleted"));
+                return Err(self.stale(None, "the function was deleted since the plan"));
             }
             Err(e) => return Err(e),
         };
         if let (Some(planned), Some(live)) = (&self.plan.observed_revision_id, &info.revision_id)
             && planned != live
         {
-            return Err(self.stale(Some(&info), "the function was changed by someone else"));
+            return Err(self.stale(
+                Some(&info),
+                "the function was changed by someone else since the plan",
+            ));
         }
         Ok(())
     }
@@ -180,7 +183,10 @@ impl FnRun<'_> {
                     return Ok(None);
                 }
                 let info = self.probe().await;
-                return Err(self.stale(info.as_ref(), "the function was created by someone else"));
+                return Err(self.stale(
+                    info.as_ref(),
+                    "the function was created by someone else since the plan",
+                ));
             }
             let decision = self.after_error(OP, &err, attempt).await?;
             if decision == Decision::Transient {
@@ -195,7 +201,7 @@ impl FnRun<'_> {
 
     /// After a lost CreateFunction response: does the function exist with our code?
     async fn created_by_us(&mut self) -> Result<bool, Stop> {
-        if self.probe().await.is_none() {
+        if self.read_function().await?.is_none() {
             return Ok(false);
         }
         let info = self.wait_for(Goal::Stable).await?;

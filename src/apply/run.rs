@@ -148,7 +148,7 @@ impl FnRun<'_> {
             live_revision_id,
             last_modified,
             message: format!(
-                "{what} since the plan ({facts}; plan observed {}); not changing it",
+                "{what} ({facts}; plan observed {}); not changing it",
                 self.plan
                     .observed_revision_id
                     .as_deref()
@@ -360,13 +360,18 @@ impl FnRun<'_> {
         mut call: impl FnMut() -> Call<'c, T>,
     ) -> Result<Option<T>, Stop> {
         let mut attempt = 0u32;
+        let limiter = if op == "GetFunction" {
+            self.limits.get_function.clone()
+        } else {
+            self.limits.shared.clone()
+        };
         loop {
             attempt += 1;
-            self.limits.shared.acquire().await;
+            limiter.acquire().await;
             self.report.calls += 1;
             match call().await {
                 Ok(v) => {
-                    self.limits.shared.on_success();
+                    limiter.on_success();
                     return Ok(Some(v));
                 }
                 Err(ApiError::NotFound { .. }) => return Ok(None),
@@ -382,13 +387,30 @@ impl FnRun<'_> {
                     self.count_retry(e.class());
                     let mut delay = self.backoff.delay(attempt);
                     if let ApiError::Throttled { retry_after, .. } = &e {
-                        self.limits.shared.on_throttle(*retry_after);
+                        limiter.on_throttle(*retry_after);
                         delay = delay.max(retry_after.unwrap_or(Duration::ZERO));
                     }
                     self.pause(delay).await?;
                 }
             }
         }
+    }
+
+    /// GetFunction with retries; `Ok(None)` when the function does not exist.
+    pub(crate) async fn read_function(&mut self) -> Result<Option<FunctionInfo>, Stop> {
+        let api = self.api.clone();
+        let name = self.plan.name.clone();
+        let info = self
+            .read("GetFunction", || {
+                let api = api.clone();
+                let name = name.clone();
+                Box::pin(async move { api.get_function(&name).await })
+            })
+            .await?;
+        if let Some(i) = &info {
+            self.note_read(i);
+        }
+        Ok(info)
     }
 }
 
