@@ -96,10 +96,10 @@ async fn scenario(seed: u64, tally: &mut Tally) {
         max: Duration::from_millis(lo + rng.random_range(0..4000)),
     }));
     let mut fps: Vec<_> = names.iter().map(|n| function_plan(&sim, n)).collect();
-    for i in 1..n {
+    for (i, fp) in fps.iter_mut().enumerate().skip(1) {
         if rng.random_bool(0.35) {
             let j = rng.random_range(0..i);
-            fps[i].depends_on.push(FunctionKey(names[j].clone()));
+            fp.depends_on.push(FunctionKey(names[j].clone()));
         }
     }
     let plan = plan(fps);

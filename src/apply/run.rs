@@ -197,7 +197,7 @@ impl FnRun<'_> {
                 return Err(self.stale(
                     info.as_ref(),
                     &format!(
-                        "{op} got 412 PreconditionFailed: another writer changed the function"
+                        "{op} got 412 PreconditionFailed: another writer changed the function during apply"
                     ),
                 ));
             }
