@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use apply_common::*;
 use flotilla::apply::{Outcome, StaleAction, apply};
-use flotilla::lambda::ApiOp;
+use flotilla::lambda::{ApiOp, LambdaApi};
 use flotilla::model::FunctionKey;
 use flotilla::sim::{FaultKind, FaultRule, Latency, LatencyConfig, QuotaConfig};
 
@@ -384,4 +384,101 @@ async fn hard_cancel_abandons_waits() {
     assert_eq!(f.outcome, Outcome::Cancelled);
     assert!(f.steps_done.is_empty());
     assert_eq!(f.interrupted_step.as_deref(), Some("UpdateFunctionCode"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn inline_secrets_come_from_the_context_or_fail_clearly() {
+    use flotilla::plan::EnvValue;
+    let sim = new_sim(9);
+    let names = vec![name(0), name(1)];
+    seed_fleet(&sim, &names);
+    let mut fps: Vec<_> = names.iter().map(|n| function_plan(&sim, n)).collect();
+    for fp in &mut fps {
+        fp.desired
+            .environment
+            .insert("API_TOKEN".into(), EnvValue::Sensitive(None));
+    }
+    let plan = plan(fps);
+    let (mut ctx, _) = context(&sim, 1);
+    ctx.inline_secrets.insert(
+        FunctionKey(names[0].clone()),
+        std::collections::BTreeMap::from([("API_TOKEN".to_owned(), TOKEN_VALUE.to_owned())]),
+    );
+    let report = apply(&plan, ctx).await;
+    assert_eq!(report.functions[0].outcome, Outcome::Converged);
+    match &report.functions[1].outcome {
+        Outcome::Failed { cause } => {
+            assert!(
+                cause.contains("written inline") && cause.contains("API_TOKEN"),
+                "{cause}"
+            );
+            assert!(!cause.contains(TOKEN_VALUE));
+        }
+        other => panic!("{other:?}"),
+    }
+    quiet(&sim);
+    let f = &report.functions[0];
+    assert_converged(&sim, &f.name, f.published_version.as_deref()).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_second_deploy_moves_the_alias_and_a_deleted_function_is_stale() {
+    use flotilla::plan::Step;
+    let sim = new_sim(10);
+    let names = vec![name(0), name(1)];
+    seed_fleet(&sim, &names);
+    let first = plan(names.iter().map(|n| function_plan(&sim, n)).collect());
+    let (ctx, _) = context(&sim, 1);
+    let report = apply(&first, ctx).await;
+    assert!(report.success(), "{}", report.to_table());
+    let v1 = report.functions[0].published_version.clone().unwrap();
+
+    // Next deploy: only configuration changes (memory to 512), publish, move alias.
+    let live = sim.function_info(ACCOUNT, REGION, &names[0]).unwrap();
+    let mut fp = function_plan(&sim, &names[0]);
+    fp.desired.memory_mb = 512;
+    fp.steps = vec![
+        Step::UpdateConfiguration {
+            changes: vec![flotilla::plan::FieldChange {
+                field: flotilla::plan::Field::MemoryMb,
+                old: None,
+                new: None,
+            }],
+        },
+        Step::PublishVersion,
+        Step::UpdateAlias {
+            alias: ALIAS.to_owned(),
+            from_version: v1.clone(),
+        },
+    ];
+    assert_eq!(fp.observed_revision_id, live.revision_id);
+    let gone = function_plan(&sim, &names[1]);
+    sim.client(ACCOUNT, REGION)
+        .delete_function(&names[1])
+        .await
+        .unwrap();
+    let second = plan(vec![fp, gone]);
+    let (ctx, _) = context(&sim, 2);
+    let report = apply(&second, ctx).await;
+    let f = &report.functions[0];
+    assert_eq!(f.outcome, Outcome::Converged, "{}", report.to_table());
+    let v2 = f.published_version.clone().unwrap();
+    assert_ne!(v1, v2);
+    let alias = sim
+        .client(ACCOUNT, REGION)
+        .get_alias(&names[0], ALIAS)
+        .await
+        .unwrap();
+    assert_eq!(alias.function_version, v2);
+    assert_eq!(
+        sim.function_info(ACCOUNT, REGION, &names[0])
+            .unwrap()
+            .config
+            .memory_mb,
+        512
+    );
+    match &report.functions[1].outcome {
+        Outcome::Stale { message, .. } => assert!(message.contains("deleted"), "{message}"),
+        other => panic!("{other:?}"),
+    }
 }

@@ -16,7 +16,7 @@ use crate::plan::{Action, FieldChange, Step};
 use super::events::Event;
 use super::retry::Decision;
 use super::run::{Call, FnRun, Landed, Stop};
-use super::waiter::Goal;
+use super::waiter::{Goal, Verdict, judge};
 
 impl FnRun<'_> {
     /// Runs every step of the plan; `Ok` means converged.
@@ -82,12 +82,16 @@ impl FnRun<'_> {
 
     /// Refuses the function when its live `RevisionId` moved since the plan.
     async fn check_not_stale(&mut self) -> Result<(), Stop> {
-        let info = match self.wait_for(Goal::Stable).await {
-            Ok(info) => info,
-            Err(Stop::Failed(cause)) if cause.contains("not found") => {
-                return Err(self.stale(None, "the function was deleted since the plan"));
+        let Some(first) = self.read_function().await? else {
+            return Err(self.stale(None, "the function was deleted since the plan"));
+        };
+        let info = match judge(&first, Goal::Stable) {
+            Verdict::Done => {
+                self.fresh = Some(first.clone());
+                first
             }
-            Err(e) => return Err(e),
+            Verdict::Keep => self.wait_for(Goal::Stable).await?,
+            Verdict::Fail(why) => return Err(Stop::Failed(why)),
         };
         if let (Some(planned), Some(live)) = (&self.plan.observed_revision_id, &info.revision_id)
             && planned != live
