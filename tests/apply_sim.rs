@@ -40,6 +40,18 @@ async fn fleet_of_60_converges_paced_with_one_update_at_a_time() {
     assert!(repeats.lock().unwrap().is_empty());
     // Updates take 0.7–1.5 s: the adaptive waiter sees them finish in about 2–3 polls.
     let t = &report.totals;
+    let totals = report.to_table();
+    eprintln!(
+        "{} | median polls per update: {}",
+        totals.lines().last().unwrap_or_default(),
+        t.median_polls_per_update
+    );
+    assert!(
+        t.median_polls_per_update <= 3,
+        "{}",
+        t.median_polls_per_update
+    );
+    assert!(t.median_polls_per_update >= 1);
     let polls_per_wait = t.polls as f64 / t.waits as f64;
     assert!(polls_per_wait <= 3.0, "{polls_per_wait} polls per wait");
     for (i, f) in report.functions.iter().enumerate() {

@@ -104,6 +104,8 @@ pub struct FunctionReport {
     pub polls: u32,
     /// Waits for stability or update completion.
     pub waits: u32,
+    /// GetFunction polls of each wait for an update to finish, in order.
+    pub polls_per_update: Vec<u32>,
     /// Time spent in waits, in milliseconds.
     pub waited_ms: u64,
     /// Time spent in retry backoff, in milliseconds.
@@ -127,6 +129,7 @@ impl FunctionReport {
             calls: 0,
             polls: 0,
             waits: 0,
+            polls_per_update: Vec::new(),
             waited_ms: 0,
             backoff_ms: 0,
             published_version: None,
@@ -164,6 +167,8 @@ pub struct Totals {
     pub polls: u64,
     /// Waits.
     pub waits: u64,
+    /// Median GetFunction polls per wait for an update to finish (0 without updates).
+    pub median_polls_per_update: u32,
     /// Wall-clock duration of the run, in milliseconds.
     pub elapsed_ms: u64,
 }
@@ -184,6 +189,12 @@ impl Report {
             elapsed_ms,
             ..Totals::default()
         };
+        let mut per_update: Vec<u32> = functions
+            .iter()
+            .flat_map(|f| f.polls_per_update.iter().copied())
+            .collect();
+        per_update.sort_unstable();
+        t.median_polls_per_update = per_update.get(per_update.len() / 2).copied().unwrap_or(0);
         for f in &functions {
             match f.outcome {
                 Outcome::Converged => t.converged += 1,

@@ -119,7 +119,13 @@ impl FnRun<'_> {
         let started = Instant::now();
         let deadline = started + self.wait.timeout;
         self.report.waits += 1;
+        let polls_before = self.report.polls;
         let result = self.poll_loop(goal, deadline).await;
+        if goal == Goal::Updated {
+            self.report
+                .polls_per_update
+                .push(self.report.polls - polls_before);
+        }
         let waited = Instant::now() - started;
         self.report.waited_ms += u64::try_from(waited.as_millis()).unwrap_or(u64::MAX);
         if let Ok(info) = &result {
