@@ -71,7 +71,8 @@ impl Sim {
         self.lock().env.config.clone()
     }
 
-    /// Replaces the quotas (and refills every bucket).
+    /// Replaces the quotas (and refills every bucket). A rate that is not a positive
+    /// number counts as off; [`QuotaConfig::validate`] says which.
     pub fn set_quotas(&self, quota: QuotaConfig) {
         let mut world = self.lock();
         world.env.config.quota = quota;
