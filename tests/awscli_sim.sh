@@ -20,7 +20,7 @@ expect() { # expect WHAT EXPECTED ACTUAL
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-python3 -c 'import sys, zipfile
+"$venv/bin/python" -c 'import sys, zipfile
 with zipfile.ZipFile(sys.argv[1], "w") as z: z.writestr("app.py", "def handler(event, context):\n    return 1\n")' "$work/code.zip"
 
 state=$(lambda create-function --function-name cli-fn --runtime python3.12 --handler app.handler \
@@ -28,7 +28,7 @@ state=$(lambda create-function --function-name cli-fn --runtime python3.12 --han
 expect "State after create-function" Pending "$state"
 lambda wait function-active-v2 --function-name cli-fn
 expect "State after function-active-v2" Active "$(lambda get-function --function-name cli-fn --query Configuration.State)"
-sha=$(python3 -c 'import base64,hashlib,sys; print(base64.b64encode(hashlib.sha256(open(sys.argv[1],"rb").read()).digest()).decode())' "$work/code.zip")
+sha=$("$venv/bin/python" -c 'import base64,hashlib,sys; print(base64.b64encode(hashlib.sha256(open(sys.argv[1],"rb").read()).digest()).decode())' "$work/code.zip")
 expect "CodeSha256" "$sha" "$(lambda get-function --function-name cli-fn --query Configuration.CodeSha256)"
 
 status=$(lambda update-function-configuration --function-name cli-fn --memory-size 256 \

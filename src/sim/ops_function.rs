@@ -177,7 +177,7 @@ impl World {
         let arn = self.env.arn(call, &name);
         if self
             .regions
-            .get(&(call.account.to_owned(), call.region.to_owned()))
+            .get(call.account, call.region)
             .is_some_and(|f| f.contains_key(&name))
         {
             return Err(SimError::conflict(format!(
@@ -423,8 +423,7 @@ impl World {
     /// ListFunctions: `$LATEST` of every function in the caller's account and region.
     pub(crate) fn list_functions(&mut self, call: &Call<'_>) -> Vec<FunctionInfo> {
         let World { regions, env, .. } = self;
-        let Some(functions) = regions.get_mut(&(call.account.to_owned(), call.region.to_owned()))
-        else {
+        let Some(functions) = regions.get_mut(call.account, call.region) else {
             return Vec::new();
         };
         functions

@@ -67,7 +67,10 @@ impl Quotas {
         } else {
             config.control_plane
         };
-        let Some(rate) = rate else { return Ok(()) };
+        // A rate that is not a positive number cannot be enforced; it counts as off.
+        let Some(rate) = rate.filter(|r| r.is_finite() && *r > 0.0) else {
+            return Ok(());
+        };
         let key = (account.to_owned(), region.to_owned(), is_get);
         self.buckets
             .entry(key)

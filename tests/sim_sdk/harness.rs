@@ -80,3 +80,57 @@ pub async fn poll_until(
     }
     panic!("{name} never reached the expected state");
 }
+
+/// Minimal HTTP/1.1 over a socket, so the control API is exercised without another client.
+pub async fn raw_http(url: &str, request: String) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut out = String::new();
+    stream.read_to_string(&mut out).await.expect("read");
+    out
+}
+
+pub async fn http_post(url: &str, path: &str, body: &str) -> String {
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    raw_http(url, req).await
+}
+
+pub async fn http_get(url: &str, path: &str) -> String {
+    raw_http(
+        url,
+        format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"),
+    )
+    .await
+}
+
+/// A raw response split into status code, lower-cased headers and JSON body.
+pub fn split_response(
+    raw: &str,
+) -> (
+    u16,
+    std::collections::BTreeMap<String, String>,
+    serde_json::Value,
+) {
+    let (head, body) = raw.split_once("\r\n\r\n").expect("a complete response");
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|c| c.parse().ok())
+        .expect("status");
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let body = if body.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(body).expect("JSON body")
+    };
+    (status, headers, body)
+}

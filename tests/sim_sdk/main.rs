@@ -6,3 +6,4 @@ mod faults;
 mod harness;
 mod lifecycle;
 mod resources;
+mod wire_shapes;

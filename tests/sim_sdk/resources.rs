@@ -8,7 +8,7 @@ use aws_sdk_lambda::types::{AliasRoutingConfiguration, LastUpdateStatus};
 use flotilla::lambda::ApiOp;
 use flotilla::sim::QuotaConfig;
 
-use crate::harness::{ACCOUNT, REGION, poll_until, seed, start};
+use crate::harness::{ACCOUNT, REGION, http_get, http_post, poll_until, seed, start};
 
 #[tokio::test]
 async fn versions_aliases_tags_and_concurrency() {
@@ -243,7 +243,7 @@ async fn versions_aliases_tags_and_concurrency() {
 #[tokio::test]
 async fn list_functions_pages_and_the_control_api_seeds_and_counts() {
     let h = start(Duration::from_millis(100), QuotaConfig::off()).await;
-    let http = reqwest_free_post(
+    let http = http_post(
         &h.url,
         "/_sim/seed",
         r#"{"functions":[{"name":"a"},{"name":"b","image_uri":"1.dkr.ecr/x:1"}]}"#,
@@ -277,35 +277,8 @@ async fn list_functions_pages_and_the_control_api_seeds_and_counts() {
             .function_info(ACCOUNT, "us-east-1", "b")
             .is_some_and(|f| f.image_uri.is_some())
     );
-    let counters = reqwest_free_get(&h.url, "/_sim/counters").await;
+    let counters = http_get(&h.url, "/_sim/counters").await;
     assert!(counters.contains("\"ListFunctions\":2"), "{counters}");
-}
-
-/// Minimal HTTP/1.1 over a socket, so the control API is exercised without another client.
-async fn raw_http(url: &str, request: String) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let addr = url.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    stream.write_all(request.as_bytes()).await.expect("write");
-    let mut out = String::new();
-    stream.read_to_string(&mut out).await.expect("read");
-    out
-}
-
-async fn reqwest_free_post(url: &str, path: &str, body: &str) -> String {
-    let req = format!(
-        "POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    raw_http(url, req).await
-}
-
-async fn reqwest_free_get(url: &str, path: &str) -> String {
-    raw_http(
-        url,
-        format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"),
-    )
-    .await
 }
 
 #[tokio::test]
