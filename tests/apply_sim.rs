@@ -494,3 +494,45 @@ async fn a_second_deploy_moves_the_alias_and_a_deleted_function_is_stale() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn progress_events_and_a_function_created_by_someone_else() {
+    use flotilla::apply::{CollectEvents, Event, LineSink};
+    let sim = new_sim(11);
+    let names = [name(0), name(1)];
+    // Both planned as creates; then another pipeline creates fn-001 first.
+    let plan = plan(names.iter().map(|n| function_plan(&sim, n)).collect());
+    seed_fleet(&sim, &names[1..]);
+    let events = std::sync::Arc::new(CollectEvents::default());
+    let (mut ctx, _) = context(&sim, 1);
+    ctx.events = events.clone();
+    let report = apply(&plan, ctx).await;
+
+    assert_eq!(report.functions[0].outcome, Outcome::Converged);
+    match &report.functions[1].outcome {
+        Outcome::Stale { message, .. } => {
+            assert!(message.contains("created by someone else"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let lines: Vec<String> = events
+        .events()
+        .iter()
+        .filter(|e| matches!(e, Event::StepDone { key, .. } if key.0 == names[0]))
+        .filter_map(LineSink::line)
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            "fn-000: CreateFunction done",
+            "fn-000: PublishVersion done",
+            "fn-000: CreateAlias done"
+        ]
+    );
+    let finished = events
+        .events()
+        .iter()
+        .filter(|e| matches!(e, Event::FunctionFinished { .. }))
+        .count();
+    assert_eq!(finished, 2);
+}

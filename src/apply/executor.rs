@@ -177,7 +177,7 @@ impl FnRun<'_> {
                 let input = input.clone();
                 Box::pin(async move { api.create_function(input).await })
             };
-            let err = match self.attempt(call).await {
+            let err = match self.attempt(call).await? {
                 Ok(info) => return Ok(Some(info)),
                 Err(e) => e,
             };

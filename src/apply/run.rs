@@ -21,7 +21,7 @@ use crate::plan::FunctionPlan;
 use super::cancel::CancelLevel;
 use super::context::ApplyContext;
 use super::events::Event;
-use super::limits::RegionLimiters;
+use super::limits::{AdaptiveLimiter, RegionLimiters};
 use super::report::{FunctionReport, Outcome, StaleAction};
 use super::retry::{Backoff, Decision, decide};
 use super::waiter::Goal;
@@ -111,6 +111,17 @@ impl FnRun<'_> {
         }
     }
 
+    /// Waits for a slot on `limiter`, unless a hard cancel comes first.
+    pub(crate) async fn paced(&mut self, limiter: &Arc<AdaptiveLimiter>) -> Result<(), Stop> {
+        tokio::select! {
+            () = limiter.acquire() => {
+                self.report.calls += 1;
+                Ok(())
+            }
+            () = self.ctx.cancel.reached(CancelLevel::Hard) => Err(Stop::Cancelled),
+        }
+    }
+
     /// The stable state a mutation starts from: the last read if still valid, else a wait.
     pub(crate) async fn stable(&mut self) -> Result<FunctionInfo, Stop> {
         match self.fresh.clone() {
@@ -159,8 +170,8 @@ impl FnRun<'_> {
 
     /// Reads the function once for facts, without failing if the read fails.
     pub(crate) async fn probe(&mut self) -> Option<FunctionInfo> {
-        self.limits.get_function.acquire().await;
-        self.report.calls += 1;
+        let limiter = self.limits.get_function.clone();
+        self.paced(&limiter).await.ok()?;
         let info = self.api.get_function(&self.plan.name).await.ok();
         if let Some(i) = &info {
             self.note_read(i);
@@ -169,15 +180,19 @@ impl FnRun<'_> {
     }
 
     /// One paced call; any mutation invalidates the last read.
-    pub(crate) async fn attempt<'c, T>(&mut self, call: Call<'c, T>) -> Result<T, ApiError> {
-        self.limits.shared.acquire().await;
-        self.report.calls += 1;
+    /// `Err(Stop)` only for a hard cancel while waiting for the slot.
+    pub(crate) async fn attempt<'c, T>(
+        &mut self,
+        call: Call<'c, T>,
+    ) -> Result<Result<T, ApiError>, Stop> {
+        let limiter = self.limits.shared.clone();
+        self.paced(&limiter).await?;
         self.fresh = None;
         let result = call.await;
         if result.is_ok() {
-            self.limits.shared.on_success();
+            limiter.on_success();
         }
-        result
+        Ok(result)
     }
 
     /// What to do after attempt number `attempt` failed with `err`: stop (fatal, 412,
@@ -253,7 +268,7 @@ impl FnRun<'_> {
             } else {
                 None
             };
-            let err = match self.attempt(call(revision)).await {
+            let err = match self.attempt(call(revision)).await? {
                 Ok(v) => return Ok(Some(v)),
                 Err(e) => e,
             };
@@ -367,8 +382,7 @@ impl FnRun<'_> {
         };
         loop {
             attempt += 1;
-            limiter.acquire().await;
-            self.report.calls += 1;
+            self.paced(&limiter).await?;
             match call().await {
                 Ok(v) => {
                     limiter.on_success();

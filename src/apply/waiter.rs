@@ -154,8 +154,8 @@ impl FnRun<'_> {
                 )));
             }
             self.pause(delay).await?;
-            self.limits.get_function.acquire().await;
-            self.report.calls += 1;
+            let limiter = self.limits.get_function.clone();
+            self.paced(&limiter).await?;
             self.report.polls += 1;
             match self.api.get_function(&self.plan.name).await {
                 Ok(info) => {
