@@ -12,7 +12,7 @@ use crate::model::FunctionKey;
 
 /// How one function ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Outcome {
     /// Every step ran (or none were needed); the function is as planned.
     Converged,
@@ -376,6 +376,6 @@ mod tests {
         let table = r.to_table();
         assert!(table.contains("dependency `b` failed"), "{table}");
         let json = serde_json::to_value(&r).expect("serializes");
-        assert_eq!(json["functions"][1]["outcome"]["outcome"], "failed");
+        assert_eq!(json["functions"][1]["outcome"]["kind"], "failed");
     }
 }
