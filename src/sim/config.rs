@@ -222,6 +222,23 @@ impl QuotaConfig {
         }
     }
 
+    /// Checks that every rate set is a positive, finite number.
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, rate) in [
+            ("get-function", self.get_function),
+            ("control-plane", self.control_plane),
+        ] {
+            if let Some(r) = rate
+                && !(r.is_finite() && r > 0.0)
+            {
+                return Err(format!(
+                    "{name}: {r} is not a positive rate (use null for off)"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Applies `off`, `get-function=N`, `control-plane=N` (N a rate or `off`).
     pub fn apply_setting(&mut self, setting: &str) -> Result<(), String> {
         if setting.trim() == "off" {

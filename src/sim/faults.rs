@@ -173,7 +173,7 @@ impl Faults {
                 continue;
             }
             let fires = match &mut rule.trigger {
-                Trigger::Probability(p) => rng.random_bool(p.clamp(0.0, 1.0)),
+                Trigger::Probability(p) => !p.is_nan() && rng.random_bool(p.clamp(0.0, 1.0)),
                 Trigger::Next(0) => false,
                 Trigger::Next(n) => {
                     *n -= 1;

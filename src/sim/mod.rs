@@ -8,7 +8,7 @@
 //!   `aws-sdk-lambda` client and the AWS CLI work against it, plus a JSON control API
 //!   under `/_sim/`.
 //!
-//! Both doors go through [`Sim::dispatch`]-style plumbing: count the call, charge the
+//! Both doors go through the same plumbing (`Sim::dispatch`): count the call, charge the
 //! quota, draw faults, then run the operation under the lock at the current
 //! `tokio::time::Instant`. Nothing spawns timers: pending changes settle lazily.
 
@@ -71,7 +71,8 @@ impl Sim {
         self.lock().env.config.clone()
     }
 
-    /// Replaces the quotas (and refills every bucket).
+    /// Replaces the quotas (and refills every bucket). A rate that is not a positive
+    /// number counts as off; [`QuotaConfig::validate`] says which.
     pub fn set_quotas(&self, quota: QuotaConfig) {
         let mut world = self.lock();
         world.env.config.quota = quota;

@@ -91,10 +91,71 @@ fn validate(config: &FunctionConfig) -> Result<(), SimError> {
             "Runtime and Handler are mandatory parameters for functions created with deployment packages.",
         ));
     }
+    check_environment(&config.environment)?;
     if config.role.is_empty() {
         return Err(SimError::invalid(
             "The role defined for the function cannot be assumed by Lambda.",
         ));
+    }
+    Ok(())
+}
+
+/// Keys Lambda reserves for itself.
+const RESERVED_KEYS: [&str; 15] = [
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "LAMBDA_TASK_ROOT",
+];
+
+/// Lambda's environment rules: no reserved keys, 4 KB in total.
+fn check_environment(env: &BTreeMap<String, String>) -> Result<(), SimError> {
+    let reserved: Vec<&str> = env
+        .keys()
+        .map(String::as_str)
+        .filter(|k| {
+            RESERVED_KEYS.contains(k)
+                || k.starts_with("AWS_LAMBDA_")
+                || *k == "TZ"
+                || *k == "LAMBDA_RUNTIME_DIR"
+        })
+        .collect();
+    if !reserved.is_empty() {
+        return Err(SimError::invalid(format!(
+            "Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: {}",
+            reserved.join(",")
+        )));
+    }
+    if let Some(bad) = env.keys().find(|k| {
+        let mut chars = k.chars();
+        !(chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    }) {
+        return Err(SimError::invalid(format!(
+            "Environment variable name '{bad}' is not valid: it must match [a-zA-Z]([a-zA-Z0-9_])+."
+        )));
+    }
+    // Lambda measures the JSON of the map (values, which may be secret, stay out of the message).
+    let size: usize = env
+        .iter()
+        .map(|(k, v)| k.len() + v.len() + 6)
+        .sum::<usize>()
+        + 2;
+    if size > 4096 {
+        return Err(SimError::invalid(format!(
+            "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. Size measured: {size} bytes"
+        )));
     }
     Ok(())
 }
@@ -116,7 +177,7 @@ impl World {
         let arn = self.env.arn(call, &name);
         if self
             .regions
-            .get(&(call.account.to_owned(), call.region.to_owned()))
+            .get(call.account, call.region)
             .is_some_and(|f| f.contains_key(&name))
         {
             return Err(SimError::conflict(format!(
@@ -186,11 +247,13 @@ impl World {
         record.qualified_info(qualifier.as_deref(), with_extras)
     }
 
-    /// UpdateFunctionCode.
+    /// UpdateFunctionCode; with `publish`, a version of the new code is published at once
+    /// and returned (as Lambda's `Publish` parameter does).
     pub(crate) fn update_code(
         &mut self,
         call: &Call<'_>,
         input: UpdateCodeInput,
+        publish: bool,
     ) -> Result<FunctionInfo, SimError> {
         let (name, _) = parse_function_ref(&input.name);
         self.note_update_attempt(call, &name);
@@ -224,6 +287,9 @@ impl World {
             UpdateKind::CodeZip
         };
         start_update(record, env, call, kind_for(record.vpc, base));
+        if publish {
+            return Ok(super::ops_version::freeze_version(record, env, call, None));
+        }
         Ok(record.latest_info(false))
     }
 
@@ -357,8 +423,7 @@ impl World {
     /// ListFunctions: `$LATEST` of every function in the caller's account and region.
     pub(crate) fn list_functions(&mut self, call: &Call<'_>) -> Vec<FunctionInfo> {
         let World { regions, env, .. } = self;
-        let Some(functions) = regions.get_mut(&(call.account.to_owned(), call.region.to_owned()))
-        else {
+        let Some(functions) = regions.get_mut(call.account, call.region) else {
             return Vec::new();
         };
         functions

@@ -16,6 +16,14 @@ pub(crate) fn freeze_version(
     let number = record.next_version;
     record.next_version += 1;
     let mut info = record.latest_info(false);
+    // A version is immutable and usable once published: it never shows the pending
+    // change of `$LATEST` it was taken from.
+    info.state = Some(crate::lambda::FunctionStateKind::Active);
+    info.state_reason = None;
+    info.state_reason_code = None;
+    info.last_update_status = Some(crate::lambda::LastUpdateStatus::Successful);
+    info.last_update_status_reason = None;
+    info.last_update_status_reason_code = None;
     info.version = number.to_string();
     info.arn = format!("{}:{number}", record.arn);
     info.revision_id = Some(env.revision());

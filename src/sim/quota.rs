@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use super::config::QuotaConfig;
 use crate::lambda::ApiOp;
 
-/// One bucket: holds up to `rate` tokens (one second of burst) and refills at `rate`/s.
+/// One bucket: holds one second of burst (at least one call) and refills at `rate`/s.
 #[derive(Debug, Clone)]
 struct Bucket {
     tokens: f64,
@@ -18,9 +18,13 @@ struct Bucket {
 }
 
 impl Bucket {
+    fn capacity(rate: f64) -> f64 {
+        rate.max(1.0)
+    }
+
     fn full(rate: f64, now: Instant) -> Self {
         Bucket {
-            tokens: rate,
+            tokens: Self::capacity(rate),
             refilled_at: now,
         }
     }
@@ -30,7 +34,7 @@ impl Bucket {
         let elapsed = now
             .saturating_duration_since(self.refilled_at)
             .as_secs_f64();
-        self.tokens = (self.tokens + elapsed * rate).min(rate);
+        self.tokens = (self.tokens + elapsed * rate).min(Self::capacity(rate));
         self.refilled_at = now;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
@@ -63,7 +67,10 @@ impl Quotas {
         } else {
             config.control_plane
         };
-        let Some(rate) = rate else { return Ok(()) };
+        // A rate that is not a positive number cannot be enforced; it counts as off.
+        let Some(rate) = rate.filter(|r| r.is_finite() && *r > 0.0) else {
+            return Ok(());
+        };
         let key = (account.to_owned(), region.to_owned(), is_get);
         self.buckets
             .entry(key)
@@ -107,5 +114,28 @@ mod tests {
             assert!(q.charge(&config, "a", "r", ApiOp::ListTags, later).is_ok());
         }
         assert!(q.charge(&config, "a", "r", ApiOp::ListTags, later).is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rate_below_one_still_allows_one_call_per_period() {
+        let config = QuotaConfig {
+            get_function: None,
+            control_plane: Some(0.5),
+        };
+        let mut q = Quotas::default();
+        let now = Instant::now();
+        assert!(q.charge(&config, "a", "r", ApiOp::ListTags, now).is_ok());
+        let wait = q
+            .charge(&config, "a", "r", ApiOp::ListTags, now)
+            .expect_err("over quota");
+        assert_eq!(wait, Duration::from_secs(2));
+        assert!(
+            q.charge(&config, "a", "r", ApiOp::ListTags, now + wait)
+                .is_ok()
+        );
+        // GetFunction quota off: never throttled.
+        for _ in 0..1000 {
+            assert!(q.charge(&config, "a", "r", ApiOp::GetFunction, now).is_ok());
+        }
     }
 }

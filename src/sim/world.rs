@@ -79,10 +79,34 @@ impl Env {
 /// Functions of one account and region, by name (sorted, as ListFunctions pages them).
 pub(crate) type RegionFunctions = BTreeMap<String, FunctionRecord>;
 
+/// Functions by account, then region; looked up by `&str` so a call allocates nothing.
+#[derive(Debug, Default)]
+pub(crate) struct Regions(HashMap<String, HashMap<String, RegionFunctions>>);
+
+impl Regions {
+    pub(crate) fn get(&self, account: &str, region: &str) -> Option<&RegionFunctions> {
+        self.0.get(account).and_then(|regions| regions.get(region))
+    }
+
+    pub(crate) fn get_mut(&mut self, account: &str, region: &str) -> Option<&mut RegionFunctions> {
+        self.0
+            .get_mut(account)
+            .and_then(|regions| regions.get_mut(region))
+    }
+
+    pub(crate) fn entry(&mut self, account: &str, region: &str) -> &mut RegionFunctions {
+        self.0
+            .entry(account.to_owned())
+            .or_default()
+            .entry(region.to_owned())
+            .or_default()
+    }
+}
+
 /// Everything the emulator holds.
 #[derive(Debug)]
 pub(crate) struct World {
-    pub regions: HashMap<(String, String), RegionFunctions>,
+    pub regions: Regions,
     pub env: Env,
     pub quotas: Quotas,
     pub faults: Faults,
@@ -92,7 +116,7 @@ pub(crate) struct World {
 impl World {
     pub(crate) fn new(config: SimConfig, now: Instant) -> Self {
         World {
-            regions: HashMap::new(),
+            regions: Regions::default(),
             env: Env::new(config, now),
             quotas: Quotas::default(),
             faults: Faults::default(),
@@ -107,9 +131,7 @@ impl World {
 
     /// The functions of the caller's account and region (created on first use).
     pub(crate) fn region_mut(&mut self, call: &Call<'_>) -> &mut RegionFunctions {
-        self.regions
-            .entry((call.account.to_owned(), call.region.to_owned()))
-            .or_default()
+        self.regions.entry(call.account, call.region)
     }
 
     /// A function, settled to `call.now`, with the environment to change it.
@@ -120,7 +142,7 @@ impl World {
     ) -> Result<(&mut FunctionRecord, &mut Env), SimError> {
         let World { regions, env, .. } = self;
         let record = regions
-            .get_mut(&(call.account.to_owned(), call.region.to_owned()))
+            .get_mut(call.account, call.region)
             .and_then(|functions| functions.get_mut(name))
             .ok_or_else(|| {
                 SimError::not_found(format!("Function not found: {}", env.arn(call, name)))

@@ -90,7 +90,9 @@ pub(crate) fn handle(
         }
         ("GET", ["quotas"]) => Ok((200, Some(to_json(&sim.config().quota)))),
         ("PUT", ["quotas"]) => {
-            sim.set_quotas(parse::<QuotaConfig>(body)?);
+            let quota = parse::<QuotaConfig>(body)?;
+            quota.validate().map_err(SimError::invalid)?;
+            sim.set_quotas(quota);
             Ok((200, Some(to_json(&sim.config().quota))))
         }
         ("GET", ["latency"]) => Ok((200, Some(to_json(&sim.config().latency)))),

@@ -396,6 +396,7 @@ async fn update_code(sim: &Sim, req: &LambdaRequest<'_>, f: &str) -> Reply {
         revision_id: b.str("RevisionId")?,
         architecture: b.architecture()?,
     };
+    let publish = b.bool("Publish")?;
     let name = parse_function_ref(f).0;
     let info = sim
         .dispatch(
@@ -403,7 +404,7 @@ async fn update_code(sim: &Sim, req: &LambdaRequest<'_>, f: &str) -> Reply {
             &req.region,
             ApiOp::UpdateFunctionCode,
             Some(&name),
-            |w, c| w.update_code(c, input),
+            |w, c| w.update_code(c, input, publish),
         )
         .await?;
     Ok((200, Some(wire::function_configuration(&info))))
