@@ -6,3 +6,8 @@
 mod types;
 
 pub use types::*;
+mod diff;
+mod planner;
+
+pub use diff::{diff_config, diff_environment, fill_defaults};
+pub use planner::{MANAGED_TAG_PREFIX, PlanError, plan};
