@@ -31,8 +31,15 @@ pub fn parse(bytes: &[u8], problems: &mut Vec<Problem>) -> (String, Option<raw::
             (text, Some(raw))
         }
         Err(problem) => {
+            // Show only text that is known good: the bytes before the problem.
+            let shown = bytes.get(..problem.pos.offset).unwrap_or(bytes);
+            let text = if std::str::from_utf8(bytes).is_ok() {
+                bytes
+            } else {
+                shown
+            };
             problems.push(problem);
-            (String::from_utf8_lossy(bytes).into_owned(), None)
+            (String::from_utf8_lossy(text).into_owned(), None)
         }
     }
 }

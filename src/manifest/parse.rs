@@ -66,7 +66,10 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<(String, Node), Problem> {
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
-            let pos = pos_of(bytes, e.valid_up_to());
+            let pos = Pos {
+                len: 0,
+                ..pos_of(bytes, e.valid_up_to())
+            };
             return Err(
                 Problem::new(pos, "manifest is not valid UTF-8 text", "invalid byte here")
                     .help("save the file as UTF-8; YAML manifests are text"),
@@ -102,7 +105,10 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<(String, Node), Problem> {
 }
 
 fn yaml_problem(text: &str, e: &serde_saphyr::Error) -> Problem {
-    let message = DefaultMessageFormatter.format_message(e).into_owned();
+    let mut message = DefaultMessageFormatter.format_message(e).into_owned();
+    if message.contains("multiple YAML documents") {
+        message = "more than one YAML document (`---`) in the manifest".to_owned();
+    }
     let pos = e.location().map_or(Pos::START, |loc| {
         let line = usize::try_from(loc.line()).unwrap_or(1).max(1);
         let column = usize::try_from(loc.column()).unwrap_or(1).max(1);
@@ -119,6 +125,9 @@ fn yaml_problem(text: &str, e: &serde_saphyr::Error) -> Problem {
         )
     } else if message.contains("flow") && text.contains("${") {
         "inside `{ ... }` or `[ ... ]`, quote values that use `${...}`, e.g. `{ key: \"a-${stage}\" }`".to_owned()
+    } else if message.contains("YAML document") {
+        "a manifest is a single YAML document; remove the `---` separator and merge the parts"
+            .to_owned()
     } else if message.contains("tab") {
         "indent with spaces: YAML does not allow tabs for indentation".to_owned()
     } else {

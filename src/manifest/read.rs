@@ -76,7 +76,15 @@ impl Reader<'_> {
         self.push(
             Problem::new(
                 node.pos,
-                format!("`{path}` must be {expected}, found {}", node.value.kind()),
+                format!(
+                    "{} must be {expected}, found {}",
+                    if path.is_empty() {
+                        "the manifest".to_owned()
+                    } else {
+                        format!("`{path}`")
+                    },
+                    node.value.kind()
+                ),
                 format!("expected {expected}"),
             )
             .help(help.to_owned()),
@@ -175,8 +183,12 @@ impl Reader<'_> {
         let fields = self.map(node, path, &[])?;
         let mut out = Vec::new();
         for (name, key, value) in fields.entries {
-            if let Some(v) = read(self, value, &join(path, name)) {
-                out.push((Sp::new(name.to_owned(), key.pos), v));
+            let entry_path = join(path, name);
+            match read(self, value, &entry_path) {
+                Some(v) => out.push((Sp::new(name.to_owned(), key.pos), v)),
+                None => {
+                    self.broken.insert(entry_path);
+                }
             }
         }
         Some(Entries(out))
@@ -332,6 +344,7 @@ impl Reader<'_> {
             "",
             &["version", "limits", "defaults", "environments", "functions"],
         ) else {
+            raw.unreadable = ["version", "functions"].map(str::to_owned).into();
             return raw;
         };
         raw.version = self.field(&f, "", "version", Self::u32);

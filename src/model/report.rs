@@ -36,12 +36,17 @@ impl ManifestError {
 
     /// The full report with underlined snippets, as the terminal shows it.
     pub fn render_text(&self, color: bool) -> String {
+        self.render_text_width(color, 100)
+    }
+
+    /// [`ManifestError::render_text`] wrapped at `width` columns.
+    pub fn render_text_width(&self, color: bool, width: usize) -> String {
         let theme = if color {
             miette::GraphicalTheme::unicode()
         } else {
             miette::GraphicalTheme::unicode_nocolor()
         };
-        let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
+        let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(width);
         let mut out = String::new();
         if handler.render_report(&mut out, self).is_err() {
             out = self.to_string();

@@ -129,7 +129,7 @@ impl<'a> Validator<'a> {
         let functions = match &raw.functions {
             Some(f) if !f.0.is_empty() => f,
             _ => {
-                if !raw.unreadable.contains("functions") {
+                if !raw.unreadable.iter().any(|p| p.starts_with("functions")) {
                     self.push(
                         Problem::new(Pos::START, "manifest has no functions", "no `functions:`")
                             .help("add a `functions:` mapping with at least one function"),
@@ -314,7 +314,7 @@ impl<'a> Validator<'a> {
                     self.push(
                         Problem::new(
                             r.pos,
-                            format!("`{}` role `{v}` is not an ARN", p("role")),
+                            format!("`{}` is `{v}`, not an IAM role ARN", p("role")),
                             "not an ARN",
                         )
                         .help(
