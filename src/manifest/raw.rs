@@ -84,7 +84,10 @@ pub struct RawManifest {
     pub environments: Option<Entries<RawEnvironment>>,
     /// The functions, by key. The key is how `depends_on`, reports and `--only` name a
     /// function; `name` (default: the key) is the Lambda function name.
-    #[schemars(required, extend("propertyNames" = { "pattern": "^[A-Za-z0-9_-]{1,64}$" }))]
+    #[schemars(
+        required,
+        extend("propertyNames" = { "pattern": "^[A-Za-z0-9_-]{1,64}$" }, "minProperties" = 1)
+    )]
     pub functions: Option<Entries<RawFunction>>,
     /// Paths (such as `functions.api.memory`) of fields that were written but could not
     /// be read; validation does not report them again as missing.
@@ -143,6 +146,7 @@ pub struct RawSettings {
     #[schemars(range(min = 128, max = 10240), extend("default" = 128))]
     pub memory: Option<Sp<u32>>,
     /// Timeout, 1–900 s: seconds as a number, or a duration such as `30s` or `5m`.
+    #[serde(default)] // with `schema_with`, keeps the field optional in the schema
     #[schemars(schema_with = "timeout_schema")]
     pub timeout: Option<Sp<RawDuration>>,
     /// Ephemeral storage (`/tmp`) in MB (512–10240).
