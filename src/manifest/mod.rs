@@ -8,12 +8,13 @@ pub mod parse;
 pub mod problem;
 pub mod raw;
 mod read;
+mod read_scalars;
 
 pub use read::suggest;
 
 pub use parse::{MAX_ALIAS_REPLAYED_EVENTS, MAX_MANIFEST_BYTES};
 pub use problem::Problem;
-pub use read::parse_duration;
+pub use read_scalars::parse_duration;
 
 /// Parses manifest bytes into raw types, collecting every shape problem.
 ///

@@ -10,6 +10,7 @@ mod error;
 mod graph;
 mod layers;
 mod load;
+mod policies;
 mod report;
 mod types;
 mod validate;
