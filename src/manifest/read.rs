@@ -26,6 +26,13 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// Keys of the manifest's top level.
+const TOP_KEYS: &[&str] = &["version", "limits", "defaults", "environments", "functions"];
+
+/// Keys only a function may have (besides the settings).
+const FUNCTION_ONLY_KEYS: &[&str] = &["name", "artifact", "depends_on", "paths"];
+
+/// Keys `defaults`, environments and functions share.
 const SETTINGS_KEYS: &[&str] = &[
     "account",
     "region",
@@ -195,11 +202,7 @@ impl Reader<'_> {
     /// Reads the whole manifest.
     pub(crate) fn manifest(&mut self, root: &Node) -> RawManifest {
         let mut raw = RawManifest::default();
-        let Some(f) = self.map(
-            root,
-            "",
-            &["version", "limits", "defaults", "environments", "functions"],
-        ) else {
+        let Some(f) = self.map(root, "", TOP_KEYS) else {
             raw.unreadable = ["version", "functions"].map(str::to_owned).into();
             return raw;
         };
@@ -253,7 +256,7 @@ impl Reader<'_> {
         let allowed: Vec<&str> = SETTINGS_KEYS
             .iter()
             .copied()
-            .chain(["name", "artifact", "depends_on", "paths"])
+            .chain(FUNCTION_ONLY_KEYS.iter().copied())
             .collect();
         let f = self.map(node, path, &allowed)?;
         Some(RawFunction {
@@ -473,5 +476,49 @@ impl Reader<'_> {
                 .and_then(|n| self.u32(n, &join(path, "max_attempts"))),
             backoff,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    fn schema_keys(schema: &serde_json::Value, definition: Option<&str>) -> BTreeSet<String> {
+        let node = match definition {
+            Some(d) => &schema["definitions"][d],
+            None => schema,
+        };
+        node["properties"]
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn set(keys: &[&[&str]]) -> BTreeSet<String> {
+        keys.iter()
+            .flat_map(|k| k.iter().map(|s| (*s).to_owned()))
+            .collect()
+    }
+
+    /// The reader and the schema are written separately; this keeps their keys equal.
+    #[test]
+    fn reader_accepts_exactly_the_keys_the_schema_documents() {
+        let schema: serde_json::Value =
+            serde_json::from_str(&crate::manifest::schema_json()).unwrap_or_default();
+        assert_eq!(schema_keys(&schema, None), set(&[TOP_KEYS]));
+        assert_eq!(
+            schema_keys(&schema, Some("RawSettings")),
+            set(&[SETTINGS_KEYS])
+        );
+        assert_eq!(
+            schema_keys(&schema, Some("RawFunction")),
+            set(&[SETTINGS_KEYS, FUNCTION_ONLY_KEYS])
+        );
+        assert_eq!(
+            schema_keys(&schema, Some("RawEnvironment")),
+            set(&[SETTINGS_KEYS, &["variables"]])
+        );
     }
 }
