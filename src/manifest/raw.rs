@@ -154,7 +154,18 @@ pub struct RawSettings {
     pub ephemeral_storage: Option<Sp<u32>>,
     /// Environment variables. Maps merge key by key (function over defaults,
     /// environment over both). At most 4 KB in all.
-    #[schemars(extend("propertyNames" = { "pattern": "^[a-zA-Z][a-zA-Z0-9_]+$" }))]
+    #[schemars(extend("propertyNames" = {
+        "pattern": "^[a-zA-Z][a-zA-Z0-9_]+$",
+        "not": { "anyOf": [
+            { "enum": [
+                "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION",
+                "AWS_EXECUTION_ENV", "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID",
+                "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_XRAY_CONTEXT_MISSING",
+                "AWS_XRAY_DAEMON_ADDRESS", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "TZ"
+            ] },
+            { "pattern": "^AWS_LAMBDA_" }
+        ] }
+    }))]
     pub environment: Option<Entries<Sp<RawEnvValue>>>,
     /// Layer version ARNs (at most 5).
     #[schemars(length(max = 5))]
@@ -180,11 +191,22 @@ pub struct RawSettings {
 
 /// One function of the fleet.
 #[derive(Debug, Clone, Default, JsonSchema)]
-#[schemars(deny_unknown_fields)]
+#[schemars(
+    deny_unknown_fields,
+    extend(
+        // A container image brings its own runtime and handler.
+        "if" = { "required": ["artifact"], "properties": { "artifact": { "required": ["image"] } } },
+        "then" = { "not": { "anyOf": [{ "required": ["runtime"] }, { "required": ["handler"] }] } }
+    )
+)]
 pub struct RawFunction {
     /// Lambda function name (may use `${stage}` and other interpolations); after
     /// interpolation 1–64 letters, digits, `-` or `_`. Default: the function's key.
-    #[schemars(regex(pattern = r"^([A-Za-z0-9_-]|\$\{[^}]*\})+$"))]
+    #[schemars(extend("anyOf" = [
+        { "pattern": "^[A-Za-z0-9_-]{1,64}$" },
+        // with interpolation the length is only known after it
+        { "pattern": "^([A-Za-z0-9_-]|\\$\\{[^}]*\\})*\\$\\{[^}]*\\}([A-Za-z0-9_-]|\\$\\{[^}]*\\})*$" }
+    ]))]
     pub name: Option<Sp<String>>,
     /// Where the code comes from: exactly one of `zip`, `dir`, `s3` or `image`.
     #[schemars(required)]
