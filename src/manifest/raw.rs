@@ -93,6 +93,9 @@ pub struct RawManifest {
     /// be read; validation does not report them again as missing.
     #[schemars(skip)]
     pub unreadable: std::collections::BTreeSet<String>,
+    /// Where each top-level key was written, for problems about a whole section.
+    #[schemars(skip)]
+    pub key_positions: std::collections::BTreeMap<String, Pos>,
 }
 
 /// API rate limits, per account and region.

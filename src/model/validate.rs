@@ -130,8 +130,15 @@ impl<'a> Validator<'a> {
             _ => {
                 if !raw.unreadable.iter().any(|p| p.starts_with("functions")) {
                     self.push(
-                        Problem::new(Pos::START, "manifest has no functions", "no `functions:`")
-                            .help("add a `functions:` mapping with at least one function"),
+                        Problem::new(
+                            raw.key_positions
+                                .get("functions")
+                                .copied()
+                                .unwrap_or(Pos::START),
+                            "manifest has no functions",
+                            "no functions here",
+                        )
+                        .help("add a `functions:` mapping with at least one function"),
                     );
                 }
                 return None;
