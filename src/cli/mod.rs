@@ -4,6 +4,9 @@ mod sim;
 
 use clap::{Parser, Subcommand};
 
+mod schema;
+mod validate;
+
 /// Process exit codes, documented in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -30,6 +33,10 @@ pub struct Cli {
 enum Command {
     /// Run a Lambda control-plane emulator (conflicts, throttling, stale revisions).
     Sim(sim::SimArgs),
+    /// Check a manifest and print the resolved fleet (or every problem found).
+    Validate(validate::Args),
+    /// Print the manifest's JSON Schema (draft-07), for editors and CI.
+    Schema(schema::Args),
 }
 
 /// Sets up `tracing` from `RUST_LOG` (default: warnings only), writing to stderr.
@@ -46,5 +53,7 @@ pub fn init_tracing() {
 pub fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Sim(args) => sim::run(args),
+        Command::Validate(args) => validate::run(args),
+        Command::Schema(args) => schema::run(args),
     }
 }
