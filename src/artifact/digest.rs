@@ -52,20 +52,7 @@ impl Job {
 /// hashed (in parallel, each distinct source once), S3 objects and images passed through.
 /// Returns every failure, not just the first.
 pub fn digest_all(model: &Model) -> Result<Artifacts, ArtifactErrors> {
-    let mut jobs: Vec<Job> = Vec::new();
-    let mut index_of: BTreeMap<Job, usize> = BTreeMap::new();
-    // For each function (in manifest order), the job its digest comes from.
-    let job_of_function: Vec<Option<usize>> = model
-        .functions
-        .iter()
-        .map(|function| {
-            let job = Job::of(&function.artifact)?;
-            Some(*index_of.entry(job.clone()).or_insert_with(|| {
-                jobs.push(job);
-                jobs.len() - 1
-            }))
-        })
-        .collect();
+    let (jobs, job_of_function) = plan_jobs(model.functions.iter().map(|f| &f.artifact));
     let results = run_all(&jobs);
 
     let mut artifacts = Artifacts::new();
@@ -114,6 +101,25 @@ pub fn digest_all(model: &Model) -> Result<Artifacts, ArtifactErrors> {
     }
 }
 
+/// The distinct sources to read, and for each source (in order) the index of its job.
+fn plan_jobs<'a>(
+    sources: impl IntoIterator<Item = &'a ArtifactSource>,
+) -> (Vec<Job>, Vec<Option<usize>>) {
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut index_of: BTreeMap<Job, usize> = BTreeMap::new();
+    let job_of_source = sources
+        .into_iter()
+        .map(|source| {
+            let job = Job::of(source)?;
+            Some(*index_of.entry(job.clone()).or_insert_with(|| {
+                jobs.push(job);
+                jobs.len() - 1
+            }))
+        })
+        .collect();
+    (jobs, job_of_source)
+}
+
 /// Runs the jobs on a pool of at most `available_parallelism` threads; results come
 /// back in job order.
 fn run_all(jobs: &[Job]) -> Vec<Result<(String, u64), ArtifactError>> {
@@ -153,5 +159,36 @@ pub fn load_package(source: &ArtifactSource) -> Result<Option<Package>, Artifact
         ArtifactSource::Zip { path } => read_zip(path).map(Some),
         ArtifactSource::Dir { path, exclude } => package_dir(path, exclude).map(Some),
         ArtifactSource::S3 { .. } | ArtifactSource::Image { .. } => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sources() -> Vec<ArtifactSource> {
+        let dir = |exclude: &[&str]| ArtifactSource::Dir {
+            path: PathBuf::from("/w/src"),
+            exclude: exclude.iter().map(|e| (*e).to_owned()).collect(),
+        };
+        vec![
+            dir(&["a", "b"]),
+            ArtifactSource::Zip {
+                path: PathBuf::from("/w/app.zip"),
+            },
+            dir(&["b", "a", "a"]),
+            ArtifactSource::Image { uri: "i".into() },
+            dir(&[]),
+            ArtifactSource::Zip {
+                path: PathBuf::from("/w/app.zip"),
+            },
+        ]
+    }
+
+    #[test]
+    fn identical_sources_share_one_job() {
+        let (jobs, of) = plan_jobs(&sources());
+        assert_eq!(jobs.len(), 3, "{jobs:?}");
+        assert_eq!(of, [Some(0), Some(1), Some(0), None, Some(2), Some(1)]);
     }
 }

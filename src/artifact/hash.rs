@@ -51,11 +51,16 @@ pub(crate) fn is_limit_exceeded(error: &io::Error) -> bool {
 
 /// Passes bytes to `inner`, hashing and counting them, and refuses to write past `limit`
 /// bytes so an oversized package fails early instead of after compressing everything.
+///
+/// The write that would cross the limit fails; later writes are discarded, so the zip
+/// writer's finalise-on-drop after that failure succeeds quietly instead of printing.
+/// After a failure the output is garbage and `finish` must not be trusted.
 pub(crate) struct HashingWriter<W> {
     inner: W,
     hasher: Sha256,
     written: u64,
     limit: u64,
+    exceeded: bool,
 }
 
 impl<W: Write> HashingWriter<W> {
@@ -65,6 +70,7 @@ impl<W: Write> HashingWriter<W> {
             hasher: Sha256::new(),
             written: 0,
             limit,
+            exceeded: false,
         }
     }
 
@@ -76,7 +82,11 @@ impl<W: Write> HashingWriter<W> {
 
 impl<W: Write> Write for HashingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.exceeded {
+            return Ok(buf.len());
+        }
         if self.written.saturating_add(buf.len() as u64) > self.limit {
+            self.exceeded = true;
             return Err(io::Error::other(LimitExceeded(self.limit)));
         }
         let n = self.inner.write(buf)?;
@@ -108,6 +118,7 @@ mod tests {
         w.write_all(b"abcd").unwrap();
         let err = w.write_all(b"e").unwrap_err();
         assert!(is_limit_exceeded(&err));
+        w.write_all(b"discarded").unwrap();
         let (bytes, _, size) = w.finish();
         assert_eq!((bytes.as_slice(), size), (&b"abcd"[..], 4));
     }
