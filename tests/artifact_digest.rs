@@ -1,5 +1,6 @@
 //! `digest_all` over a fleet: every kind of source, shared sources, and every failure
 //! reported under its function's key.
+#![cfg(unix)] // symlinks and Unix modes are part of what is tested
 #![allow(clippy::unwrap_used)]
 
 mod artifact_common;
@@ -197,7 +198,12 @@ fn every_failure_is_reported_under_each_function_it_affects() {
             function("gone-too", dir_source(&missing, &[])),
         ],
     );
-    let errors = digest_all(&fleet).unwrap_err().errors;
+    let all = digest_all(&fleet).unwrap_err();
+    assert_eq!(
+        all.to_string(),
+        "the artifacts of 4 functions could not be prepared"
+    );
+    let errors = all.errors;
     let keys: Vec<&str> = errors.iter().map(|e| e.key.0.as_str()).collect();
     assert_eq!(keys, ["gone", "too-big", "link", "gone-too"]);
     assert!(matches!(errors[0].error, ArtifactError::NotFound { ref path } if *path == missing));

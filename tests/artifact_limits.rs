@@ -1,5 +1,6 @@
 //! Lambda's size limits (50 MB zipped for direct upload, 250 MB unzipped) and ready
 //! `zip:` files: hashing against an independent reference, refusing what is not a zip.
+#![cfg(unix)] // symlinks and Unix modes are part of what is tested
 #![allow(clippy::unwrap_used)]
 
 mod artifact_common;

@@ -1,5 +1,6 @@
 //! `dir:` packaging: reproducible bytes, exclude globs, modes, symlinks, and archives that
 //! the `zip` crate and Python's `zipfile` read back with the same contents.
+#![cfg(unix)] // symlinks and Unix modes are part of what is tested
 #![allow(clippy::unwrap_used)]
 
 mod artifact_common;

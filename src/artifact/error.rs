@@ -258,10 +258,17 @@ impl Diagnostic for FunctionArtifactError {
 
 /// Every artifact failure of a fleet, in manifest order.
 #[derive(Debug, Clone, thiserror::Error, Diagnostic)]
-#[error("{} function artifact(s) could not be prepared", errors.len())]
+#[error("{}", summary(errors.len()))]
 #[diagnostic(code(flotilla::artifact::failed))]
 pub struct ArtifactErrors {
     /// One entry per failing function.
     #[related]
     pub errors: Vec<FunctionArtifactError>,
+}
+
+fn summary(count: usize) -> String {
+    match count {
+        1 => "the artifact of 1 function could not be prepared".to_owned(),
+        n => format!("the artifacts of {n} functions could not be prepared"),
+    }
 }
