@@ -294,3 +294,18 @@ fn wrong_paths_and_empty_folders_are_errors() {
         ArtifactError::EmptyPackage { .. }
     ));
 }
+
+/// Pins the package format. If this changes (a new `zip` or `zlib-rs` version, another
+/// deflate level, header tweaks), every `dir:` function shows a code change in the next
+/// plan and gets re-uploaded: change it only on purpose, and say so in the release notes.
+#[test]
+fn package_format_is_stable_across_releases() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(dir.path(), APP, at(1_600_000_000));
+    let package = package_dir(dir.path(), &[]).unwrap();
+    assert_eq!(package.size, 813);
+    assert_eq!(
+        package.code_sha256,
+        "+g4TShbPNE/IOOPm4Fp56AwFu/kgVslPRa5y7UCCvf0="
+    );
+}
