@@ -323,3 +323,29 @@ async fn client_options_override_the_environment() {
         heads[0]
     );
 }
+
+#[tokio::test]
+async fn zip_uploads_run_under_the_upload_timeout() {
+    let (url, _) = endpoint(Reply::Hang).await;
+    let opts = ClientOptions {
+        operation_timeout: Duration::from_secs(600),
+        upload_timeout: Duration::from_millis(300),
+        ..ClientOptions::default()
+    };
+    let api = SdkLambda::for_endpoint_with_options(&url, support::REGION, &opts);
+    let upload = api.update_function_code(flotilla::lambda::UpdateCodeInput {
+        name: "f".to_owned(),
+        code: flotilla::lambda::CodeSource::Zip(Arc::new(support::tiny_zip("f"))),
+        revision_id: None,
+        architecture: None,
+    });
+    // Only the upload timeout can end this call: the endpoint never answers and the
+    // ordinary operation timeout is ten minutes.
+    let outcome = tokio::time::timeout(Duration::from_secs(60), upload)
+        .await
+        .expect("the upload timeout, not the operation timeout, applied");
+    assert!(
+        matches!(outcome, Err(ApiError::Transient { .. })),
+        "{outcome:?}"
+    );
+}
