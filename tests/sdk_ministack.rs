@@ -5,7 +5,12 @@
 mod sdk_suite;
 mod support;
 
-use flotilla::lambda::{ApiError, LambdaApi, SdkLambda, UpdateConfigInput};
+use std::collections::BTreeMap;
+
+use flotilla::lambda::{
+    ApiError, Architecture, CodeSource, CreateFunctionInput, FunctionConfig, LambdaApi,
+    PackageType, SdkLambda, UpdateCodeInput, UpdateConfigInput,
+};
 use support::{MINISTACK_ACCOUNT, REGION, Shared, start_ministack};
 
 static MINISTACK: Shared = Shared::new();
@@ -64,5 +69,82 @@ async fn overlapping_updates_never_lose_the_accepted_write() {
     };
     let live = sdk_suite::wait_stable(&api, name).await;
     assert_eq!(live.config.memory_mb, expected);
+    api.delete_function(name).await.expect("delete");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn code_from_s3_and_from_an_image() {
+    let Some((emulator, api)) = ministack() else {
+        return;
+    };
+    let Some(venv) = support::venv() else {
+        return;
+    };
+    // S3: upload a zip with the AWS CLI, then point UpdateFunctionCode at it.
+    let name = "flotilla-ms-s3";
+    sdk_suite::create(&api, name, &role()).await;
+    let zip = support::tiny_zip("from-s3");
+    let file = std::env::temp_dir().join(format!("flotilla-test-s3-{}.zip", std::process::id()));
+    std::fs::write(&file, &zip).expect("write zip");
+    for args in [
+        vec!["s3api", "create-bucket", "--bucket", "flotilla-artifacts"],
+        vec![
+            "s3api",
+            "put-object",
+            "--bucket",
+            "flotilla-artifacts",
+            "--key",
+            "fn.zip",
+            "--body",
+            file.to_str().expect("utf-8 temp path"),
+        ],
+    ] {
+        let out = support::aws_cli(&venv, &emulator.url(), &args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let _ = std::fs::remove_file(&file);
+    let updated = api
+        .update_function_code(UpdateCodeInput {
+            name: name.to_owned(),
+            code: CodeSource::S3 {
+                bucket: "flotilla-artifacts".to_owned(),
+                key: "fn.zip".to_owned(),
+                version: None,
+            },
+            revision_id: None,
+            architecture: Some(Architecture::Arm64),
+        })
+        .await
+        .expect("update_function_code from S3");
+    assert_eq!(updated.code_sha256, support::code_sha256(&zip));
+    let live = sdk_suite::wait_stable(&api, name).await;
+    assert_eq!(live.code_sha256, support::code_sha256(&zip));
+    assert_eq!(live.config.architecture, Architecture::Arm64);
+    api.delete_function(name).await.expect("delete");
+
+    // Image: PackageType Image, no runtime or handler, the URI reported back.
+    let image = "111111111111.dkr.ecr.us-east-1.amazonaws.com/app:v1";
+    let name = "flotilla-ms-image";
+    let config = FunctionConfig {
+        runtime: None,
+        handler: None,
+        package_type: PackageType::Image,
+        ..sdk_suite::config(name, &role())
+    };
+    api.create_function(CreateFunctionInput {
+        config: config.clone(),
+        code: CodeSource::Image(image.to_owned()),
+        publish: false,
+        tags: BTreeMap::new(),
+    })
+    .await
+    .expect("create image function");
+    let live = sdk_suite::wait_stable(&api, name).await;
+    assert_eq!(live.config, config);
+    assert_eq!(live.image_uri.as_deref(), Some(image));
     api.delete_function(name).await.expect("delete");
 }

@@ -141,8 +141,8 @@ pub(crate) fn function_config(c: &impl ConfigView) -> FunctionConfig {
     FunctionConfig {
         name: c.v_function_name().unwrap_or_default().to_owned(),
         role: c.v_role().unwrap_or_default().to_owned(),
-        runtime: c.v_runtime().map(|r| r.as_str().to_owned()),
-        handler: c.v_handler().map(str::to_owned),
+        runtime: non_empty(c.v_runtime().map(aws::Runtime::as_str)).map(str::to_owned),
+        handler: non_empty(c.v_handler()).map(str::to_owned),
         description: c.v_description().unwrap_or_default().to_owned(),
         memory_mb: to_u32(c.v_memory_size(), DEFAULT_MEMORY_MB),
         timeout_s: to_u32(c.v_timeout(), DEFAULT_TIMEOUT_S),
@@ -301,6 +301,8 @@ mod tests {
             .state(aws::State::from("Restoring"))
             .last_update_status(aws::LastUpdateStatus::InProgress)
             .revision_id("")
+            .runtime(aws::Runtime::from(""))
+            .handler("")
             .layers(aws::Layer::builder().arn("arn:l:1").build())
             .environment(
                 aws::EnvironmentResponse::builder()
@@ -323,6 +325,7 @@ mod tests {
         );
         assert_eq!(info.last_update_status, Some(LastUpdateStatus::InProgress));
         assert_eq!(info.revision_id, None, "empty RevisionId means none");
+        assert_eq!((&info.config.runtime, &info.config.handler), (&None, &None));
         assert!(!info.is_stable());
     }
 }
