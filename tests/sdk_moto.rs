@@ -6,14 +6,16 @@ mod sdk_suite;
 mod support;
 
 use flotilla::lambda::SdkLambda;
-use support::{REGION, create_moto_role, start_moto};
+use support::{REGION, Shared, create_moto_role, start_moto};
+
+static MOTO: Shared = Shared::new();
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_lifecycle() {
     let Some(venv) = support::venv() else {
         return;
     };
-    let moto = start_moto(&venv);
+    let moto = MOTO.get(|| start_moto(&venv));
     let role = create_moto_role(&moto, "flotilla-test");
     let api = SdkLambda::for_endpoint(&moto.url(), REGION);
     sdk_suite::lifecycle(&api, "flotilla-moto-lifecycle", &role).await;
@@ -24,7 +26,7 @@ fn aws_cli_helper_reaches_moto() {
     let Some(venv) = support::venv() else {
         return;
     };
-    let moto = start_moto(&venv);
+    let moto = MOTO.get(|| start_moto(&venv));
     let role = create_moto_role(&moto, "cli-role");
     let out = support::aws_cli(
         &venv,

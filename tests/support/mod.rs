@@ -258,7 +258,21 @@ pub fn start_microburst(venv: &Path, upstream: &str, rules_yaml: &str) -> Spawne
         "main",
         &["--config", &config_s, "--no-resign"],
     );
-    Spawned::start(cmd, "microburst", port).wait_http("/_microburst/health")
+    let proxy = Spawned::start(cmd, "microburst", port).wait_http("/_microburst/health");
+    // microburst loads botocore's service model on the first AWS request (seconds);
+    // pay that here so a test's first call does not run into a short client timeout.
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential=test/20250101/{REGION}/lambda/aws4_request, \
+         SignedHeaders=host, Signature=0"
+    );
+    let _ = http(
+        port,
+        "GET",
+        "/2015-03-31/functions/",
+        &[("Authorization", &auth)],
+        "",
+    );
+    proxy
 }
 
 /// The role ARN moto accepts for `CreateFunction` once [`create_moto_role`] ran.
