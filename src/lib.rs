@@ -12,6 +12,7 @@ pub mod lambda;
 pub mod manifest;
 pub mod model;
 pub mod observe;
+pub mod pace;
 pub mod plan;
 pub mod render;
 pub mod sim;

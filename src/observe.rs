@@ -1,1 +1,199 @@
-//! Read-only calls that turn the live fleet into `LiveState`.
+//! Read-only calls that turn the live fleet into [`LiveState`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use futures::StreamExt;
+
+use crate::lambda::{AliasInfo, ApiError, ApiOp, ApiResult, FunctionInfo, LambdaApi, VersionInfo};
+use crate::model::{Function, FunctionKey, Model};
+use crate::pace::{Class, Pacer};
+
+/// What exists in Lambda for each function of the model, by function key.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LiveState {
+    /// Observed functions; a key that is absent counts as a missing function.
+    pub functions: BTreeMap<FunctionKey, LiveFunction>,
+}
+
+/// What exists in Lambda for one function.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LiveFunction {
+    /// `$LATEST`, or `None` when the function does not exist.
+    pub info: Option<FunctionInfo>,
+    /// The manifest's alias, when configured and present.
+    pub alias: Option<AliasInfo>,
+    /// The highest-numbered published version, when the function publishes.
+    pub latest_published: Option<VersionInfo>,
+}
+
+/// Hands out the Lambda client for an account (`None`: the credentials' own) and region.
+pub trait Clients: Send + Sync {
+    /// The client for `account` and `region`.
+    fn client(&self, account: Option<&str>, region: &str) -> Arc<dyn LambdaApi>;
+}
+
+impl<F> Clients for F
+where
+    F: Fn(Option<&str>, &str) -> Arc<dyn LambdaApi> + Send + Sync,
+{
+    fn client(&self, account: Option<&str>, region: &str) -> Arc<dyn LambdaApi> {
+        self(account, region)
+    }
+}
+
+/// A read that failed after its retries.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, miette::Diagnostic)]
+#[error("could not read function `{key}` ({name}): {op} failed: {source}")]
+#[diagnostic(help(
+    "check the credentials and region for this function; throttling and 5xx were retried {attempts} times"
+))]
+pub struct ObserveError {
+    /// The function's manifest key.
+    pub key: FunctionKey,
+    /// Its Lambda name.
+    pub name: String,
+    /// The call that failed.
+    pub op: &'static str,
+    /// Attempts made.
+    pub attempts: u32,
+    /// The last error.
+    #[source]
+    pub source: ApiError,
+}
+
+/// Reads that may run at once; the pacer, not this number, keeps the rate under quota.
+const PARALLEL_READS: usize = 64;
+
+/// Reads the live state of every function in `model`: GetFunction (NotFound: missing),
+/// then GetAlias when an alias is configured and ListVersionsByFunction when it
+/// publishes. Functions are read in parallel, paced per account and region; throttling
+/// and transient failures are retried with the function's retry policy.
+pub async fn observe(
+    model: &Model,
+    clients: &dyn Clients,
+    pacer: &Pacer,
+) -> Result<LiveState, ObserveError> {
+    let reads = model.functions.iter().map(|f| async move {
+        let live = observe_one(f, clients, pacer).await?;
+        Ok::<_, ObserveError>((f.key.clone(), live))
+    });
+    let mut functions = BTreeMap::new();
+    let mut stream = futures::stream::iter(reads).buffer_unordered(PARALLEL_READS);
+    while let Some(result) = stream.next().await {
+        let (key, live) = result?;
+        functions.insert(key, live);
+    }
+    Ok(LiveState { functions })
+}
+
+async fn observe_one(
+    f: &Function,
+    clients: &dyn Clients,
+    pacer: &Pacer,
+) -> Result<LiveFunction, ObserveError> {
+    let account = f.account.as_ref().map(|a| a.as_str());
+    let region = f.region.as_str();
+    let api = clients.client(account, region);
+    let name = f.name.as_str();
+    let reader = Reader {
+        f,
+        pacer,
+        account,
+        region,
+    };
+    let Some(info) = reader
+        .call(ApiOp::GetFunction, || api.get_function(name))
+        .await?
+    else {
+        return Ok(LiveFunction::default());
+    };
+    let alias = match &f.alias {
+        Some(alias) => {
+            reader
+                .call(ApiOp::GetAlias, || api.get_alias(name, alias.as_str()))
+                .await?
+        }
+        None => None,
+    };
+    let latest_published = if f.publish {
+        reader
+            .call(ApiOp::ListVersionsByFunction, || api.list_versions(name))
+            .await?
+            .and_then(latest_numbered)
+    } else {
+        None
+    };
+    Ok(LiveFunction {
+        info: Some(info),
+        alias,
+        latest_published,
+    })
+}
+
+/// The highest numbered version (`$LATEST` is not a published version).
+fn latest_numbered(versions: Vec<VersionInfo>) -> Option<VersionInfo> {
+    versions
+        .into_iter()
+        .filter_map(|v| v.version.parse::<u64>().ok().map(|n| (n, v)))
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, v)| v)
+}
+
+struct Reader<'a> {
+    f: &'a Function,
+    pacer: &'a Pacer,
+    account: Option<&'a str>,
+    region: &'a str,
+}
+
+impl Reader<'_> {
+    /// One paced read with retries; `Ok(None)` on NotFound.
+    async fn call<T, Fut>(
+        &self,
+        op: ApiOp,
+        mut call: impl FnMut() -> Fut,
+    ) -> Result<Option<T>, ObserveError>
+    where
+        Fut: Future<Output = ApiResult<T>>,
+    {
+        let bucket = self.pacer.bucket(self.account, self.region, Class::of(op));
+        let policy = self.f.retry;
+        let mut backoff = policy.initial;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            bucket.acquire().await;
+            let error = match call().await {
+                Ok(value) => {
+                    bucket.on_success();
+                    return Ok(Some(value));
+                }
+                Err(ApiError::NotFound { .. }) => {
+                    bucket.on_success();
+                    return Ok(None);
+                }
+                Err(e) => e,
+            };
+            let retry_in = match &error {
+                ApiError::Throttled { retry_after, .. } => {
+                    bucket.on_throttled();
+                    Some(retry_after.unwrap_or(backoff))
+                }
+                ApiError::Transient { .. } => Some(backoff),
+                _ => None,
+            };
+            let Some(delay) = retry_in.filter(|_| attempt < policy.max_attempts) else {
+                return Err(ObserveError {
+                    key: self.f.key.clone(),
+                    name: self.f.name.as_str().to_owned(),
+                    op: op.name(),
+                    attempts: attempt,
+                    source: error,
+                });
+            };
+            tokio::time::sleep(delay).await;
+            backoff = backoff.mul_f64(policy.multiplier).min(policy.max);
+        }
+    }
+}

@@ -246,6 +246,14 @@ pub enum ArtifactSource {
     },
 }
 
+/// Where an environment value came from, recorded for sensitive values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EnvSource {
+    /// `{ from_env: VAR }`: the process environment variable `VAR`.
+    FromEnv(String),
+}
+
 /// Retry policy of one function (exponential backoff with full jitter).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RetryPolicy {
@@ -334,6 +342,10 @@ pub struct Function {
     pub environment: BTreeMap<String, String>,
     /// Keys of `environment` whose values are secret: never printed or written.
     pub sensitive_keys: BTreeSet<String>,
+    /// Where each sensitive value came from, so a saved plan can name the source and
+    /// apply re-read it (plans never hold secret values). Keys are a subset of
+    /// `sensitive_keys`; a sensitive key without an entry was written inline.
+    pub environment_sources: BTreeMap<String, EnvSource>,
     /// Layer ARNs.
     pub layers: Vec<String>,
     /// Tags.

@@ -1,1 +1,17 @@
-//! Owned by the `plan` work; see DESIGN.md.
+//! The plan: a pure diff of the validated `Model` against observed live state.
+//!
+//! [`plan()`] turns `Model` + `LiveState` + `Artifacts` into a [`Plan`] value without
+//! I/O or a clock; renderers print it, [`PlanFile`] saves it (the only file access
+//! here, kept thin), apply carries it out. [`resolve`] turns a plan's steps into
+//! `LambdaApi` inputs, reading secrets from where the plan says they live.
+
+mod diff;
+mod file;
+mod planner;
+pub mod resolve;
+mod types;
+
+pub use diff::{diff_config, diff_environment, fill_defaults};
+pub use file::{PlanFile, PlanFileError};
+pub use planner::{MANAGED_TAG_PREFIX, PlanError, plan};
+pub use types::*;

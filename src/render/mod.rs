@@ -1,1 +1,18 @@
-//! Owned by the `render` work; see DESIGN.md.
+//! Renderers: a [`Plan`] as Terraform-like text, a Markdown PR comment, or JSON.
+//!
+//! Renderers decide nothing: every line they print comes from a plan step or the
+//! desired configuration, through [`lines::function_lines`].
+
+pub mod lines;
+mod markdown;
+mod text;
+
+pub use markdown::{MARKDOWN_LIMIT, markdown};
+pub use text::text;
+
+use crate::plan::{Plan, PlanFile};
+
+/// The plan as the JSON plan file (the same bytes `plan -o FILE` writes).
+pub fn json(plan: &Plan) -> String {
+    PlanFile::to_json(plan)
+}

@@ -1,0 +1,110 @@
+//! The saved plan: versioned JSON (`plan -o plan.json`, `apply plan.json`) and its schema.
+
+use std::path::{Path, PathBuf};
+
+use super::types::{FORMAT_VERSION, Plan};
+
+/// Why a plan file could not be read or written.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum PlanFileError {
+    /// Reading or writing the file failed.
+    #[error("cannot {action} plan file {}: {source}", path.display())]
+    #[diagnostic(help("check the path and its permissions"))]
+    Io {
+        /// `read` or `write`.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Not JSON, or not the shape of a plan.
+    #[error("plan file is not a valid Flotilla plan: {message}")]
+    #[diagnostic(help(
+        "pass a file written by `flotilla plan -o FILE`; its schema is schema/plan.schema.json"
+    ))]
+    Malformed {
+        /// What is wrong, with line and column when known.
+        message: String,
+    },
+    /// Written by a Flotilla with another plan format.
+    #[error("plan file has format_version {found}, this Flotilla reads format_version {supported}")]
+    #[diagnostic(help("re-run `flotilla plan` with this version of Flotilla"))]
+    UnsupportedVersion {
+        /// The version in the file.
+        found: u64,
+        /// The version this build reads.
+        supported: u32,
+    },
+}
+
+/// Reading and writing plan files.
+pub struct PlanFile;
+
+impl PlanFile {
+    /// The plan as pretty JSON with a trailing newline.
+    pub fn to_json(plan: &Plan) -> String {
+        // A `Plan` holds only strings, numbers, maps with string keys and enums, none of
+        // which serde_json can fail on; the fallback keeps this total anyway.
+        let mut json = serde_json::to_string_pretty(plan)
+            .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()));
+        json.push('\n');
+        json
+    }
+
+    /// Parses a plan, checking the format version before the shape so an old or newer
+    /// file gets a version error rather than a confusing field error.
+    pub fn from_json(text: &str) -> Result<Plan, PlanFileError> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| PlanFileError::Malformed {
+                message: e.to_string(),
+            })?;
+        let version = value
+            .get("format_version")
+            .ok_or_else(|| PlanFileError::Malformed {
+                message: "missing `format_version`".to_owned(),
+            })?;
+        let Some(found) = version.as_u64() else {
+            return Err(PlanFileError::Malformed {
+                message: format!("`format_version` must be a number, found {version}"),
+            });
+        };
+        if found != u64::from(FORMAT_VERSION) {
+            return Err(PlanFileError::UnsupportedVersion {
+                found,
+                supported: FORMAT_VERSION,
+            });
+        }
+        serde_json::from_str(text).map_err(|e| PlanFileError::Malformed {
+            message: e.to_string(),
+        })
+    }
+
+    /// Reads and parses a plan file.
+    pub fn read(path: &Path) -> Result<Plan, PlanFileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| PlanFileError::Io {
+            action: "read",
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_json(&text)
+    }
+
+    /// Writes a plan file.
+    pub fn write(path: &Path, plan: &Plan) -> Result<(), PlanFileError> {
+        std::fs::write(path, Self::to_json(plan)).map_err(|source| PlanFileError::Io {
+            action: "write",
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// The JSON Schema (draft-07) of a plan file, as committed in `schema/plan.schema.json`.
+    pub fn schema() -> serde_json::Value {
+        let schema = schemars::generate::SchemaSettings::draft07()
+            .into_generator()
+            .into_root_schema_for::<Plan>();
+        serde_json::to_value(schema).unwrap_or_default()
+    }
+}

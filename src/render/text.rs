@@ -1,0 +1,130 @@
+//! The plan as terminal text, in the style of `terraform plan`.
+
+use std::fmt::Write as _;
+
+use crate::plan::{Action, FunctionPlan, Plan};
+
+use super::lines::{Line, Sign, action_symbol, function_lines};
+
+const GREEN: &str = "\x1b[32m";
+const YELLOW: &str = "\x1b[33m";
+const RED: &str = "\x1b[31m";
+const DIM: &str = "\x1b[2m";
+const BOLD: &str = "\x1b[1m";
+const RESET: &str = "\x1b[0m";
+
+struct Paint {
+    color: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("{code}{s}{RESET}")
+        } else {
+            s.to_owned()
+        }
+    }
+
+    fn sign(&self, sign: Sign) -> String {
+        let code = match sign {
+            Sign::Add => GREEN,
+            Sign::Change => YELLOW,
+            Sign::Remove => RED,
+        };
+        self.wrap(code, &sign.symbol().to_string())
+    }
+
+    fn action(&self, action: Action) -> String {
+        let code = match action {
+            Action::Create => GREEN,
+            Action::Update => YELLOW,
+            Action::NoChange => DIM,
+        };
+        self.wrap(code, &action_symbol(action).to_string())
+    }
+}
+
+/// The plan as text. `color` adds ANSI colours (the CLI passes true only for a TTY).
+pub fn text(plan: &Plan, color: bool) -> String {
+    let p = Paint { color };
+    let mut out = String::new();
+    let env = plan.environment.as_deref().unwrap_or("(default)");
+    let digest: String = plan.manifest_digest.chars().take(12).collect();
+    let _ = writeln!(
+        out,
+        "Flotilla plan for environment {env} (manifest {digest}, {})",
+        plan.created_at
+    );
+    let _ = writeln!(
+        out,
+        "Symbols: {} create, {} update, {} remove, {} no change\n",
+        p.sign(Sign::Add),
+        p.sign(Sign::Change),
+        p.sign(Sign::Remove),
+        p.action(Action::NoChange)
+    );
+    for fp in &plan.functions {
+        function(&mut out, &p, fp);
+    }
+    if !out.ends_with("\n\n") {
+        out.push('\n');
+    }
+    let s = plan.summary();
+    let _ = writeln!(
+        out,
+        "{}",
+        p.wrap(
+            BOLD,
+            &format!(
+                "Plan: {} to create, {} to update, {} unchanged.",
+                s.create, s.update, s.unchanged
+            )
+        )
+    );
+    out
+}
+
+fn function(out: &mut String, p: &Paint, fp: &FunctionPlan) {
+    let verb = match fp.action {
+        Action::Create => "will be created",
+        Action::Update => "will be updated in place",
+        Action::NoChange => "is up to date",
+    };
+    let place = match &fp.account {
+        Some(account) => format!("{account}/{}", fp.region),
+        None => fp.region.clone(),
+    };
+    let _ = writeln!(
+        out,
+        "{} function {} ({}, {place}) {verb}",
+        p.action(fp.action),
+        p.wrap(BOLD, &fp.key.0),
+        fp.name
+    );
+    if fp.action == Action::NoChange {
+        return;
+    }
+    let lines = function_lines(fp);
+    let width = lines.iter().map(|l| l.label.len()).max().unwrap_or(0);
+    for line in &lines {
+        let _ = writeln!(out, "    {} {}", p.sign(line.sign), value(line, width));
+    }
+    let steps: Vec<&str> = fp.steps.iter().map(|s| s.name()).collect();
+    let _ = writeln!(
+        out,
+        "    {}",
+        p.wrap(DIM, &format!("steps: {}", steps.join(" → ")))
+    );
+    out.push('\n');
+}
+
+fn value(line: &Line, width: usize) -> String {
+    let label = format!("{:<width$}", line.label);
+    match (&line.old, &line.new) {
+        (Some(old), Some(new)) => format!("{label} {old} → {new}"),
+        (None, Some(new)) => format!("{label} {new}"),
+        (Some(old), None) => format!("{label} {old}"),
+        (None, None) => line.label.clone(),
+    }
+}
