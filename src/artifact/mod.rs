@@ -2,7 +2,25 @@
 //!
 //! `CodeSha256` is the base64 of the SHA-256 of the zip, exactly as Lambda reports it,
 //! so a freshly packaged directory compares equal to the live function when nothing
-//! changed. (Packaging and hashing come with the plan work.)
+//! changed.
+//!
+//! In: a validated [`Model`](crate::model::Model) (its `ArtifactSource`s). Out: the
+//! planner's [`Artifacts`] from [`digest_all`], and at upload time the bytes of one
+//! artifact as a [`Package`] ([`read_zip`], [`package_dir`], [`load_package`]). This
+//! module reads files only; it never calls Lambda or S3.
+
+mod digest;
+mod error;
+mod hash;
+mod package;
+mod walk;
+mod zipfile;
+
+pub use digest::{digest_all, load_package};
+pub use error::{ArtifactError, ArtifactErrors, FunctionArtifactError};
+pub use hash::hash_file;
+pub use package::package_dir;
+pub use zipfile::read_zip;
 
 use std::collections::BTreeMap;
 
@@ -42,3 +60,41 @@ pub enum ArtifactDigest {
 
 /// Digests of every function's artifact, by function key.
 pub type Artifacts = BTreeMap<FunctionKey, ArtifactDigest>;
+
+/// Largest zip Lambda accepts in a direct upload (`ZipFile`): 50 MB. Larger code goes
+/// through S3.
+pub const MAX_ZIP_BYTES: u64 = 50 * 1024 * 1024;
+
+/// Largest total size of a package's files once unzipped: 250 MB.
+pub const MAX_UNZIPPED_BYTES: u64 = 250 * 1024 * 1024;
+
+/// A zip ready to upload, with its digest.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Package {
+    /// The zip's bytes.
+    pub bytes: Vec<u8>,
+    /// Base64 SHA-256 of `bytes` (Lambda's `CodeSha256`).
+    pub code_sha256: String,
+    /// `bytes.len()`.
+    pub size: u64,
+}
+
+impl Package {
+    /// The digest the planner compares, matching what [`digest_all`] computed.
+    pub fn digest(&self) -> ArtifactDigest {
+        ArtifactDigest::Zip {
+            code_sha256: self.code_sha256.clone(),
+            size: self.size,
+        }
+    }
+}
+
+// Bytes are left out: a 50 MB dump helps nobody reading a log.
+impl std::fmt::Debug for Package {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Package")
+            .field("code_sha256", &self.code_sha256)
+            .field("size", &self.size)
+            .finish_non_exhaustive()
+    }
+}
