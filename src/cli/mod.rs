@@ -2,6 +2,9 @@
 
 use clap::{Parser, Subcommand};
 
+mod schema;
+mod validate;
+
 /// Process exit codes, documented in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -25,7 +28,12 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Check a manifest and print the resolved fleet (or every problem found).
+    Validate(validate::Args),
+    /// Print the manifest's JSON Schema (draft-07), for editors and CI.
+    Schema(schema::Args),
+}
 
 /// Sets up `tracing` from `RUST_LOG` (default: warnings only), writing to stderr.
 pub fn init_tracing() {
@@ -39,5 +47,8 @@ pub fn init_tracing() {
 
 /// Runs the parsed command and returns the process exit code.
 pub fn run(cli: Cli) -> Exit {
-    match cli.command {}
+    match cli.command {
+        Command::Validate(args) => validate::run(args),
+        Command::Schema(args) => schema::run(args),
+    }
 }

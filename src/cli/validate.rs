@@ -1,0 +1,171 @@
+//! `flotilla validate`: check a manifest and print the resolved fleet or every problem.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use flotilla::model::{ArtifactSource, ErrorKind, LoadOptions, ManifestError, Model, Source};
+
+use super::Exit;
+
+/// How to print problems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Human report with underlined snippets (stderr).
+    Text,
+    /// One JSON document on stdout.
+    Json,
+    /// GitHub Actions `::error` annotations on stdout.
+    Github,
+}
+
+/// Arguments of `flotilla validate`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The manifest.
+    #[arg(short = 'f', long = "file", default_value = "deploy.yaml")]
+    file: PathBuf,
+    /// Environment to resolve; without it, every environment the manifest defines.
+    #[arg(long = "env")]
+    env: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+/// Validates and prints.
+pub fn run(args: Args) -> Exit {
+    match check(&args) {
+        Ok(models) => {
+            print_fleets(&models, args.format);
+            Exit::Ok
+        }
+        Err(e) => {
+            match args.format {
+                Format::Text => eprint!("{}", e.render_text(std::io::stderr().is_terminal())),
+                Format::Github => print!("{}", e.render_github()),
+                Format::Json => {
+                    let doc = serde_json::json!({ "valid": false, "diagnostics": e.records() });
+                    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+                }
+            }
+            match e.kind {
+                ErrorKind::Invalid => Exit::Failure,
+                ErrorKind::Usage => Exit::UsageOrChanges,
+            }
+        }
+    }
+}
+
+fn check(args: &Args) -> Result<Vec<Model>, ManifestError> {
+    let source = Source::read(&args.file)?;
+    let envs: Vec<Option<String>> = match (&args.env, source.environments()) {
+        (Some(env), _) => vec![Some(env.clone())],
+        (None, all) if all.is_empty() => vec![None],
+        (None, all) => all.into_iter().map(Some).collect(),
+    };
+    let mut models = Vec::new();
+    let mut errors = Vec::new();
+    let mut unset = std::collections::BTreeSet::new();
+    for env in envs {
+        let mut opts = LoadOptions::for_environment(env.as_deref());
+        opts.lenient_from_env = true;
+        match source.check(&opts) {
+            Ok(c) => {
+                unset.extend(c.unset_from_env);
+                models.push(c.model);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if !unset.is_empty() && errors.is_empty() {
+        let names: Vec<_> = unset.into_iter().collect();
+        eprintln!(
+            "note: `from_env` variables not set here: {} (plan and apply will need them)",
+            names.join(", ")
+        );
+    }
+    match ManifestError::combine(errors) {
+        Some(e) => Err(e),
+        None => Ok(models),
+    }
+}
+
+fn artifact_text(a: &ArtifactSource, base: &Path) -> String {
+    let rel = |p: &Path| p.strip_prefix(base).unwrap_or(p).display().to_string();
+    match a {
+        ArtifactSource::Zip { path } => format!("zip {}", rel(path)),
+        ArtifactSource::Dir { path, .. } => format!("dir {}/", rel(path)),
+        ArtifactSource::S3 { bucket, key, .. } => format!("s3://{bucket}/{key}"),
+        ArtifactSource::Image { uri } => format!("image {uri}"),
+    }
+}
+
+fn print_fleets(models: &[Model], format: Format) {
+    if format == Format::Json {
+        let envs: Vec<_> = models
+            .iter()
+            .map(|m| {
+                let functions: Vec<_> = m
+                    .functions
+                    .iter()
+                    .map(|f| {
+                        serde_json::json!({
+                            "key": f.key.0,
+                            "name": f.name.as_str(),
+                            "account": f.account.as_ref().map(|a| a.as_str()),
+                            "region": f.region.as_str(),
+                            "runtime": f.runtime,
+                            "artifact": artifact_text(&f.artifact, &m.manifest_dir),
+                        })
+                    })
+                    .collect();
+                serde_json::json!({ "environment": m.environment, "functions": functions })
+            })
+            .collect();
+        let doc = serde_json::json!({ "valid": true, "environments": envs, "diagnostics": [] });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return;
+    }
+    for m in models {
+        let env = m
+            .environment
+            .as_deref()
+            .map_or(String::new(), |e| format!(" for environment `{e}`"));
+        let count = m.functions.len();
+        println!(
+            "{}: valid{env}, {count} function{}",
+            m.manifest_path.display(),
+            if count == 1 { "" } else { "s" }
+        );
+        let rows: Vec<[String; 5]> = m
+            .functions
+            .iter()
+            .map(|f| {
+                [
+                    f.name.to_string(),
+                    f.account
+                        .as_ref()
+                        .map_or("(credentials)".to_owned(), ToString::to_string),
+                    f.region.to_string(),
+                    f.runtime.clone().unwrap_or_else(|| "(image)".to_owned()),
+                    artifact_text(&f.artifact, &m.manifest_dir),
+                ]
+            })
+            .collect();
+        let mut widths = [0usize; 4];
+        for row in &rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        for [name, account, region, runtime, artifact] in rows {
+            println!(
+                "  {name:<w0$}  {account:<w1$}  {region:<w2$}  {runtime:<w3$}  {artifact}",
+                w0 = widths[0],
+                w1 = widths[1],
+                w2 = widths[2],
+                w3 = widths[3]
+            );
+        }
+    }
+}

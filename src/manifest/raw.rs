@@ -1,0 +1,394 @@
+//! The manifest's raw types: exactly what a user may write, every field optional,
+//! every value remembering its position. No behaviour lives here.
+//!
+//! These types are the single source of the JSON Schema (`flotilla schema`): their doc
+//! comments become the schema's descriptions, and the `schemars` attributes its bounds,
+//! defaults and enums. The reader in `read.rs` fills them from the YAML node tree.
+
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+use super::node::Pos;
+
+/// A value with the position of the YAML node it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sp<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was written.
+    pub pos: Pos,
+}
+
+impl<T> Sp<T> {
+    /// Pairs a value with its position.
+    pub fn new(value: T, pos: Pos) -> Self {
+        Self { value, pos }
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Sp<T> {
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+    fn schema_id() -> Cow<'static, str> {
+        T::schema_id()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        T::json_schema(generator)
+    }
+}
+
+/// A YAML mapping from names to values, in document order, each key with its position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entries<T>(pub Vec<(Sp<String>, T)>);
+
+impl<T> Default for Entries<T> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Entries<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        format!("Map_of_{}", T::schema_name()).into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "object",
+            "additionalProperties": generator.subschema_for::<T>(),
+        })
+    }
+}
+
+/// A Flotilla manifest (`deploy.yaml`): the functions of a fleet, their shared defaults
+/// and the environments (deployment targets) they are deployed to.
+#[derive(Debug, Clone, Default, JsonSchema)]
+#[schemars(deny_unknown_fields, title = "Flotilla manifest")]
+pub struct RawManifest {
+    /// Manifest format version. Only `1` exists.
+    #[schemars(required, extend("enum" = [1]))]
+    pub version: Option<Sp<u32>>,
+    /// API rate limits Flotilla paces itself under, per account and region.
+    pub limits: Option<RawLimits>,
+    /// Settings merged into every function (a function's own settings win).
+    pub defaults: Option<RawSettings>,
+    /// Deployment targets (such as `staging` and `prod`), chosen with `--env NAME`.
+    /// `${stage}` is the chosen environment's name.
+    pub environments: Option<Entries<RawEnvironment>>,
+    /// The functions, by key. The key is how `depends_on`, reports and `--only` name a
+    /// function; `name` (default: the key) is the Lambda function name.
+    #[schemars(
+        required,
+        extend("propertyNames" = { "pattern": "^[A-Za-z0-9_-]{1,64}$" }, "minProperties" = 1)
+    )]
+    pub functions: Option<Entries<RawFunction>>,
+    /// Paths (such as `functions.api.memory`) of fields that were written but could not
+    /// be read; validation does not report them again as missing.
+    #[schemars(skip)]
+    pub unreadable: std::collections::BTreeSet<String>,
+}
+
+/// API rate limits, per account and region.
+#[derive(Debug, Clone, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawLimits {
+    /// Control-plane calls other than GetFunction per second (Lambda's quota: 15).
+    #[schemars(range(min = 0.1), extend("default" = 15))]
+    pub mutating_per_second: Option<Sp<f64>>,
+    /// GetFunction calls per second (Lambda's quota: 100).
+    #[schemars(range(min = 0.1), extend("default" = 100))]
+    pub get_function_per_second: Option<Sp<f64>>,
+}
+
+/// One deployment target. Its settings merge over both `defaults` and each function's
+/// own settings, except `account` and `region`, where a function's own value wins.
+#[derive(Debug, Clone, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawEnvironment {
+    /// Values for interpolation as `${var:NAME}`.
+    pub variables: Option<Entries<Sp<String>>>,
+    /// Settings for every function in this environment.
+    #[serde(flatten)]
+    pub settings: RawSettings,
+}
+
+/// Settings that `defaults`, an environment and a function may all carry.
+#[derive(Debug, Clone, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawSettings {
+    /// 12-digit AWS account id. Absent: the account of the credentials in use.
+    #[schemars(regex(pattern = r"^([0-9]{12}|.*\$\{.*)$"))]
+    pub account: Option<Sp<String>>,
+    /// AWS region such as `eu-north-1`. Absent everywhere: `AWS_REGION` from the
+    /// environment Flotilla runs in.
+    pub region: Option<Sp<String>>,
+    /// Execution role ARN (may use `${account}`).
+    pub role: Option<Sp<String>>,
+    /// Runtime identifier such as `python3.12`, `nodejs22.x` or `provided.al2023`
+    /// (zip functions only).
+    pub runtime: Option<Sp<String>>,
+    /// Handler such as `app.handler` (zip functions only).
+    pub handler: Option<Sp<String>>,
+    /// Description shown in the Lambda console.
+    #[schemars(length(max = 256), extend("default" = ""))]
+    pub description: Option<Sp<String>>,
+    /// Instruction set.
+    #[schemars(extend("default" = "x86_64"))]
+    pub architecture: Option<Sp<RawArchitecture>>,
+    /// Memory in MB (128–10240).
+    #[schemars(range(min = 128, max = 10240), extend("default" = 128))]
+    pub memory: Option<Sp<u32>>,
+    /// Timeout, 1–900 s: seconds as a number, or a duration such as `30s` or `5m`.
+    #[serde(default)] // with `schema_with`, keeps the field optional in the schema
+    #[schemars(schema_with = "timeout_schema")]
+    pub timeout: Option<Sp<RawDuration>>,
+    /// Ephemeral storage (`/tmp`) in MB (512–10240).
+    #[schemars(range(min = 512, max = 10240), extend("default" = 512))]
+    pub ephemeral_storage: Option<Sp<u32>>,
+    /// Environment variables. Maps merge key by key (function over defaults,
+    /// environment over both). At most 4 KB in all.
+    #[schemars(extend("propertyNames" = {
+        "pattern": "^[a-zA-Z][a-zA-Z0-9_]+$",
+        "not": { "anyOf": [
+            { "enum": [
+                "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION",
+                "AWS_EXECUTION_ENV", "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID",
+                "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_XRAY_CONTEXT_MISSING",
+                "AWS_XRAY_DAEMON_ADDRESS", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "TZ"
+            ] },
+            { "pattern": "^AWS_LAMBDA_" }
+        ] }
+    }))]
+    pub environment: Option<Entries<Sp<RawEnvValue>>>,
+    /// Layer version ARNs (at most 5).
+    #[schemars(length(max = 5))]
+    pub layers: Option<Sp<Vec<Sp<String>>>>,
+    /// Tags. Maps merge key by key like `environment`.
+    pub tags: Option<Entries<Sp<RawScalar>>>,
+    /// Reserved concurrency; absent leaves the function unreserved, `0` throttles it.
+    #[schemars(range(min = 0))]
+    pub reserved_concurrency: Option<Sp<u32>>,
+    /// Publish a new version after each change.
+    #[schemars(extend("default" = false))]
+    pub publish: Option<Sp<bool>>,
+    /// Alias moved to the newly published version (needs `publish: true`); not all digits.
+    #[schemars(regex(
+        pattern = r"^([A-Za-z0-9_-]|\$\{[^}]*\})*([A-Za-z_-]|\$\{[^}]*\})([A-Za-z0-9_-]|\$\{[^}]*\})*$"
+    ))]
+    pub alias: Option<Sp<String>>,
+    /// Retry policy for throttled, conflicting and transient API calls.
+    pub retry: Option<RawRetry>,
+    /// How long to wait for a function to settle.
+    pub wait: Option<RawWait>,
+}
+
+/// One function of the fleet.
+#[derive(Debug, Clone, Default, JsonSchema)]
+#[schemars(
+    deny_unknown_fields,
+    extend(
+        // A container image brings its own runtime and handler.
+        "if" = { "required": ["artifact"], "properties": { "artifact": { "required": ["image"] } } },
+        "then" = { "not": { "anyOf": [{ "required": ["runtime"] }, { "required": ["handler"] }] } }
+    )
+)]
+pub struct RawFunction {
+    /// Lambda function name (may use `${stage}` and other interpolations); after
+    /// interpolation 1–64 letters, digits, `-` or `_`. Default: the function's key.
+    #[schemars(extend("anyOf" = [
+        { "pattern": "^[A-Za-z0-9_-]{1,64}$" },
+        // with interpolation the length is only known after it
+        { "pattern": "^([A-Za-z0-9_-]|\\$\\{[^}]*\\})*\\$\\{[^}]*\\}([A-Za-z0-9_-]|\\$\\{[^}]*\\})*$" }
+    ]))]
+    pub name: Option<Sp<String>>,
+    /// Where the code comes from: exactly one of `zip`, `dir`, `s3` or `image`.
+    #[schemars(required)]
+    pub artifact: Option<Sp<RawArtifact>>,
+    /// Keys of functions that must be deployed before this one.
+    pub depends_on: Option<Vec<Sp<String>>>,
+    /// Globs of source paths this function is built from (for monorepo selection).
+    pub paths: Option<Vec<Sp<String>>>,
+    /// The function's own settings (over `defaults`).
+    #[serde(flatten)]
+    pub settings: RawSettings,
+}
+
+/// Instruction set architecture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+pub enum RawArchitecture {
+    /// Intel/AMD 64-bit.
+    #[serde(rename = "x86_64")]
+    X86_64,
+    /// ARM 64-bit (Graviton).
+    #[serde(rename = "arm64")]
+    Arm64,
+}
+
+/// A duration: whole seconds as a number, or text such as `500ms`, `30s`, `10m`, `1h`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[schemars(schema_with = "duration_schema")]
+pub struct RawDuration(pub std::time::Duration);
+
+/// A scalar written where Lambda wants a string (numbers and booleans are kept as text).
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[schemars(schema_with = "scalar_schema")]
+pub struct RawScalar(pub String);
+
+/// An environment variable's value: a plain scalar, or a mapping that reads it from
+/// Flotilla's own environment and/or marks it sensitive.
+#[derive(Debug, Clone, PartialEq, JsonSchema)]
+#[serde(untagged)]
+pub enum RawEnvValue {
+    /// A plain value (may use interpolation).
+    Plain(RawScalar),
+    /// A value with options.
+    Spec(RawEnvSpec),
+}
+
+/// Options of one environment variable. Exactly one of `value` and `from_env`.
+#[derive(Debug, Clone, PartialEq, Default, JsonSchema)]
+#[schemars(
+    deny_unknown_fields,
+    extend("oneOf" = [{ "required": ["value"] }, { "required": ["from_env"] }])
+)]
+pub struct RawEnvSpec {
+    /// The value (may use interpolation).
+    pub value: Option<Sp<RawScalar>>,
+    /// Name of a variable in the environment Flotilla runs in (e.g. a CI secret).
+    #[schemars(regex(pattern = r"^[A-Za-z_][A-Za-z0-9_]*$"))]
+    pub from_env: Option<Sp<String>>,
+    /// Secret: never printed, logged or written to plans. Default: `true` for
+    /// `from_env`, `false` otherwise.
+    pub sensitive: Option<Sp<bool>>,
+}
+
+/// Where a function's code comes from.
+#[derive(Debug, Clone, PartialEq, JsonSchema)]
+#[serde(untagged)]
+pub enum RawArtifact {
+    /// A ready .zip file.
+    Zip(RawZip),
+    /// A directory, packaged reproducibly into a .zip.
+    Dir(RawDir),
+    /// An object in S3.
+    S3(RawS3Artifact),
+    /// A container image.
+    Image(RawImage),
+}
+
+/// A ready .zip file.
+#[derive(Debug, Clone, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawZip {
+    /// Path to the .zip, relative to the manifest's folder (must stay inside it).
+    pub zip: Sp<String>,
+}
+
+/// A directory packaged reproducibly into a .zip.
+#[derive(Debug, Clone, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawDir {
+    /// Path to the directory, relative to the manifest's folder (must stay inside it).
+    pub dir: Sp<String>,
+    /// Glob patterns (relative to `dir`) left out of the package.
+    pub exclude: Option<Vec<Sp<String>>>,
+}
+
+/// An artifact in S3.
+#[derive(Debug, Clone, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawS3Artifact {
+    /// The object.
+    pub s3: RawS3,
+}
+
+/// An object in S3.
+#[derive(Debug, Clone, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawS3 {
+    /// Bucket name.
+    pub bucket: Sp<String>,
+    /// Object key.
+    pub key: Sp<String>,
+    /// Object version.
+    pub version: Option<Sp<String>>,
+    /// Base64 SHA-256 of the zip, so the plan can tell whether the code changed.
+    pub sha256: Option<Sp<String>>,
+}
+
+/// A container image.
+#[derive(Debug, Clone, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawImage {
+    /// Image URI in ECR, by tag or `@sha256:` digest.
+    pub image: Sp<String>,
+}
+
+/// Retry policy: exponential backoff with full jitter.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawRetry {
+    /// Attempts in all, including the first.
+    #[schemars(range(min = 1), extend("default" = 8))]
+    pub max_attempts: Option<Sp<u32>>,
+    /// Backoff between attempts.
+    pub backoff: Option<RawBackoff>,
+}
+
+/// Backoff between attempts.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawBackoff {
+    /// First backoff.
+    #[schemars(extend("default" = "500ms"))]
+    pub initial: Option<Sp<RawDuration>>,
+    /// Cap on one backoff.
+    #[schemars(extend("default" = "20s"))]
+    pub max: Option<Sp<RawDuration>>,
+    /// Growth factor per attempt (at least 1).
+    #[schemars(range(min = 1.0), extend("default" = 2.0))]
+    pub multiplier: Option<Sp<f64>>,
+}
+
+/// Wait policy.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawWait {
+    /// Upper bound on one wait for a function to settle.
+    #[schemars(extend("default" = "10m"))]
+    pub timeout: Option<Sp<RawDuration>>,
+}
+
+/// The duration spellings `read.rs` accepts.
+pub const DURATION_PATTERN: &str = r"^[0-9]+(\.[0-9]+)?(ms|s|m|h)$";
+
+fn duration_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "description": "A duration: whole seconds as a number, or text such as `500ms`, `30s`, `10m`, `1h`.",
+        "anyOf": [
+            { "type": "integer", "minimum": 0 },
+            { "type": "string", "pattern": DURATION_PATTERN }
+        ]
+    })
+}
+
+fn timeout_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "default": 3,
+        "anyOf": [
+            { "type": "integer", "minimum": 1, "maximum": 900 },
+            { "type": "string", "pattern": DURATION_PATTERN }
+        ]
+    })
+}
+
+fn scalar_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": ["string", "number", "boolean"] })
+}

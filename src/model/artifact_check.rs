@@ -1,0 +1,187 @@
+//! Checks of a function's `artifact`: exactly one source, paths that exist inside the
+//! manifest's folder, and runtime/handler rules for zip and image functions.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::manifest::Problem;
+use crate::manifest::interpolate::Context;
+use crate::manifest::raw::{RawArtifact, RawFunction, Sp};
+
+use super::ArtifactSource;
+use super::validate::Validator;
+
+/// `base.join(rel)` with `.` and `..` resolved lexically (no file system access).
+fn normalize(base: &Path, rel: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in base.join(rel).components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+impl<'a> Validator<'a> {
+    /// Resolves a `zip:` or `dir:` path, checking it stays inside the manifest's folder
+    /// (also through symlinks) and is a file or directory as expected.
+    fn local_path(
+        &mut self,
+        s: &Sp<String>,
+        ctx: &Context<'_>,
+        path: &str,
+        want_dir: bool,
+    ) -> Option<PathBuf> {
+        let rel = self.text(s, ctx, path)?;
+        let base = self.input.manifest_dir;
+        let outside = || {
+            Problem::new(
+                s.pos,
+                format!("`{path}` points outside the manifest's folder: `{rel}`"),
+                "leaves the manifest's folder",
+            )
+            .help(
+                "artifact paths are relative to the folder of the manifest and must stay inside it",
+            )
+        };
+        if Path::new(&rel).is_absolute() || !normalize(base, Path::new(&rel)).starts_with(base) {
+            self.push(outside());
+            return None;
+        }
+        let full = normalize(base, Path::new(&rel));
+        let kind = if want_dir { "directory" } else { "file" };
+        match std::fs::metadata(&full) {
+            Ok(m) if m.is_dir() == want_dir => {}
+            Ok(_) => {
+                self.push(
+                    Problem::new(
+                        s.pos,
+                        format!("`{path}` is not a {kind}: `{rel}`"),
+                        format!("not a {kind}"),
+                    )
+                    .help(if want_dir {
+                        "use `zip:` for a .zip file"
+                    } else {
+                        "use `dir:` for a directory"
+                    }),
+                );
+                return None;
+            }
+            Err(_) => {
+                self.push(
+                    Problem::new(s.pos, format!("`{path}` does not exist: `{rel}`"), format!("no such {kind}"))
+                        .help("build the artifact first, or fix the path (relative to the manifest's folder)"),
+                );
+                return None;
+            }
+        }
+        match (full.canonicalize(), base.canonicalize()) {
+            (Ok(real), Ok(real_base)) if real.starts_with(&real_base) => Some(full),
+            _ => {
+                self.push(outside());
+                None
+            }
+        }
+    }
+
+    pub(crate) fn artifact(
+        &mut self,
+        f: &'a RawFunction,
+        ctx: &Context<'_>,
+        key: &Sp<String>,
+        path: &str,
+        runtime: Option<&Sp<String>>,
+        handler: Option<&Sp<String>>,
+    ) -> Option<ArtifactSource> {
+        let p = |k: &str| format!("{path}.artifact.{k}");
+        let Some(artifact) = &f.artifact else {
+            if !self.unreadable(&format!("{path}.artifact")) {
+                self.push(
+                    Problem::new(key.pos, format!("function `{}` has no `artifact`", key.value), "no artifact")
+                        .help("add one of `artifact: { zip: path }`, `{ dir: path }`, `{ s3: { bucket, key } }`, `{ image: uri }`"),
+                );
+            }
+            return None;
+        };
+        let is_image = matches!(artifact.value, RawArtifact::Image(_));
+        if is_image {
+            for (what, s) in [("runtime", runtime), ("handler", handler)] {
+                if let Some(s) = s {
+                    self.push(
+                        Problem::new(s.pos, format!("function `{}` is a container image, so it must not have a `{what}`", key.value), format!("{what} with an image"))
+                            .help("an image brings its own runtime and entry point (set CMD in the image); remove this line"),
+                    );
+                }
+            }
+        } else {
+            for (what, s) in [("runtime", runtime), ("handler", handler)] {
+                if s.is_none() && !self.unreadable(&format!("{path}.{what}")) {
+                    self.push(
+                        Problem::new(
+                            artifact.pos,
+                            format!(
+                                "function `{}` is a zip function, so it needs a `{what}`",
+                                key.value
+                            ),
+                            format!("no {what}"),
+                        )
+                        .help(format!("set `{what}:` on the function or in `defaults`")),
+                    );
+                }
+            }
+        }
+        match &artifact.value {
+            RawArtifact::Zip(z) => {
+                let path = self.local_path(&z.zip, ctx, &p("zip"), false)?;
+                Some(ArtifactSource::Zip { path })
+            }
+            RawArtifact::Dir(d) => {
+                let dir = self.local_path(&d.dir, ctx, &p("dir"), true);
+                let mut exclude = Vec::new();
+                for g in d.exclude.iter().flatten() {
+                    match globset::Glob::new(&g.value) {
+                        Ok(_) => exclude.push(g.value.clone()),
+                        Err(e) => self.push(
+                            Problem::new(
+                                g.pos,
+                                format!("`{}` has an invalid glob: {}", p("exclude"), e.kind()),
+                                "invalid glob",
+                            )
+                            .help("use globs such as `**/*.pyc` or `tests/**`"),
+                        ),
+                    }
+                }
+                Some(ArtifactSource::Dir {
+                    path: dir?,
+                    exclude,
+                })
+            }
+            RawArtifact::S3(s) => {
+                let s3 = &s.s3;
+                let bucket = self.text(&s3.bucket, ctx, &p("s3.bucket"));
+                let key = self.text(&s3.key, ctx, &p("s3.key"));
+                let version = s3
+                    .version
+                    .as_ref()
+                    .map(|v| self.text(v, ctx, &p("s3.version")));
+                let sha256 = s3
+                    .sha256
+                    .as_ref()
+                    .map(|v| self.text(v, ctx, &p("s3.sha256")));
+                Some(ArtifactSource::S3 {
+                    bucket: bucket?,
+                    key: key?,
+                    version: version.map_or(Some(None), |v| v.map(Some))?,
+                    sha256: sha256.map_or(Some(None), |v| v.map(Some))?,
+                })
+            }
+            RawArtifact::Image(i) => {
+                let uri = self.text(&i.image, ctx, &p("image"))?;
+                Some(ArtifactSource::Image { uri })
+            }
+        }
+    }
+}

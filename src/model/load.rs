@@ -1,0 +1,245 @@
+//! `load`: read a manifest file and validate it into a [`Model`] for one environment.
+//!
+//! The only I/O here is reading the manifest and checking that artifact paths exist.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::manifest::node::Pos;
+use crate::manifest::raw::RawManifest;
+use crate::manifest::{self, Problem};
+
+use super::Model;
+use super::error::{ErrorKind, ManifestError};
+use super::validate::{Input, Validator};
+
+/// Reads a variable of the process environment (tests substitute their own).
+pub type EnvLookup = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// How to load a manifest.
+pub struct LoadOptions {
+    /// The environment (deployment target) chosen with `--env`.
+    pub environment: Option<String>,
+    /// Reads process environment variables for `${env:VAR}`, `from_env` and the
+    /// `AWS_REGION` fallback.
+    pub env_lookup: EnvLookup,
+    /// For `validate` only: accept `from_env` variables that are unset (CI secrets are
+    /// often absent where manifests are checked), using an empty value and listing
+    /// them in [`Checked::unset_from_env`]. Never set this for plan or apply.
+    pub lenient_from_env: bool,
+}
+
+impl Default for LoadOptions {
+    /// No environment; variables read from the real process environment.
+    fn default() -> Self {
+        Self {
+            environment: None,
+            env_lookup: Box::new(|k| std::env::var(k).ok()),
+            lenient_from_env: false,
+        }
+    }
+}
+
+impl LoadOptions {
+    /// Options for `environment`, reading the real process environment.
+    pub fn for_environment(environment: Option<&str>) -> Self {
+        Self {
+            environment: environment.map(str::to_owned),
+            ..Self::default()
+        }
+    }
+
+    /// Options reading variables from `vars` only (for tests and reproducible runs).
+    pub fn with_vars(environment: Option<&str>, vars: BTreeMap<String, String>) -> Self {
+        Self {
+            environment: environment.map(str::to_owned),
+            env_lookup: Box::new(move |k| vars.get(k).cloned()),
+            lenient_from_env: false,
+        }
+    }
+}
+
+/// A validated manifest plus what `validate` reports besides problems.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The fleet.
+    pub model: Model,
+    /// `from_env` variables that were unset (with [`LoadOptions::lenient_from_env`]).
+    pub unset_from_env: Vec<String>,
+}
+
+/// A manifest read from disk, not yet validated for an environment.
+pub struct Source {
+    path: PathBuf,
+    dir: PathBuf,
+    text: String,
+    digest: String,
+    raw: Option<RawManifest>,
+    problems: Vec<Problem>,
+}
+
+impl Source {
+    /// Reads and parses `path`. Problems of shape are kept for [`Source::validate`].
+    pub fn read(path: &Path) -> Result<Self, ManifestError> {
+        let whole_file = |message: String, help: &str| {
+            ManifestError::new(
+                path,
+                None,
+                ErrorKind::Invalid,
+                vec![Problem::new(Pos::START, message, "here").help(help)],
+            )
+        };
+        let meta = std::fs::metadata(path).map_err(|e| {
+            whole_file(
+                format!("cannot read manifest `{}`: {e}", path.display()),
+                "check the path given with `-f` (default: deploy.yaml)",
+            )
+        })?;
+        if meta.is_dir() {
+            return Err(whole_file(
+                format!("`{}` is a directory, not a manifest file", path.display()),
+                "pass the YAML file itself, e.g. `-f deploy.yaml`",
+            ));
+        }
+        if meta.len() > manifest::MAX_MANIFEST_BYTES as u64 {
+            return Err(whole_file(
+                format!(
+                    "manifest `{}` is {} bytes, more than the {} bytes Flotilla reads",
+                    path.display(),
+                    meta.len(),
+                    manifest::MAX_MANIFEST_BYTES
+                ),
+                "split the fleet into several manifests, or check that this is the right file",
+            ));
+        }
+        let bytes = std::fs::read(path).map_err(|e| {
+            whole_file(
+                format!("cannot read manifest `{}`: {e}", path.display()),
+                "check the file's permissions",
+            )
+        })?;
+        let digest = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let mut problems = Vec::new();
+        let (text, raw) = manifest::parse(&bytes, &mut problems);
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+        let dir = absolute
+            .parent()
+            .map_or_else(|| PathBuf::from("/"), Path::to_owned);
+        Ok(Self {
+            path: path.to_owned(),
+            dir,
+            text,
+            digest,
+            raw,
+            problems,
+        })
+    }
+
+    /// Names of the manifest's environments, in manifest order.
+    pub fn environments(&self) -> Vec<String> {
+        self.raw
+            .as_ref()
+            .and_then(|r| r.environments.as_ref())
+            .map(|e| e.0.iter().map(|(k, _)| k.value.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    fn error(&self, kind: ErrorKind, problems: Vec<Problem>) -> ManifestError {
+        ManifestError::new(&self.path, Some(&self.text), kind, problems)
+    }
+
+    /// Validates for one environment. Unknown or missing `--env` is a usage error.
+    pub fn validate(&self, opts: &LoadOptions) -> Result<Model, ManifestError> {
+        self.check(opts).map(|c| c.model)
+    }
+
+    /// Like [`Source::validate`], also returning the unset `from_env` variables.
+    pub fn check(&self, opts: &LoadOptions) -> Result<Checked, ManifestError> {
+        let envs = self.environments();
+        let shape_ok = self.problems.is_empty();
+        if shape_ok {
+            match &opts.environment {
+                Some(name) if !envs.contains(name) => {
+                    let mut p = Problem::new(
+                        Pos::START,
+                        format!("unknown environment `{name}`"),
+                        "environments are defined in this file",
+                    );
+                    p = match (
+                        manifest::suggest(name, envs.iter().map(String::as_str)),
+                        envs.is_empty(),
+                    ) {
+                        (_, true) => {
+                            p.help("this manifest defines no `environments`; run without `--env`")
+                        }
+                        (Some(s), _) => p.help(format!(
+                            "did you mean `{s}`? (environments: {})",
+                            envs.join(", ")
+                        )),
+                        (None, _) => p.help(format!("environments: {}", envs.join(", "))),
+                    };
+                    return Err(self.error(ErrorKind::Usage, vec![p]));
+                }
+                None if !envs.is_empty() => {
+                    let p = Problem::new(
+                        Pos::START,
+                        format!(
+                            "this manifest defines environments; choose one with `--env` ({})",
+                            envs.join(", ")
+                        ),
+                        "environments are defined in this file",
+                    )
+                    .help(format!("e.g. `--env {}`", envs[0]));
+                    return Err(self.error(ErrorKind::Usage, vec![p]));
+                }
+                _ => {}
+            }
+        }
+        let mut problems = self.problems.clone();
+        let Some(raw) = &self.raw else {
+            return Err(self.error(ErrorKind::Invalid, problems));
+        };
+        let environment = opts
+            .environment
+            .as_deref()
+            .filter(|e| envs.iter().any(|n| n == e));
+        let mut validator = Validator {
+            input: Input {
+                environment,
+                env: &*opts.env_lookup,
+                manifest_dir: &self.dir,
+                lenient_from_env: opts.lenient_from_env,
+            },
+            raw,
+            problems: &mut problems,
+            vars: BTreeMap::new(),
+            unset_from_env: BTreeSet::new(),
+        };
+        let validated = validator.run();
+        let unset_from_env = validator.unset_from_env.into_iter().collect();
+        match validated {
+            Some(v) if problems.is_empty() => Ok(Checked {
+                model: Model {
+                    manifest_path: self.path.clone(),
+                    manifest_dir: self.dir.clone(),
+                    manifest_digest: self.digest.clone(),
+                    environment: environment.map(str::to_owned),
+                    limits: v.limits,
+                    functions: v.functions,
+                },
+                unset_from_env,
+            }),
+            _ => Err(self.error(ErrorKind::Invalid, problems)),
+        }
+    }
+}
+
+/// Reads and validates the manifest at `path` for the environment in `opts`.
+pub fn load(path: &Path, opts: &LoadOptions) -> Result<Model, ManifestError> {
+    Source::read(path)?.validate(opts)
+}
