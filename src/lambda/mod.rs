@@ -5,9 +5,13 @@
 //! talks to one account and region.
 
 mod error;
+mod sdk;
+mod sdk_convert;
+mod sdk_error;
 mod types;
 
 pub use error::ApiError;
+pub use sdk::{ClientOptions, SdkLambda};
 pub use types::*;
 
 use async_trait::async_trait;

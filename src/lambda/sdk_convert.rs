@@ -1,0 +1,331 @@
+//! Field-by-field translation between `aws-sdk-lambda` shapes and the crate's own types.
+//!
+//! Lambda returns the same function configuration from five operations, each as its own
+//! generated struct with identical accessors; [`ConfigView`] names those accessors once
+//! so one conversion serves all of them (likewise [`AliasView`] for aliases). Where the
+//! API omits a field, the AWS default is filled here, so callers always see the
+//! canonical shape.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_lambda::types as aws;
+
+use super::{
+    AliasInfo, Architecture, DEFAULT_EPHEMERAL_STORAGE_MB, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S,
+    FunctionConfig, FunctionInfo, FunctionStateKind, LastUpdateStatus, PackageType, VersionInfo,
+};
+
+/// Read access to a function configuration, whichever operation returned it.
+pub(crate) trait ConfigView {
+    fn v_function_name(&self) -> Option<&str>;
+    fn v_function_arn(&self) -> Option<&str>;
+    fn v_runtime(&self) -> Option<&aws::Runtime>;
+    fn v_role(&self) -> Option<&str>;
+    fn v_handler(&self) -> Option<&str>;
+    fn v_code_size(&self) -> i64;
+    fn v_description(&self) -> Option<&str>;
+    fn v_timeout(&self) -> Option<i32>;
+    fn v_memory_size(&self) -> Option<i32>;
+    fn v_last_modified(&self) -> Option<&str>;
+    fn v_code_sha256(&self) -> Option<&str>;
+    fn v_version(&self) -> Option<&str>;
+    fn v_environment(&self) -> Option<&aws::EnvironmentResponse>;
+    fn v_revision_id(&self) -> Option<&str>;
+    fn v_layers(&self) -> &[aws::Layer];
+    fn v_state(&self) -> Option<&aws::State>;
+    fn v_state_reason(&self) -> Option<&str>;
+    fn v_state_reason_code(&self) -> Option<&aws::StateReasonCode>;
+    fn v_last_update_status(&self) -> Option<&aws::LastUpdateStatus>;
+    fn v_last_update_status_reason(&self) -> Option<&str>;
+    fn v_last_update_status_reason_code(&self) -> Option<&aws::LastUpdateStatusReasonCode>;
+    fn v_package_type(&self) -> Option<&aws::PackageType>;
+    fn v_architectures(&self) -> &[aws::Architecture];
+    fn v_ephemeral_storage(&self) -> Option<&aws::EphemeralStorage>;
+}
+
+macro_rules! impl_config_view {
+    ($($ty:ty),* $(,)?) => {$(
+        impl ConfigView for $ty {
+            fn v_function_name(&self) -> Option<&str> { self.function_name() }
+            fn v_function_arn(&self) -> Option<&str> { self.function_arn() }
+            fn v_runtime(&self) -> Option<&aws::Runtime> { self.runtime() }
+            fn v_role(&self) -> Option<&str> { self.role() }
+            fn v_handler(&self) -> Option<&str> { self.handler() }
+            fn v_code_size(&self) -> i64 { self.code_size() }
+            fn v_description(&self) -> Option<&str> { self.description() }
+            fn v_timeout(&self) -> Option<i32> { self.timeout() }
+            fn v_memory_size(&self) -> Option<i32> { self.memory_size() }
+            fn v_last_modified(&self) -> Option<&str> { self.last_modified() }
+            fn v_code_sha256(&self) -> Option<&str> { self.code_sha256() }
+            fn v_version(&self) -> Option<&str> { self.version() }
+            fn v_environment(&self) -> Option<&aws::EnvironmentResponse> { self.environment() }
+            fn v_revision_id(&self) -> Option<&str> { self.revision_id() }
+            fn v_layers(&self) -> &[aws::Layer] { self.layers() }
+            fn v_state(&self) -> Option<&aws::State> { self.state() }
+            fn v_state_reason(&self) -> Option<&str> { self.state_reason() }
+            fn v_state_reason_code(&self) -> Option<&aws::StateReasonCode> { self.state_reason_code() }
+            fn v_last_update_status(&self) -> Option<&aws::LastUpdateStatus> { self.last_update_status() }
+            fn v_last_update_status_reason(&self) -> Option<&str> { self.last_update_status_reason() }
+            fn v_last_update_status_reason_code(&self) -> Option<&aws::LastUpdateStatusReasonCode> {
+                self.last_update_status_reason_code()
+            }
+            fn v_package_type(&self) -> Option<&aws::PackageType> { self.package_type() }
+            fn v_architectures(&self) -> &[aws::Architecture] { self.architectures() }
+            fn v_ephemeral_storage(&self) -> Option<&aws::EphemeralStorage> { self.ephemeral_storage() }
+        }
+    )*};
+}
+
+impl_config_view!(
+    aws::FunctionConfiguration,
+    aws_sdk_lambda::operation::create_function::CreateFunctionOutput,
+    aws_sdk_lambda::operation::update_function_code::UpdateFunctionCodeOutput,
+    aws_sdk_lambda::operation::update_function_configuration::UpdateFunctionConfigurationOutput,
+    aws_sdk_lambda::operation::publish_version::PublishVersionOutput,
+    aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput,
+);
+
+/// Read access to an alias, whichever operation returned it.
+pub(crate) trait AliasView {
+    fn v_alias_arn(&self) -> Option<&str>;
+    fn v_name(&self) -> Option<&str>;
+    fn v_function_version(&self) -> Option<&str>;
+    fn v_description(&self) -> Option<&str>;
+    fn v_routing_config(&self) -> Option<&aws::AliasRoutingConfiguration>;
+    fn v_revision_id(&self) -> Option<&str>;
+}
+
+macro_rules! impl_alias_view {
+    ($($ty:ty),* $(,)?) => {$(
+        impl AliasView for $ty {
+            fn v_alias_arn(&self) -> Option<&str> { self.alias_arn() }
+            fn v_name(&self) -> Option<&str> { self.name() }
+            fn v_function_version(&self) -> Option<&str> { self.function_version() }
+            fn v_description(&self) -> Option<&str> { self.description() }
+            fn v_routing_config(&self) -> Option<&aws::AliasRoutingConfiguration> { self.routing_config() }
+            fn v_revision_id(&self) -> Option<&str> { self.revision_id() }
+        }
+    )*};
+}
+
+impl_alias_view!(
+    aws::AliasConfiguration,
+    aws_sdk_lambda::operation::create_alias::CreateAliasOutput,
+    aws_sdk_lambda::operation::update_alias::UpdateAliasOutput,
+    aws_sdk_lambda::operation::get_alias::GetAliasOutput,
+);
+
+/// A count from the network as `u32`; negative or absurd values fall back to `default`
+/// rather than wrapping.
+fn to_u32(value: Option<i32>, default: u32) -> u32 {
+    value.and_then(|v| u32::try_from(v).ok()).unwrap_or(default)
+}
+
+/// A validated size for the API. Values come from the validated model, far below
+/// `i32::MAX`; saturating keeps a bad caller from wrapping into a negative number.
+pub(crate) fn to_i32(value: u32) -> i32 {
+    i32::try_from(value).unwrap_or(i32::MAX)
+}
+
+fn to_btree(map: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
+    map.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
+/// The canonical [`FunctionConfig`] of a configuration, AWS defaults filled in.
+pub(crate) fn function_config(c: &impl ConfigView) -> FunctionConfig {
+    let package_type = match c.v_package_type() {
+        Some(aws::PackageType::Image) => PackageType::Image,
+        _ => PackageType::Zip,
+    };
+    FunctionConfig {
+        name: c.v_function_name().unwrap_or_default().to_owned(),
+        role: c.v_role().unwrap_or_default().to_owned(),
+        runtime: non_empty(c.v_runtime().map(aws::Runtime::as_str)).map(str::to_owned),
+        handler: non_empty(c.v_handler()).map(str::to_owned),
+        description: c.v_description().unwrap_or_default().to_owned(),
+        memory_mb: to_u32(c.v_memory_size(), DEFAULT_MEMORY_MB),
+        timeout_s: to_u32(c.v_timeout(), DEFAULT_TIMEOUT_S),
+        ephemeral_storage_mb: to_u32(
+            c.v_ephemeral_storage().map(aws::EphemeralStorage::size),
+            DEFAULT_EPHEMERAL_STORAGE_MB,
+        ),
+        // Lambda lists exactly one architecture; an empty or unknown list means the
+        // default, which is what Lambda itself assumes.
+        architecture: c
+            .v_architectures()
+            .first()
+            .and_then(|a| Architecture::from_api_str(a.as_str()))
+            .unwrap_or_default(),
+        environment: to_btree(
+            c.v_environment()
+                .and_then(aws::EnvironmentResponse::variables),
+        ),
+        layers: c
+            .v_layers()
+            .iter()
+            .filter_map(|l| l.arn().map(str::to_owned))
+            .collect(),
+        package_type,
+    }
+}
+
+/// A [`FunctionInfo`] with no tags, concurrency or code location (the caller adds
+/// them where the operation returns them).
+pub(crate) fn function_info(c: &impl ConfigView) -> FunctionInfo {
+    FunctionInfo {
+        config: function_config(c),
+        arn: c.v_function_arn().unwrap_or_default().to_owned(),
+        state: non_empty(c.v_state().map(aws::State::as_str)).map(FunctionStateKind::from_api_str),
+        state_reason: non_empty(c.v_state_reason()).map(str::to_owned),
+        state_reason_code: non_empty(c.v_state_reason_code().map(aws::StateReasonCode::as_str))
+            .map(str::to_owned),
+        last_update_status: non_empty(c.v_last_update_status().map(aws::LastUpdateStatus::as_str))
+            .map(LastUpdateStatus::from_api_str),
+        last_update_status_reason: non_empty(c.v_last_update_status_reason()).map(str::to_owned),
+        last_update_status_reason_code: non_empty(
+            c.v_last_update_status_reason_code()
+                .map(aws::LastUpdateStatusReasonCode::as_str),
+        )
+        .map(str::to_owned),
+        revision_id: non_empty(c.v_revision_id()).map(str::to_owned),
+        code_sha256: c.v_code_sha256().unwrap_or_default().to_owned(),
+        code_size: u64::try_from(c.v_code_size()).unwrap_or(0),
+        version: c.v_version().unwrap_or("$LATEST").to_owned(),
+        last_modified: c.v_last_modified().unwrap_or_default().to_owned(),
+        image_uri: None,
+        resolved_image_uri: None,
+        tags: BTreeMap::new(),
+        reserved_concurrency: None,
+    }
+}
+
+/// Emulators send `""` where AWS omits a field; both mean "no value".
+fn non_empty(s: Option<&str>) -> Option<&str> {
+    s.filter(|s| !s.is_empty())
+}
+
+/// A [`VersionInfo`] from a configuration.
+pub(crate) fn version_info(c: &impl ConfigView) -> VersionInfo {
+    VersionInfo {
+        version: c.v_version().unwrap_or("$LATEST").to_owned(),
+        code_sha256: c.v_code_sha256().unwrap_or_default().to_owned(),
+        description: c.v_description().unwrap_or_default().to_owned(),
+        revision_id: non_empty(c.v_revision_id()).map(str::to_owned),
+        last_modified: c.v_last_modified().unwrap_or_default().to_owned(),
+    }
+}
+
+/// An [`AliasInfo`] from an alias configuration.
+pub(crate) fn alias_info(a: &impl AliasView) -> AliasInfo {
+    AliasInfo {
+        name: a.v_name().unwrap_or_default().to_owned(),
+        arn: a.v_alias_arn().unwrap_or_default().to_owned(),
+        function_version: a.v_function_version().unwrap_or_default().to_owned(),
+        description: a.v_description().unwrap_or_default().to_owned(),
+        routing: a
+            .v_routing_config()
+            .and_then(aws::AliasRoutingConfiguration::additional_version_weights)
+            .map(|w| w.iter().map(|(k, v)| (k.clone(), *v)).collect())
+            .unwrap_or_default(),
+        revision_id: non_empty(a.v_revision_id()).map(str::to_owned),
+    }
+}
+
+/// The routing configuration to send; `None` for "no weighted routing".
+///
+/// UpdateAlias keeps the old routing when the field is absent, so an empty map is sent
+/// as an empty routing configuration, which clears it.
+pub(crate) fn routing_config(routing: &BTreeMap<String, f64>) -> aws::AliasRoutingConfiguration {
+    aws::AliasRoutingConfiguration::builder()
+        .set_additional_version_weights(Some(
+            routing.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+        ))
+        .build()
+}
+
+/// An environment for the request (the whole map: Lambda replaces it).
+pub(crate) fn environment(vars: &BTreeMap<String, String>) -> aws::Environment {
+    aws::Environment::builder()
+        .set_variables(Some(
+            vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        ))
+        .build()
+}
+
+/// Tags as the SDK wants them.
+pub(crate) fn tag_map(tags: &BTreeMap<String, String>) -> HashMap<String, String> {
+    tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+/// Tags from the SDK.
+pub(crate) fn tags_from(tags: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
+    to_btree(tags)
+}
+
+/// The SDK's architecture enum.
+pub(crate) fn architecture(a: Architecture) -> aws::Architecture {
+    aws::Architecture::from(a.as_api_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_fields_get_aws_defaults() {
+        let c = aws::FunctionConfiguration::builder()
+            .function_name("f")
+            .build();
+        let info = function_info(&c);
+        assert_eq!(info.config.memory_mb, DEFAULT_MEMORY_MB);
+        assert_eq!(info.config.timeout_s, DEFAULT_TIMEOUT_S);
+        assert_eq!(info.config.ephemeral_storage_mb, 512);
+        assert_eq!(info.config.architecture, Architecture::X86_64);
+        assert_eq!(info.config.description, "");
+        assert_eq!(info.config.package_type, PackageType::Zip);
+        assert_eq!(info.state, None);
+        assert_eq!(info.last_update_status, None);
+        assert_eq!(info.revision_id, None);
+        assert_eq!(info.version, "$LATEST");
+        assert!(info.is_stable());
+    }
+
+    #[test]
+    fn present_fields_are_translated() {
+        let c = aws::FunctionConfiguration::builder()
+            .function_name("f")
+            .memory_size(1024)
+            .architectures(aws::Architecture::Arm64)
+            .package_type(aws::PackageType::Image)
+            .state(aws::State::from("Restoring"))
+            .last_update_status(aws::LastUpdateStatus::InProgress)
+            .revision_id("")
+            .runtime(aws::Runtime::from(""))
+            .handler("")
+            .layers(aws::Layer::builder().arn("arn:l:1").build())
+            .environment(
+                aws::EnvironmentResponse::builder()
+                    .variables("A", "1")
+                    .build(),
+            )
+            .build();
+        let info = function_info(&c);
+        assert_eq!(info.config.memory_mb, 1024);
+        assert_eq!(info.config.architecture, Architecture::Arm64);
+        assert_eq!(info.config.package_type, PackageType::Image);
+        assert_eq!(info.config.layers, vec!["arn:l:1".to_owned()]);
+        assert_eq!(
+            info.config.environment.get("A").map(String::as_str),
+            Some("1")
+        );
+        assert_eq!(
+            info.state,
+            Some(FunctionStateKind::Other("Restoring".to_owned()))
+        );
+        assert_eq!(info.last_update_status, Some(LastUpdateStatus::InProgress));
+        assert_eq!(info.revision_id, None, "empty RevisionId means none");
+        assert_eq!((&info.config.runtime, &info.config.handler), (&None, &None));
+        assert!(!info.is_stable());
+    }
+}

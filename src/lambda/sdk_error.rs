@@ -1,0 +1,185 @@
+//! Turns any `aws-sdk-lambda` failure into the crate's classified [`ApiError`].
+//!
+//! One generic function serves every operation: it reads the error code from the
+//! error metadata and the status and `Retry-After` header from the raw HTTP response,
+//! so no operation needs its own error mapping.
+
+use std::time::Duration;
+
+use aws_sdk_lambda::config::http::HttpResponse;
+use aws_sdk_lambda::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+use super::ApiError;
+
+/// Classifies a failed SDK call.
+pub(crate) fn classify<E>(err: SdkError<E, HttpResponse>) -> ApiError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match &err {
+        SdkError::ServiceError(ctx) => {
+            let raw = ctx.raw();
+            let meta = ctx.err();
+            let message = meta
+                .message()
+                .map(str::to_owned)
+                .unwrap_or_else(|| DisplayErrorContext(meta).to_string());
+            classify_response(
+                raw.status().as_u16(),
+                meta.code(),
+                message,
+                raw.headers().get("retry-after"),
+            )
+        }
+        // The request may or may not have reached Lambda: the outcome is unknown and a
+        // retry (after re-reading state) is the only sound reaction.
+        SdkError::TimeoutError(_) | SdkError::ResponseError(_) => ApiError::Transient {
+            message: DisplayErrorContext(&err).to_string(),
+        },
+        SdkError::DispatchFailure(failure) if !failure.is_user() => ApiError::Transient {
+            message: DisplayErrorContext(&err).to_string(),
+        },
+        SdkError::DispatchFailure(_) => ApiError::Fatal {
+            code: "DispatchFailure".to_owned(),
+            message: DisplayErrorContext(&err).to_string(),
+        },
+        SdkError::ConstructionFailure(_) => ApiError::Fatal {
+            code: "ConstructionFailure".to_owned(),
+            message: DisplayErrorContext(&err).to_string(),
+        },
+        // `SdkError` is non-exhaustive; a new kind is safer reported than retried.
+        _ => ApiError::Fatal {
+            code: "Unknown".to_owned(),
+            message: DisplayErrorContext(&err).to_string(),
+        },
+    }
+}
+
+/// Classifies an error response by its modeled code first, then its HTTP status, so
+/// proxies and emulators that get one of the two slightly wrong still land right.
+pub(crate) fn classify_response(
+    status: u16,
+    code: Option<&str>,
+    message: String,
+    retry_after: Option<&str>,
+) -> ApiError {
+    match (code, status) {
+        (Some("ResourceNotFoundException"), _) | (None, 404) => ApiError::NotFound { message },
+        (Some("ResourceConflictException"), _) | (None, 409) => ApiError::Conflict { message },
+        (Some("TooManyRequestsException"), _) | (_, 429) => ApiError::Throttled {
+            retry_after: retry_after.and_then(parse_retry_after),
+            message,
+        },
+        (Some("PreconditionFailedException"), _) | (None, 412) => {
+            ApiError::PreconditionFailed { message }
+        }
+        (_, 500..=599) => ApiError::Transient {
+            message: match code {
+                Some(code) => format!("{code} (HTTP {status}): {message}"),
+                None => format!("HTTP {status}: {message}"),
+            },
+        },
+        (Some(code), _) => ApiError::Fatal {
+            code: code.to_owned(),
+            message,
+        },
+        (None, _) => ApiError::Fatal {
+            code: format!("HTTP {status}"),
+            message,
+        },
+    }
+}
+
+/// Parses a `Retry-After` value given in seconds (Lambda never sends the HTTP-date
+/// form; it and garbage yield `None`, which lets the engine use its own backoff).
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let secs: f64 = value.trim().parse().ok()?;
+    Duration::try_from_secs_f64(secs).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg() -> String {
+        "m".to_owned()
+    }
+
+    #[test]
+    fn modeled_codes_win_over_status() {
+        assert_eq!(
+            classify_response(404, Some("ResourceNotFoundException"), msg(), None).class(),
+            "not_found"
+        );
+        assert_eq!(
+            classify_response(400, Some("ResourceConflictException"), msg(), None).class(),
+            "conflict"
+        );
+        assert_eq!(
+            classify_response(412, Some("PreconditionFailedException"), msg(), None).class(),
+            "precondition_failed"
+        );
+        assert_eq!(
+            classify_response(400, Some("InvalidParameterValueException"), msg(), None),
+            ApiError::Fatal {
+                code: "InvalidParameterValueException".to_owned(),
+                message: msg()
+            }
+        );
+    }
+
+    #[test]
+    fn status_decides_when_the_code_is_missing() {
+        assert_eq!(
+            classify_response(404, None, msg(), None).class(),
+            "not_found"
+        );
+        assert_eq!(
+            classify_response(409, None, msg(), None).class(),
+            "conflict"
+        );
+        assert_eq!(
+            classify_response(503, None, msg(), None).class(),
+            "transient"
+        );
+        assert_eq!(
+            classify_response(500, Some("ServiceException"), msg(), None).class(),
+            "transient"
+        );
+        assert_eq!(
+            classify_response(403, None, msg(), None),
+            ApiError::Fatal {
+                code: "HTTP 403".to_owned(),
+                message: msg()
+            }
+        );
+    }
+
+    #[test]
+    fn throttling_carries_retry_after_seconds() {
+        assert_eq!(
+            classify_response(429, Some("TooManyRequestsException"), msg(), Some("7")),
+            ApiError::Throttled {
+                retry_after: Some(Duration::from_secs(7)),
+                message: msg()
+            }
+        );
+        assert_eq!(
+            classify_response(429, None, msg(), Some("0.5")),
+            ApiError::Throttled {
+                retry_after: Some(Duration::from_millis(500)),
+                message: msg()
+            }
+        );
+        for junk in ["-1", "soon", "Wed, 21 Oct 2015 07:28:00 GMT", "inf"] {
+            assert_eq!(
+                classify_response(429, None, msg(), Some(junk)),
+                ApiError::Throttled {
+                    retry_after: None,
+                    message: msg()
+                },
+                "{junk}"
+            );
+        }
+    }
+}
