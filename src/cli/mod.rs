@@ -1,5 +1,7 @@
 //! Clap types and dispatch. Each subcommand's arguments and glue live in their own file.
 
+mod sim;
+
 use clap::{Parser, Subcommand};
 
 mod schema;
@@ -33,6 +35,8 @@ enum Command {
     Validate(validate::Args),
     /// Print the manifest's JSON Schema (draft-07), for editors and CI.
     Schema(schema::Args),
+    /// Run a Lambda control-plane emulator (conflicts, throttling, stale revisions).
+    Sim(sim::SimArgs),
 }
 
 /// Sets up `tracing` from `RUST_LOG` (default: warnings only), writing to stderr.
@@ -50,5 +54,6 @@ pub fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Sim(args) => sim::run(args),
     }
 }
