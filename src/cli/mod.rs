@@ -31,12 +31,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a Lambda control-plane emulator (conflicts, throttling, stale revisions).
-    Sim(sim::SimArgs),
     /// Check a manifest and print the resolved fleet (or every problem found).
     Validate(validate::Args),
     /// Print the manifest's JSON Schema (draft-07), for editors and CI.
     Schema(schema::Args),
+    /// Run a Lambda control-plane emulator (conflicts, throttling, stale revisions).
+    Sim(sim::SimArgs),
 }
 
 /// Sets up `tracing` from `RUST_LOG` (default: warnings only), writing to stderr.
@@ -52,8 +52,8 @@ pub fn init_tracing() {
 /// Runs the parsed command and returns the process exit code.
 pub fn run(cli: Cli) -> Exit {
     match cli.command {
-        Command::Sim(args) => sim::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Sim(args) => sim::run(args),
     }
 }
