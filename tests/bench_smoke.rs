@@ -91,7 +91,15 @@ fn every_scenario_reports_every_tool_consistently() {
             }
         }
     }
+    let headline = report
+        .headline
+        .expect("the full scenario ran with every tool");
+    assert!(headline.ratio_to_lb >= 1.0);
+    assert!(headline.speedup_vs_terraform > 0.0 && headline.speedup_vs_seed > 0.0);
     let text = report.render();
+    let last = text.lines().last().expect("non-empty report");
+    assert!(last.starts_with("ratio_to_lb="), "last line: {last}");
+    assert!(last.contains(" speedup_vs_terraform=") && last.contains(" speedup_vs_seed="));
     for kind in ScenarioKind::ALL {
         assert!(text.contains(kind.name()), "table of {kind} missing");
     }

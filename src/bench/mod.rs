@@ -6,6 +6,7 @@
 //! under a paused tokio clock, and collects the emulator's counters into a
 //! [`BenchReport`]. The binary `src/bin/fleet-bench.rs` only parses flags and prints.
 
+mod flotilla;
 pub mod lower_bound;
 pub mod peers;
 pub mod report;
@@ -27,6 +28,10 @@ pub struct VirtualOptions {
     pub seed: u64,
     /// Scenarios to run.
     pub scenarios: Vec<ScenarioKind>,
+    /// Include Flotilla's engine.
+    pub flotilla: bool,
+    /// Functions in flight for Flotilla; `None` is the engine's default.
+    pub flotilla_parallelism: Option<usize>,
     /// Peer policies to run.
     pub peers: Vec<PeerPolicy>,
 }
@@ -38,6 +43,8 @@ impl VirtualOptions {
             functions,
             seed,
             scenarios: ScenarioKind::ALL.to_vec(),
+            flotilla: true,
+            flotilla_parallelism: None,
             peers: all_peers(),
         }
     }
@@ -48,7 +55,13 @@ impl VirtualOptions {
 /// Each run gets its own single-thread runtime with a paused clock, so the simulated
 /// time is deterministic per seed and costs little real time.
 pub fn run_virtual(options: &VirtualOptions) -> std::io::Result<BenchReport> {
-    let tools: Vec<Tool> = options.peers.iter().cloned().map(Tool::Peer).collect();
+    let mut tools = Vec::new();
+    if options.flotilla {
+        tools.push(Tool::Flotilla {
+            parallelism: options.flotilla_parallelism,
+        });
+    }
+    tools.extend(options.peers.iter().cloned().map(Tool::Peer));
     let mut scenarios = Vec::new();
     for kind in &options.scenarios {
         let scenario = Scenario::generate(*kind, options.functions, options.seed);

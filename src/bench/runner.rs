@@ -16,6 +16,11 @@ pub const NEIGHBOUR_FUNCTION: &str = "neighbour-monitor";
 /// A tool that deploys a scenario.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Tool {
+    /// Flotilla's apply engine, with the functions in flight when not its default.
+    Flotilla {
+        /// Overrides `apply`'s default parallelism.
+        parallelism: Option<usize>,
+    },
     /// A model of another tool.
     Peer(PeerPolicy),
 }
@@ -24,6 +29,7 @@ impl Tool {
     /// Name in reports.
     pub fn name(&self) -> &'static str {
         match self {
+            Tool::Flotilla { .. } => "flotilla",
             Tool::Peer(p) => p.name,
         }
     }
@@ -78,6 +84,9 @@ async fn run_tool_async(scenario: &Scenario, tool: &Tool) -> ToolRun {
 
     let start = tokio::time::Instant::now();
     let outcome = match tool {
+        Tool::Flotilla { parallelism } => {
+            super::flotilla::run(scenario, &clients, &seeded, *parallelism).await
+        }
         Tool::Peer(policy) => run_peer(policy, &scenario.functions, &clients).await,
     };
     let wall = start.elapsed();

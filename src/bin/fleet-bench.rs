@@ -29,6 +29,9 @@ struct Args {
     /// Only Flotilla, no peer policies.
     #[arg(long)]
     flotilla_only: bool,
+    /// Functions Flotilla keeps in flight (default: the engine's default).
+    #[arg(long)]
+    parallelism: Option<usize>,
     /// Write every figure as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -67,6 +70,7 @@ fn run_virtual(args: &Args) -> Result<(), String> {
     if !args.scenarios.is_empty() {
         options.scenarios.clone_from(&args.scenarios);
     }
+    options.flotilla_parallelism = args.parallelism;
     if args.flotilla_only {
         options.peers.clear();
     }
