@@ -10,9 +10,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::peers::{Clients, ToolOutcome};
-use super::scenario::{
-    ACCOUNT, ALIAS, BenchFunction, Change, GET_FUNCTION_RATE, MUTATING_RATE, Scenario,
-};
+use super::scenario::{ACCOUNT, ALIAS, BenchFunction, Change, Scenario};
 use crate::apply::{ApplyContext, CodeProvider, NoEvents, Outcome, apply};
 use crate::artifact::ArtifactDigest;
 use crate::lambda::{CodeSource, FunctionInfo, PackageType};
@@ -84,6 +82,9 @@ impl CodeProvider for PlannedCode {
     }
 }
 
+/// A rate no run reaches: pacing off.
+const UNPACED: f64 = 1.0e6;
+
 /// The plan `flotilla plan` would make for this scenario against the seeded state.
 pub(super) fn build_plan(scenario: &Scenario, seeded: &BTreeMap<String, FunctionInfo>) -> Plan {
     Plan {
@@ -91,9 +92,11 @@ pub(super) fn build_plan(scenario: &Scenario, seeded: &BTreeMap<String, Function
         manifest_digest: format!("bench-{}-{}", scenario.kind.name(), scenario.seed),
         created_at: "1970-01-01T00:00:00Z".to_owned(),
         environment: None,
+        // The manifest's limits match the account's quotas; without quotas (HTTP
+        // mode) the engine should not pace at all.
         limits: PlanLimits {
-            mutating_per_second: scenario.quota.control_plane.unwrap_or(MUTATING_RATE),
-            get_function_per_second: scenario.quota.get_function.unwrap_or(GET_FUNCTION_RATE),
+            mutating_per_second: scenario.quota.control_plane.unwrap_or(UNPACED),
+            get_function_per_second: scenario.quota.get_function.unwrap_or(UNPACED),
         },
         functions: scenario
             .functions

@@ -6,8 +6,11 @@
 //! under a paused tokio clock, and collects the emulator's counters into a
 //! [`BenchReport`]. The binary `src/bin/fleet-bench.rs` only parses flags and prints.
 
+pub mod artifacts;
 mod flotilla;
+pub mod http;
 pub mod lower_bound;
+pub mod manifest_scale;
 pub mod peers;
 pub mod report;
 pub mod runner;
