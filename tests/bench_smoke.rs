@@ -79,8 +79,7 @@ fn every_scenario_reports_every_tool_consistently() {
                 assert!((t.wall_s / flotilla.wall_s - r).abs() < 1e-9, "{ctx}");
             }
         }
-        // Peers without faults converge everything but the AWS CLI loop, which never
-        // retries a 409 and has none to retry here.
+        // Without injected faults every tool converges every function.
         if !s.chaos {
             for t in &s.tools {
                 assert_eq!(

@@ -39,6 +39,13 @@ pub struct HttpBench {
     pub peak_rss_mb: f64,
     /// Peak growth per function, KB (target <= 100).
     pub rss_kb_per_function: f64,
+    /// Lambda API requests the emulator served during the apply (from its counters).
+    pub requests: Option<u64>,
+    /// CPU microseconds per request.
+    pub cpu_us_per_request: Option<f64>,
+    /// CPU microseconds per GetFunction of the untimed observe phase (one SDK call after
+    /// another, no engine): the SDK's own cost per request, for comparison.
+    pub sdk_only_cpu_us_per_request: Option<f64>,
 }
 
 impl HttpBench {
@@ -60,6 +67,15 @@ impl HttpBench {
             self.peak_rss_mb,
             self.rss_kb_per_function
         );
+        if let (Some(r), Some(us)) = (self.requests, self.cpu_us_per_request) {
+            let _ = writeln!(
+                out,
+                "  {r} API requests = {:.1} per function, {us:.0} us CPU per request (SDK alone, sequential GetFunction: {} us)",
+                r as f64 / self.functions.max(1) as f64,
+                self.sdk_only_cpu_us_per_request
+                    .map_or_else(|| "n/a".to_owned(), |v| format!("{v:.0}"))
+            );
+        }
         out
     }
 }
@@ -153,6 +169,7 @@ pub fn run_http(exe: &std::path::Path, functions: usize, seed: u64) -> Result<Ht
             .collect();
         // Observing is the plan phase, not apply: read the before state untimed.
         let mut seeded = BTreeMap::new();
+        let observe_cpu = cpu_seconds();
         for f in &scenario.functions {
             let api = clients
                 .get(&(f.account.clone(), f.region.clone()))
@@ -163,6 +180,10 @@ pub fn run_http(exe: &std::path::Path, functions: usize, seed: u64) -> Result<Ht
                 .map_err(|e| format!("observing {}: {e}", f.name))?;
             seeded.insert(f.name.clone(), info);
         }
+        let sdk_only = cpu_seconds()
+            .zip(observe_cpu)
+            .map(|(a, b)| (a - b) * 1.0e6 / scenario.functions.len().max(1) as f64);
+        let calls_before = served_calls(port).await;
         let rss_before = proc_status_kb("VmRSS:").unwrap_or(0);
         let cpu_before = cpu_seconds();
         let t = Instant::now();
@@ -170,10 +191,14 @@ pub fn run_http(exe: &std::path::Path, functions: usize, seed: u64) -> Result<Ht
         let wall = t.elapsed().as_secs_f64();
         let cpu = cpu_seconds().zip(cpu_before).map_or(0.0, |(a, b)| a - b);
         let peak = proc_status_kb("VmHWM:").unwrap_or(0);
-        Ok::<_, String>((outcome, wall, cpu, rss_before, peak))
+        let requests = served_calls(port)
+            .await
+            .zip(calls_before)
+            .map(|(a, b)| a.saturating_sub(b));
+        Ok::<_, String>((outcome, wall, cpu, rss_before, peak, requests, sdk_only))
     });
     drop(guard);
-    let (outcome, wall, cpu, rss_before, peak) = result?;
+    let (outcome, wall, cpu, rss_before, peak, requests, sdk_only) = result?;
     let n = functions.max(1) as f64;
     Ok(HttpBench {
         functions,
@@ -184,7 +209,35 @@ pub fn run_http(exe: &std::path::Path, functions: usize, seed: u64) -> Result<Ht
         rss_before_mb: rss_before as f64 / 1024.0,
         peak_rss_mb: peak as f64 / 1024.0,
         rss_kb_per_function: peak.saturating_sub(rss_before) as f64 / n,
+        requests,
+        cpu_us_per_request: requests.filter(|r| *r > 0).map(|r| cpu * 1.0e6 / r as f64),
+        sdk_only_cpu_us_per_request: sdk_only,
     })
+}
+
+/// Total Lambda calls the emulator has served, from `GET /_sim/counters` (a plain
+/// HTTP/1.1 request: the figure must not cost SDK work in the measured process).
+async fn served_calls(port: u16) -> Option<u64> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .ok()?;
+    stream
+        .write_all(b"GET /_sim/counters HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .ok()?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.ok()?;
+    let text = String::from_utf8_lossy(&raw);
+    let body = &text[text.find("\r\n\r\n")? + 4..];
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    Some(
+        v.get("calls")?
+            .as_object()?
+            .values()
+            .filter_map(serde_json::Value::as_u64)
+            .sum(),
+    )
 }
 
 /// User + system CPU seconds of this process, from `/proc/self/stat` (Linux; clock
