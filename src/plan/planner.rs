@@ -10,8 +10,8 @@ use crate::observe::{LiveFunction, LiveState};
 
 use super::diff::{diff_config, fill_defaults};
 use super::types::{
-    Action, CodeOrigin, DesiredConfig, EnvValue, FORMAT_VERSION, Field, FieldChange, FieldValue, FunctionPlan,
-    Plan, Step,
+    Action, CodeOrigin, DesiredConfig, EnvValue, FORMAT_VERSION, Field, FieldChange, FieldValue,
+    FunctionPlan, Plan, Step,
 };
 
 /// Tag keys with this prefix belong to Flotilla: a live one the manifest no longer sets is
