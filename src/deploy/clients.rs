@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use crate::apply::ClientProvider;
 use crate::lambda::{LambdaApi, SdkFactory};
 use crate::observe::Clients;
-use crate::sim::{DEFAULT_ACCOUNT, Sim};
+use crate::sim::Sim;
 
 /// An account (`None`: the credentials' own) and a region.
 type Target = (Option<String>, String);
@@ -48,7 +48,10 @@ impl ClientSet {
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         Arc::clone(cache.entry(key).or_insert_with(|| match &self.backend {
             Backend::Sdk(factory) => Arc::new(factory.client(region)),
-            Backend::Sim(sim) => Arc::new(sim.client(account.unwrap_or(DEFAULT_ACCOUNT), region)),
+            Backend::Sim(sim) => {
+                let account = account.map_or_else(|| sim.config().default_account, str::to_owned);
+                Arc::new(sim.client(&account, region))
+            }
         }))
     }
 }

@@ -6,9 +6,7 @@ use std::time::Duration;
 use crate::artifact::{ArtifactDigest, Artifacts};
 use crate::lambda::{ApiError, ApiOp, FunctionInfo};
 use crate::model::{ArtifactSource, Model};
-use crate::sim::{
-    DEFAULT_ACCOUNT, FaultKind, FaultRule, QuotaConfig, SeedFunction, Sim, SimConfig,
-};
+use crate::sim::{FaultKind, FaultRule, QuotaConfig, SeedFunction, Sim, SimConfig};
 
 /// Seed of the local emulator, so every local run draws the same latencies and ids.
 pub const LOCAL_SEED: u64 = 42;
@@ -21,6 +19,7 @@ pub const LOCAL_SEED: u64 = 42;
 /// # Errors
 /// The emulator's error when a function cannot be placed.
 pub fn seed_from_model(sim: &Sim, model: &Model, artifacts: &Artifacts) -> Result<usize, ApiError> {
+    let default_account = sim.config().default_account;
     let mut seeded = 0;
     for (i, f) in model.functions.iter().enumerate() {
         if i % 4 == 3 {
@@ -50,7 +49,10 @@ pub fn seed_from_model(sim: &Sim, model: &Model, artifacts: &Artifacts) -> Resul
             }
             _ => (sha256_b64(old_code.as_bytes()), old_code.len() as u64, None),
         };
-        let account = f.account.as_ref().map_or(DEFAULT_ACCOUNT, |a| a.as_str());
+        let account = f
+            .account
+            .as_ref()
+            .map_or(default_account.as_str(), |a| a.as_str());
         sim.seed_function(
             account,
             f.region.as_str(),
@@ -126,5 +128,6 @@ pub fn live_function(
     region: &str,
     name: &str,
 ) -> Option<FunctionInfo> {
-    sim.function_info(account.unwrap_or(DEFAULT_ACCOUNT), region, name)
+    let default_account = sim.config().default_account;
+    sim.function_info(account.unwrap_or(&default_account), region, name)
 }
