@@ -2,7 +2,9 @@
 
 use clap::{Parser, Subcommand};
 
+mod completions;
 mod schema;
+mod select;
 mod validate;
 
 /// Process exit codes, documented in the README.
@@ -33,6 +35,10 @@ enum Command {
     Validate(validate::Args),
     /// Print the manifest's JSON Schema (draft-07), for editors and CI.
     Schema(schema::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff) to stdout: `flotilla man | man -l -`.
+    Man(completions::ManArgs),
 }
 
 /// Sets up `tracing` from `RUST_LOG` (default: warnings only), writing to stderr.
@@ -50,5 +56,7 @@ pub fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
     }
 }
