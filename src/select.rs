@@ -174,9 +174,10 @@ pub fn select(
         return Ok(Selection { selected });
     }
 
-    let only = match criteria.only.is_empty() {
-        true => None,
-        false => Some(by_only(model, &criteria.only)?),
+    let only = if criteria.only.is_empty() {
+        None
+    } else {
+        Some(by_only(model, &criteria.only)?)
     };
     let changed = match &criteria.changed_since {
         None => None,
