@@ -35,6 +35,7 @@ fn function(key: &str, artifact: ArtifactSource) -> Function {
         ephemeral_storage: EphemeralStorageMb::new(512).unwrap(),
         environment: BTreeMap::new(),
         sensitive_keys: BTreeSet::new(),
+        environment_sources: Default::default(),
         layers: Vec::new(),
         tags: BTreeMap::new(),
         reserved_concurrency: None,

@@ -1,1 +1,49 @@
-//! Owned by the `apply` work; see DESIGN.md.
+//! `flotilla apply`: carries a [`Plan`] out against Lambda and reports what happened.
+//!
+//! Data enters as a `Plan` plus an [`ApplyContext`] (clients, code, secrets, limits,
+//! cancellation, progress sink) and leaves as a [`Report`]. Files by concept:
+//! `scheduler` (functions in parallel, `depends_on`), `executor` (one function per
+//! `Step` variant), `run` (per-function state and the retry loop), `waiter` (adaptive
+//! GetFunction polling), `retry` (backoff with seeded full jitter), `limits` (AIMD
+//! token pacing per account and region), `cancel`, `events`, `report`.
+//!
+//! Apply never reads the manifest and decides nothing the plan did not: it refuses a
+//! function whose live `RevisionId` moved since the plan.
+
+mod cancel;
+mod context;
+mod events;
+mod executor;
+mod limits;
+mod report;
+mod retry;
+mod run;
+mod scheduler;
+mod waiter;
+
+pub use cancel::{CancelLevel, CancelToken};
+pub use context::{
+    ApplyContext, ClientProvider, CodeProvider, DEFAULT_PARALLELISM, ProcessEnv, SecretSource,
+};
+pub use events::{CollectEvents, Event, EventSink, LineSink, NoEvents};
+pub use limits::{AdaptiveLimiter, LimiterRegistry, RegionLimiters};
+pub use report::{FunctionReport, Outcome, Report, StaleAction, Totals};
+pub use retry::{Backoff, Decision, decide};
+pub use waiter::{FIRST_POLL, Goal, MAX_POLL, Verdict, judge, poll_interval};
+
+use tokio::time::Instant;
+
+use crate::model::Limits;
+use crate::plan::Plan;
+
+/// Carries out `plan` and reports, per function, what ran and how it ended.
+///
+/// Never fails as a whole: every problem is a function's outcome in the report.
+pub async fn apply(plan: &Plan, ctx: ApplyContext) -> Report {
+    let started = Instant::now();
+    let limits = ctx.limits.unwrap_or_else(|| Limits::from(plan.limits));
+    let limiters = LimiterRegistry::new(limits);
+    let functions = scheduler::schedule(plan, &ctx, &limiters).await;
+    let elapsed = u64::try_from((Instant::now() - started).as_millis()).unwrap_or(u64::MAX);
+    Report::new(functions, elapsed)
+}

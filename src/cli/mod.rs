@@ -1,5 +1,7 @@
 //! Clap types and dispatch. Each subcommand's arguments and glue live in their own file.
 
+mod sim;
+
 use clap::{Parser, Subcommand};
 
 mod completions;
@@ -35,6 +37,8 @@ enum Command {
     Validate(validate::Args),
     /// Print the manifest's JSON Schema (draft-07), for editors and CI.
     Schema(schema::Args),
+    /// Run a Lambda control-plane emulator (conflicts, throttling, stale revisions).
+    Sim(sim::SimArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff) to stdout: `flotilla man | man -l -`.
@@ -56,6 +60,7 @@ pub fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Sim(args) => sim::run(args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
     }

@@ -6,6 +6,7 @@ use crate::manifest::Problem;
 use crate::manifest::interpolate::Context;
 use crate::manifest::raw::{RawEnvValue, Sp};
 
+use super::EnvSource;
 use super::layers::Layers;
 use super::validate::{EnvOut, Validator};
 
@@ -54,6 +55,7 @@ impl<'a> Validator<'a> {
     ) -> EnvOut {
         let mut out = BTreeMap::new();
         let mut sensitive = BTreeSet::new();
+        let mut sources = BTreeMap::new();
         let mut ok = true;
         let mut size = 0;
         for (k, v) in layers.merge(|s| s.environment.as_ref()) {
@@ -72,10 +74,11 @@ impl<'a> Validator<'a> {
                 );
                 ok = false;
             }
-            let (value, secret) = match &v.value {
+            let (value, secret, source) = match &v.value {
                 RawEnvValue::Plain(s) => (
                     self.text(&Sp::new(s.0.clone(), v.pos), ctx, &var_path),
                     false,
+                    None,
                 ),
                 RawEnvValue::Spec(spec) => {
                     let secret = spec
@@ -99,7 +102,11 @@ impl<'a> Validator<'a> {
                             self.text(&Sp::new(s.value.0.clone(), s.pos), ctx, &var_path)
                         })
                     };
-                    (value, secret)
+                    let source = spec
+                        .from_env
+                        .as_ref()
+                        .map(|from| EnvSource::FromEnv(from.value.clone()));
+                    (value, secret, source)
                 }
             };
             let Some(value) = value else {
@@ -109,6 +116,9 @@ impl<'a> Validator<'a> {
             size += name.len() + value.len();
             if secret {
                 sensitive.insert(name.clone());
+                if let Some(source) = source {
+                    sources.insert(name.clone(), source);
+                }
             }
             out.insert(name.clone(), value);
         }
@@ -124,7 +134,7 @@ impl<'a> Validator<'a> {
             );
             ok = false;
         }
-        (ok.then_some(out), sensitive)
+        (ok.then_some(out), sensitive, sources)
     }
 
     /// The winning layer list, interpolated and counted.

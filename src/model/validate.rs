@@ -10,6 +10,7 @@ use crate::manifest::interpolate::{Context, InterpolationError, interpolate};
 use crate::manifest::node::Pos;
 use crate::manifest::raw::{RawArchitecture, RawArtifact, RawManifest, RawSettings, Sp};
 
+use super::EnvSource;
 use super::layers::Layers;
 use super::{
     AccountId, AliasName, EphemeralStorageMb, Function, FunctionKey, FunctionName, Limits,
@@ -392,7 +393,8 @@ impl<'a> Validator<'a> {
             "ephemeral storage",
         );
         let timeout = self.timeout(layers, &p("timeout"));
-        let (environment, sensitive_keys) = self.environment(layers, &ctx, key, &p("environment"));
+        let (environment, sensitive_keys, environment_sources) =
+            self.environment(layers, &ctx, key, &p("environment"));
         let layer_arns = self.layer_list(layers, &ctx, &p("layers"), is_image);
         let mut tags = BTreeMap::new();
         for (k, v) in layers.merge(|s| s.tags.as_ref()) {
@@ -438,6 +440,7 @@ impl<'a> Validator<'a> {
             ephemeral_storage: ephemeral_storage?,
             environment: environment?,
             sensitive_keys,
+            environment_sources,
             layers: layer_arns?,
             tags,
             reserved_concurrency,
@@ -458,4 +461,8 @@ impl<'a> Validator<'a> {
 }
 
 /// Keys the `environment` and `sensitive` bookkeeping returns.
-pub(crate) type EnvOut = (Option<BTreeMap<String, String>>, BTreeSet<String>);
+pub(crate) type EnvOut = (
+    Option<BTreeMap<String, String>>,
+    BTreeSet<String>,
+    BTreeMap<String, EnvSource>,
+);

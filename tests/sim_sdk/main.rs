@@ -1,0 +1,9 @@
+//! The HTTP door of `flotilla sim`, driven by the real `aws-sdk-lambda` client: state
+//! transitions, 409/412/429 with the error types the SDK exposes, every fault kind,
+//! versions and aliases, tags and concurrency. One test binary, split by concern.
+
+mod faults;
+mod harness;
+mod lifecycle;
+mod resources;
+mod wire_shapes;
