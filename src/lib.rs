@@ -16,4 +16,5 @@ pub mod observe;
 pub mod pace;
 pub mod plan;
 pub mod render;
+pub mod select;
 pub mod sim;

@@ -43,6 +43,9 @@ pub struct Args {
     /// GetFunction calls per second, per account and region (default: 100).
     #[arg(long, value_name = "PER_SECOND")]
     get_function_rate: Option<f64>,
+    /// Apply only this `ACCOUNT/REGION` group of a saved plan (see `plan --list-shards`).
+    #[arg(long, value_name = "ACCOUNT/REGION", requires = "plan")]
+    shard: Option<String>,
     /// Write the report as JSON.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
@@ -56,7 +59,8 @@ pub fn run(args: Args) -> Exit {
         );
         return Exit::UsageOrChanges;
     }
-    if !args.auto_approve && !std::io::stdin().is_terminal() {
+    // A saved plan was reviewed when it was made (as with `terraform apply PLAN`).
+    if args.plan.is_none() && !args.auto_approve && !std::io::stdin().is_terminal() {
         eprintln!(
             "error: stdin is not a terminal, so apply cannot ask for confirmation\n  help: review the plan, then pass --auto-approve"
         );
@@ -70,13 +74,16 @@ async fn run_async(args: Args) -> Exit {
     let (clients, sim) = deploy::connect(&target).await;
     let (plan, model) = match &args.plan {
         Some(path) => match PlanFile::read(path) {
-            Ok(plan) => (plan, None),
+            Ok(plan) => match &args.shard {
+                Some(shard) => (plan.only_shard(shard), None),
+                None => (plan, None),
+            },
             Err(e) => return report_error(e),
         },
         None => {
-            let model = match args.target.load() {
+            let model = match args.target.load_selected() {
                 Ok(m) => m,
-                Err(e) => return report_manifest_error(&e),
+                Err(exit) => return exit,
             };
             match make_plan(&model, &clients, sim.as_ref()).await {
                 Ok(plan) => (plan, Some(model)),
@@ -84,14 +91,14 @@ async fn run_async(args: Args) -> Exit {
             }
         }
     };
-    if model.is_some() || !args.auto_approve {
+    if model.is_some() {
         print_plan(&plan, Format::Text);
     }
     if !plan.has_changes() {
         eprintln!("No changes: every function is up to date.");
         return Exit::Ok;
     }
-    if !args.auto_approve && !confirm() {
+    if model.is_some() && !args.auto_approve && !confirm() {
         eprintln!("Apply cancelled; nothing was changed.");
         return Exit::Failure;
     }

@@ -5,8 +5,10 @@ mod sim;
 use clap::{Parser, Subcommand};
 
 mod apply;
+mod completions;
 mod plan;
 mod schema;
+mod select;
 mod target;
 mod validate;
 
@@ -44,6 +46,10 @@ enum Command {
     Apply(apply::Args),
     /// Run a Lambda control-plane emulator (conflicts, throttling, stale revisions).
     Sim(sim::SimArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff) to stdout: `flotilla man | man -l -`.
+    Man(completions::ManArgs),
 }
 
 /// Sets up `tracing` from `RUST_LOG` (default: warnings only), writing to stderr.
@@ -78,5 +84,7 @@ pub fn run(cli: Cli) -> Exit {
         Command::Plan(args) => plan::run(args),
         Command::Apply(args) => apply::run(args),
         Command::Sim(args) => sim::run(args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
     }
 }

@@ -8,7 +8,7 @@ use flotilla::plan::{Plan, PlanFile};
 use flotilla::render;
 
 use super::Exit;
-use super::target::{TargetArgs, report_error, report_manifest_error};
+use super::target::{TargetArgs, report_error};
 
 /// How to print the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -35,13 +35,17 @@ pub struct Args {
     /// Exit 2 when there are changes (0: none, 1: error).
     #[arg(long)]
     detailed_exitcode: bool,
+    /// Print the plan's account/region groups with changes as a JSON array (for a CI
+    /// job matrix; each job runs `apply PLAN --shard NAME`) instead of the plan.
+    #[arg(long)]
+    list_shards: bool,
 }
 
 /// Plans and prints.
 pub fn run(args: Args) -> Exit {
-    let model = match args.target.load() {
+    let model = match args.target.load_selected() {
         Ok(m) => m,
-        Err(e) => return report_manifest_error(&e),
+        Err(exit) => return exit,
     };
     let target = args.target.target();
     let result = super::runtime().block_on(async {
@@ -58,7 +62,14 @@ pub fn run(args: Args) -> Exit {
         }
         eprintln!("Saved the plan to {}.", path.display());
     }
-    print_plan(&plan, args.format);
+    if args.list_shards {
+        println!(
+            "{}",
+            serde_json::to_string(&plan.shards()).unwrap_or_default()
+        );
+    } else {
+        print_plan(&plan, args.format);
+    }
     if args.detailed_exitcode && plan.has_changes() {
         Exit::UsageOrChanges
     } else {

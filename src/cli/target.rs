@@ -6,6 +6,8 @@ use flotilla::deploy::Target;
 use flotilla::lambda::ClientOptions;
 use flotilla::model::{LoadOptions, ManifestError, Model, load};
 
+use super::select::SelectArgs;
+
 /// Which manifest, which environment, which endpoint.
 #[derive(Debug, clap::Args)]
 pub struct TargetArgs {
@@ -25,6 +27,8 @@ pub struct TargetArgs {
     /// AWS profile (default: `AWS_PROFILE`).
     #[arg(long)]
     pub profile: Option<String>,
+    #[command(flatten)]
+    pub select: SelectArgs,
 }
 
 impl TargetArgs {
@@ -47,6 +51,24 @@ impl TargetArgs {
         let mut opts = LoadOptions::for_environment(self.env.as_deref());
         opts.lenient_from_env = self.local;
         load(&self.file, &opts)
+    }
+}
+
+impl TargetArgs {
+    /// Loads the manifest and keeps the functions `--only`/`--changed-since` select,
+    /// saying why each was selected. Errors are reported here; the exit code returns.
+    pub fn load_selected(&self) -> Result<Model, super::Exit> {
+        let model = self.load().map_err(|e| report_manifest_error(&e))?;
+        if self.select.criteria().is_empty() {
+            return Ok(model);
+        }
+        let (selected, selection) = self.select.apply(&model).map_err(report_error)?;
+        if selection.selected.is_empty() {
+            eprintln!("No function selected (nothing matched --only / --changed-since).");
+        } else {
+            eprintln!("Selected functions:\n{}", selection.describe());
+        }
+        Ok(selected)
     }
 }
 
