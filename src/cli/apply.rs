@@ -4,11 +4,8 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
 
-use flotilla::apply::{
-    ApplyContext, CancelToken, Event, EventSink, LineSink, Report, SecretSource, apply,
-};
+use flotilla::apply::{ApplyContext, CancelToken, Report, SecretSource, apply};
 use flotilla::deploy::{self, ClientSet, LocalCode, make_plan};
 use flotilla::model::{FunctionKey, Limits, Model};
 use flotilla::plan::{Plan, PlanFile};
@@ -16,6 +13,7 @@ use flotilla::sim::Sim;
 
 use super::Exit;
 use super::plan::{Format, print_plan};
+use super::progress::{LiveView, TimedLines};
 use super::target::{TargetArgs, report_error, report_manifest_error};
 
 /// Arguments of `flotilla apply`.
@@ -122,7 +120,11 @@ async fn run_plan(
     let mut ctx = ApplyContext::new(clients.clone(), Arc::new(LocalCode::new(base.to_owned())));
     ctx.parallelism = args.parallelism.max(1);
     ctx.refresh = args.refresh;
-    ctx.events = Arc::new(TimedLines::new());
+    ctx.events = if std::io::stderr().is_terminal() {
+        Arc::new(LiveView::new(plan.functions.len()))
+    } else {
+        Arc::new(TimedLines::new())
+    };
     if let Some(model) = model {
         ctx.inline_secrets = inline_secrets(model);
     }
@@ -300,26 +302,5 @@ struct LocalSecrets;
 impl SecretSource for LocalSecrets {
     fn var(&self, var: &str) -> Option<String> {
         Some(std::env::var(var).unwrap_or_default())
-    }
-}
-
-/// One plain line per event on stderr, with the time since apply started.
-struct TimedLines {
-    start: Instant,
-}
-
-impl TimedLines {
-    fn new() -> Self {
-        Self {
-            start: Instant::now(),
-        }
-    }
-}
-
-impl EventSink for TimedLines {
-    fn event(&self, event: &Event) {
-        if let Some(line) = LineSink::line(event) {
-            eprintln!("[{:>7.1}s] {line}", self.start.elapsed().as_secs_f64());
-        }
     }
 }

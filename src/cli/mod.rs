@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 mod apply;
 mod completions;
 mod plan;
+mod progress;
 mod schema;
 mod select;
 mod target;
