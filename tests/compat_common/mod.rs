@@ -405,6 +405,24 @@ pub fn report_retries(path: &Path) -> BTreeMap<String, u64> {
         .collect()
 }
 
+/// Each function's outcome in an `apply --report` file, as `key: kind`.
+pub fn report_outcomes(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).expect("apply report");
+    let report: serde_json::Value = serde_json::from_str(&text).expect("report JSON");
+    report["functions"]
+        .as_array()
+        .expect("functions")
+        .iter()
+        .map(|f| {
+            format!(
+                "{}: {}",
+                f["key"].as_str().expect("key"),
+                f["outcome"]["kind"].as_str().expect("outcome kind")
+            )
+        })
+        .collect()
+}
+
 /// Text of an output stream, for assertions and failure messages.
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
