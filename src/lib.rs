@@ -9,6 +9,7 @@
 pub mod apply;
 pub mod artifact;
 pub mod bench;
+pub mod deploy;
 pub mod lambda;
 pub mod manifest;
 pub mod model;
@@ -16,4 +17,5 @@ pub mod observe;
 pub mod pace;
 pub mod plan;
 pub mod render;
+pub mod select;
 pub mod sim;

@@ -217,6 +217,20 @@ impl Report {
         }
     }
 
+    /// Replaces the entries of the functions `rerun` covers (a second pass over
+    /// re-planned functions) and recomputes the totals over both passes.
+    pub fn merge_rerun(&mut self, rerun: Report) {
+        let elapsed_ms = self.totals.elapsed_ms + rerun.totals.elapsed_ms;
+        let mut functions = std::mem::take(&mut self.functions);
+        for again in rerun.functions {
+            match functions.iter_mut().find(|f| f.key == again.key) {
+                Some(slot) => *slot = again,
+                None => functions.push(again),
+            }
+        }
+        *self = Report::new(functions, elapsed_ms);
+    }
+
     /// True when every function converged.
     pub fn success(&self) -> bool {
         self.totals.converged == self.totals.functions

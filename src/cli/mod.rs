@@ -4,7 +4,13 @@ mod sim;
 
 use clap::{Parser, Subcommand};
 
+mod apply;
+mod completions;
+mod plan;
+mod progress;
 mod schema;
+mod select;
+mod target;
 mod validate;
 
 /// Process exit codes, documented in the README.
@@ -35,8 +41,16 @@ enum Command {
     Validate(validate::Args),
     /// Print the manifest's JSON Schema (draft-07), for editors and CI.
     Schema(schema::Args),
+    /// Show what apply would change, field by field (and save it with -o).
+    Plan(plan::Args),
+    /// Deploy: carry out a saved plan, or plan and apply in one go.
+    Apply(apply::Args),
     /// Run a Lambda control-plane emulator (conflicts, throttling, stale revisions).
     Sim(sim::SimArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff) to stdout: `flotilla man | man -l -`.
+    Man(completions::ManArgs),
 }
 
 /// Sets up `tracing` from `RUST_LOG` (default: warnings only), writing to stderr.
@@ -49,11 +63,29 @@ pub fn init_tracing() {
         .try_init();
 }
 
+/// A multi-threaded tokio runtime for the commands that talk to Lambda.
+pub fn runtime() -> tokio::runtime::Runtime {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            std::process::exit(Exit::Failure as i32);
+        }
+    }
+}
+
 /// Runs the parsed command and returns the process exit code.
 pub fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Apply(args) => apply::run(args),
         Command::Sim(args) => sim::run(args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
     }
 }

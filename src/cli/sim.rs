@@ -32,6 +32,13 @@ pub struct SimArgs {
     /// JSON file with a list of fault rules (see the README).
     #[arg(long, value_name = "FILE")]
     faults: Option<PathBuf>,
+    /// Create the functions of this manifest first, each in a slightly different state
+    /// from the manifest's (so a first plan shows changes), one left out (a create).
+    #[arg(long, value_name = "FILE")]
+    seed_from: Option<PathBuf>,
+    /// Environment of `--seed-from`'s manifest.
+    #[arg(long = "env", requires = "seed_from")]
+    env: Option<String>,
     /// Account for requests whose access key is not a 12-digit account id.
     #[arg(long, default_value = flotilla::sim::DEFAULT_ACCOUNT)]
     account: String,
@@ -69,6 +76,12 @@ enum SimCliError {
     },
     #[error("the server failed")]
     Serve(#[source] std::io::Error),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Manifest(#[from] flotilla::model::ManifestError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Seed(#[from] flotilla::deploy::DeployError),
 }
 
 fn config(args: &SimArgs) -> Result<(SimConfig, Vec<FaultRule>), SimCliError> {
@@ -114,6 +127,10 @@ async fn serve(args: SimArgs) -> Result<(), SimCliError> {
         .local_addr()
         .map_err(|source| SimCliError::Bind { addr, source })?;
     let sim = Sim::new(config);
+    if let Some(path) = &args.seed_from {
+        let seeded = seed(&sim, path, args.env.as_deref()).await?;
+        eprintln!("seeded {seeded} functions from {}", path.display());
+    }
     sim.set_faults(faults);
     println!("flotilla sim listening on http://{local}");
     let shutdown = shutdown_signal();
@@ -122,6 +139,16 @@ async fn serve(args: SimArgs) -> Result<(), SimCliError> {
         .map_err(SimCliError::Serve)?;
     eprintln!("flotilla sim stopped");
     Ok(())
+}
+
+/// Seeds the emulator from a manifest (secrets not set here get empty values).
+async fn seed(sim: &Sim, path: &std::path::Path, env: Option<&str>) -> Result<usize, SimCliError> {
+    let mut opts = flotilla::model::LoadOptions::for_environment(env);
+    opts.lenient_from_env = true;
+    let model = flotilla::model::load(path, &opts)?;
+    let artifacts = flotilla::deploy::digest(&model).await?;
+    flotilla::deploy::seed_from_model(sim, &model, &artifacts)
+        .map_err(|e| SimCliError::Seed(flotilla::deploy::DeployError::Seed(e)))
 }
 
 /// Completes on Ctrl-C, or on SIGTERM where there is one (CI scripts stop by PID).
@@ -142,18 +169,9 @@ async fn shutdown_signal() {
 
 /// Runs the emulator until Ctrl-C.
 pub fn run(args: SimArgs) -> Exit {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return Exit::Failure;
-        }
-    };
-    match runtime.block_on(serve(args)) {
+    match super::runtime().block_on(serve(args)) {
         Ok(()) => Exit::Ok,
+        Err(SimCliError::Manifest(e)) => super::target::report_manifest_error(&e),
         Err(e @ (SimCliError::Latency(_) | SimCliError::Quota(_))) => {
             eprintln!("{:?}", miette::Report::new(e));
             Exit::UsageOrChanges

@@ -11,7 +11,7 @@ mod sdk_error;
 mod types;
 
 pub use error::ApiError;
-pub use sdk::{ClientOptions, SdkLambda};
+pub use sdk::{ClientOptions, SdkFactory, SdkLambda};
 pub use types::*;
 
 use async_trait::async_trait;

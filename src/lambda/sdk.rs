@@ -75,6 +75,54 @@ impl ClientOptions {
     }
 }
 
+/// The AWS configuration loaded once (credentials, endpoint, timeouts), from which a
+/// client per region is made without reading the environment again.
+#[derive(Debug, Clone)]
+pub struct SdkFactory {
+    shared: aws_config::SdkConfig,
+    options: ClientOptions,
+}
+
+impl SdkFactory {
+    /// Loads the standard configuration chain with `opts` overriding it. Retries are
+    /// disabled; timeouts are explicit.
+    pub async fn from_env(opts: &ClientOptions) -> SdkFactory {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(opts.timeouts(opts.operation_timeout));
+        if let Some(region) = &opts.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(profile) = &opts.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(url) = &opts.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        SdkFactory {
+            shared: loader.load().await,
+            options: opts.clone(),
+        }
+    }
+
+    /// The region the configuration names, if any.
+    pub fn default_region(&self) -> Option<String> {
+        self.shared.region().map(|r| r.as_ref().to_owned())
+    }
+
+    /// A client for `region`.
+    pub fn client(&self, region: &str) -> SdkLambda {
+        let config = aws_sdk_lambda::config::Builder::from(&self.shared)
+            .region(Region::new(region.to_owned()))
+            .build();
+        SdkLambda {
+            client: aws_sdk_lambda::Client::from_conf(config),
+            options: self.options.clone(),
+            region: region.to_owned(),
+        }
+    }
+}
+
 /// [`LambdaApi`] backed by the AWS SDK, for one account and region.
 #[derive(Debug, Clone)]
 pub struct SdkLambda {
@@ -88,31 +136,11 @@ impl SdkLambda {
     /// `AWS_REGION`, `AWS_ENDPOINT_URL_LAMBDA`, `AWS_ENDPOINT_URL`), with `opts`
     /// overriding what they set. Retries are disabled.
     pub async fn from_env(opts: &ClientOptions) -> SdkLambda {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(RetryConfig::disabled())
-            .timeout_config(opts.timeouts(opts.operation_timeout));
-        if let Some(region) = &opts.region {
-            loader = loader.region(Region::new(region.clone()));
-        }
-        if let Some(profile) = &opts.profile {
-            loader = loader.profile_name(profile);
-        }
-        if let Some(url) = &opts.endpoint_url {
-            loader = loader.endpoint_url(url);
-        }
-        let shared = loader.load().await;
-        let region = shared
-            .region()
-            .map(|r| r.as_ref().to_owned())
+        let factory = SdkFactory::from_env(opts).await;
+        let region = factory
+            .default_region()
             .unwrap_or_else(|| FALLBACK_REGION.to_owned());
-        let config = aws_sdk_lambda::config::Builder::from(&shared)
-            .region(Region::new(region.clone()))
-            .build();
-        SdkLambda {
-            client: aws_sdk_lambda::Client::from_conf(config),
-            options: opts.clone(),
-            region,
-        }
+        factory.client(&region)
     }
 
     /// A client for an emulator at `endpoint_url`, with static test credentials and

@@ -8,6 +8,9 @@
 mod diff;
 mod file;
 mod planner;
+mod shard;
+
+pub use shard::{DEFAULT_ACCOUNT_SHARD, shard_name};
 pub mod resolve;
 mod types;
 

@@ -1,16 +1,17 @@
 //! `plan()`: the pure decision of what to do with each function.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use crate::artifact::{ArtifactDigest, Artifacts};
 use crate::lambda::{AliasInfo, FunctionInfo, VersionInfo};
-use crate::model::{Function, FunctionKey, Model};
+use crate::model::{ArtifactSource, Function, FunctionKey, Model};
 use crate::observe::{LiveFunction, LiveState};
 
 use super::diff::{diff_config, fill_defaults};
 use super::types::{
-    Action, DesiredConfig, EnvValue, FORMAT_VERSION, Field, FieldChange, FieldValue, FunctionPlan,
-    Plan, Step,
+    Action, CodeOrigin, DesiredConfig, EnvValue, FORMAT_VERSION, Field, FieldChange, FieldValue,
+    FunctionPlan, Plan, Step,
 };
 
 /// Tag keys with this prefix belong to Flotilla: a live one the manifest no longer sets is
@@ -62,7 +63,12 @@ pub fn plan(
             let artifact = artifacts
                 .get(&f.key)
                 .ok_or_else(|| PlanError::MissingArtifact { key: f.key.clone() })?;
-            plan_function(f, live.functions.get(&f.key).unwrap_or(&missing), artifact)
+            plan_function(
+                f,
+                live.functions.get(&f.key).unwrap_or(&missing),
+                artifact,
+                &model.manifest_dir,
+            )
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Plan {
@@ -70,6 +76,7 @@ pub fn plan(
         manifest_digest: model.manifest_digest.clone(),
         created_at: created_at.to_owned(),
         environment: model.environment.clone(),
+        manifest_path: model.manifest_path.to_string_lossy().into_owned(),
         limits: model.limits.into(),
         functions,
     })
@@ -79,6 +86,7 @@ fn plan_function(
     f: &Function,
     live: &LiveFunction,
     artifact: &ArtifactDigest,
+    manifest_dir: &Path,
 ) -> Result<FunctionPlan, PlanError> {
     let desired = desired_config(f);
     let (action, steps) = match &live.info {
@@ -108,12 +116,32 @@ fn plan_function(
         observed_revision_id: live.info.as_ref().and_then(|i| i.revision_id.clone()),
         observed_code_sha256: live.info.as_ref().map(|i| i.code_sha256.clone()),
         artifact: artifact.clone(),
+        source: code_origin(f, manifest_dir),
         desired,
         depends_on: f.depends_on.clone(),
         retry: f.retry.into(),
         wait: f.wait.into(),
         steps,
     })
+}
+
+/// The artifact's local source relative to the manifest's folder (the model holds
+/// absolute paths inside that folder), so a saved plan works from any checkout.
+fn code_origin(f: &Function, manifest_dir: &Path) -> Option<CodeOrigin> {
+    let rel = |p: &Path| {
+        p.strip_prefix(manifest_dir)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .into_owned()
+    };
+    match &f.artifact {
+        ArtifactSource::Zip { path } => Some(CodeOrigin::Zip { path: rel(path) }),
+        ArtifactSource::Dir { path, exclude } => Some(CodeOrigin::Dir {
+            path: rel(path),
+            exclude: exclude.clone(),
+        }),
+        ArtifactSource::S3 { .. } | ArtifactSource::Image { .. } => None,
+    }
 }
 
 fn desired_config(f: &Function) -> DesiredConfig {

@@ -29,6 +29,10 @@ pub struct Plan {
     pub created_at: String,
     /// The environment chosen with `--env`, if any.
     pub environment: Option<String>,
+    /// The manifest's path as given to `plan`; artifact sources are relative to its
+    /// folder.
+    #[serde(default)]
+    pub manifest_path: String,
     /// API rate limits apply paces itself under.
     pub limits: PlanLimits,
     /// One entry per function, in manifest order.
@@ -106,6 +110,25 @@ pub enum Action {
     NoChange,
 }
 
+/// The local files a zip artifact is made from, so apply can rebuild it and check its
+/// hash against the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum CodeOrigin {
+    /// A ready .zip file.
+    Zip {
+        /// Path relative to the manifest's folder.
+        path: String,
+    },
+    /// A folder packaged reproducibly.
+    Dir {
+        /// Path relative to the manifest's folder.
+        path: String,
+        /// Exclude globs.
+        exclude: Vec<String>,
+    },
+}
+
 /// The plan for one function.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -126,6 +149,10 @@ pub struct FunctionPlan {
     pub observed_code_sha256: Option<String>,
     /// The code apply must upload (and, for zips, the hash it must have).
     pub artifact: ArtifactDigest,
+    /// Where apply finds the zip or folder to upload, relative to the manifest's
+    /// folder; `None` for S3 and image artifacts.
+    #[serde(default)]
+    pub source: Option<CodeOrigin>,
     /// The whole desired configuration (secrets by reference only).
     pub desired: DesiredConfig,
     /// Keys of functions apply must finish first.

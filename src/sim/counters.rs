@@ -41,7 +41,8 @@ pub struct FunctionCounters {
     pub outside_writes: u64,
     /// The most updates that overlapped: 1 when every update waited for the previous
     /// one, 2 or more when an update (or publish or alias change) arrived while
-    /// another was still in progress.
+    /// another that a caller started was still in progress (updates started by the
+    /// outside-writer fault are left out: those 409s are not the caller's doing).
     pub peak_overlap: u32,
 }
 

@@ -216,6 +216,7 @@ impl World {
                 done_at,
                 is_create: true,
                 failure: call.fail_update.clone(),
+                outside: false,
             }),
             versions: BTreeMap::new(),
             next_version: 1,
@@ -382,6 +383,9 @@ impl World {
             ..call.clone()
         };
         start_update(record, env, &outside, kind);
+        if let Some(pending) = &mut record.pending {
+            pending.outside = true;
+        }
         let info = record.latest_info(false);
         self.tally.outside_write(name);
         Ok(info)
@@ -560,5 +564,6 @@ fn start_update(
         done_at,
         is_create: false,
         failure: call.fail_update.clone(),
+        outside: false,
     });
 }

@@ -74,6 +74,8 @@ pub(crate) struct PendingChange {
     pub is_create: bool,
     /// `Some((reason, code))` when it ends `Failed`.
     pub failure: Option<(String, String)>,
+    /// Started by the outside-writer fault rather than by a caller.
+    pub outside: bool,
 }
 
 /// A published version: a frozen copy of `$LATEST` at publish time.
@@ -152,8 +154,9 @@ impl FunctionRecord {
     }
 
     /// True while a create or update is running.
-    pub(crate) fn busy(&self) -> bool {
-        self.pending.is_some()
+    /// An update is running that a caller (not the outside-writer fault) started.
+    pub(crate) fn busy_with_caller_update(&self) -> bool {
+        self.pending.as_ref().is_some_and(|p| !p.outside)
     }
 
     /// The 409 Lambda gives when a change arrives while another is running, or `None`.

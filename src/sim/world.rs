@@ -151,10 +151,12 @@ impl World {
         Ok((record, env))
     }
 
-    /// Records how many updates overlap if one more starts now on `name`.
+    /// Records how many updates overlap if one more starts now on `name`. An update the
+    /// outside-writer fault started does not count: the overlap measures what callers
+    /// did to themselves, while a 409 from another pipeline is the world's doing.
     pub(crate) fn note_update_attempt(&mut self, call: &Call<'_>, name: &str) {
         let busy = match self.function_mut(call, name) {
-            Ok((record, _)) => record.busy(),
+            Ok((record, _)) => record.busy_with_caller_update(),
             Err(_) => return,
         };
         self.tally.overlap(name, 1 + u32::from(busy));

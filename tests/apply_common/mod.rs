@@ -162,6 +162,7 @@ pub fn function_plan(sim: &Sim, name: &str) -> FunctionPlan {
             code_sha256: sha(&code),
             size: code.len() as u64,
         },
+        source: None,
         desired: desired(live.as_ref()),
         depends_on: Vec::new(),
         retry: retry(),
@@ -178,6 +179,7 @@ pub fn plan(functions: Vec<FunctionPlan>) -> Plan {
         manifest_digest: "0".repeat(64),
         created_at: "2026-01-01T00:00:00Z".to_owned(),
         environment: None,
+        manifest_path: "deploy.yaml".to_owned(),
         limits: PlanLimits {
             mutating_per_second: 15.0,
             get_function_per_second: 100.0,

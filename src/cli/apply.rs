@@ -1,0 +1,306 @@
+//! `flotilla apply`: carry out a saved plan, or plan and apply in one go.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use flotilla::apply::{ApplyContext, CancelToken, Report, SecretSource, apply};
+use flotilla::deploy::{self, ClientSet, LocalCode, make_plan};
+use flotilla::model::{FunctionKey, Limits, Model};
+use flotilla::plan::{Plan, PlanFile};
+use flotilla::sim::Sim;
+
+use super::Exit;
+use super::plan::{Format, print_plan};
+use super::progress::{LiveView, TimedLines};
+use super::target::{TargetArgs, report_error, report_manifest_error};
+
+/// Arguments of `flotilla apply`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A plan saved with `flotilla plan -o FILE`. Without it, plan and apply in one go.
+    #[arg(value_name = "PLAN")]
+    plan: Option<PathBuf>,
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Apply without asking (required when stdin is not a terminal).
+    #[arg(long)]
+    auto_approve: bool,
+    /// Re-plan functions that someone else changed since the saved plan, instead of
+    /// refusing them (needs the manifest, `-f`).
+    #[arg(long)]
+    refresh: bool,
+    /// Functions deployed at once (the rate limiter, not this, keeps calls under quota).
+    #[arg(long, default_value_t = flotilla::apply::DEFAULT_PARALLELISM)]
+    parallelism: usize,
+    /// Calls per second other than GetFunction, per account and region (default: the
+    /// manifest's `limits`, else 15).
+    #[arg(long, value_name = "PER_SECOND")]
+    mutating_rate: Option<f64>,
+    /// GetFunction calls per second, per account and region (default: 100).
+    #[arg(long, value_name = "PER_SECOND")]
+    get_function_rate: Option<f64>,
+    /// Apply only this `ACCOUNT/REGION` group of a saved plan (see `plan --list-shards`).
+    #[arg(long, value_name = "ACCOUNT/REGION", requires = "plan")]
+    shard: Option<String>,
+    /// Write the report as JSON.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+}
+
+/// Applies and reports.
+pub fn run(args: Args) -> Exit {
+    if args.plan.is_some() && args.target.local {
+        eprintln!(
+            "error: --local seeds a fresh emulator from the manifest, so it cannot run a saved plan\n  help: run `flotilla apply -f FILE --local` instead"
+        );
+        return Exit::UsageOrChanges;
+    }
+    // A saved plan was reviewed when it was made (as with `terraform apply PLAN`).
+    if args.plan.is_none() && !args.auto_approve && !std::io::stdin().is_terminal() {
+        eprintln!(
+            "error: stdin is not a terminal, so apply cannot ask for confirmation\n  help: review the plan, then pass --auto-approve"
+        );
+        return Exit::UsageOrChanges;
+    }
+    super::runtime().block_on(run_async(args))
+}
+
+async fn run_async(args: Args) -> Exit {
+    let target = args.target.target();
+    let (clients, sim) = deploy::connect(&target).await;
+    let (plan, model) = match &args.plan {
+        Some(path) => match PlanFile::read(path) {
+            Ok(plan) => match &args.shard {
+                Some(shard) => (plan.only_shard(shard), None),
+                None => (plan, None),
+            },
+            Err(e) => return report_error(e),
+        },
+        None => {
+            let model = match args.target.load_selected() {
+                Ok(m) => m,
+                Err(exit) => return exit,
+            };
+            match make_plan(&model, &clients, sim.as_ref()).await {
+                Ok(plan) => (plan, Some(model)),
+                Err(e) => return report_error(e),
+            }
+        }
+    };
+    if model.is_some() {
+        print_plan(&plan, Format::Text);
+    }
+    if !plan.has_changes() {
+        eprintln!("No changes: every function is up to date.");
+        return Exit::Ok;
+    }
+    if model.is_some() && !args.auto_approve && !confirm() {
+        eprintln!("Apply cancelled; nothing was changed.");
+        return Exit::Failure;
+    }
+    let base = manifest_dir(Path::new(&plan.manifest_path));
+    let mut report = run_plan(&args, &plan, &clients, model.as_ref(), &base).await;
+    if args.refresh && !report.to_replan().is_empty() {
+        report = refresh(&args, &report, &clients, sim.as_ref(), &base)
+            .await
+            .unwrap_or(report);
+    }
+    finish(&args, &report, sim.as_ref())
+}
+
+async fn run_plan(
+    args: &Args,
+    plan: &Plan,
+    clients: &Arc<ClientSet>,
+    model: Option<&Model>,
+    base: &Path,
+) -> Report {
+    let mut ctx = ApplyContext::new(clients.clone(), Arc::new(LocalCode::new(base.to_owned())));
+    ctx.parallelism = args.parallelism.max(1);
+    ctx.refresh = args.refresh;
+    ctx.events = if std::io::stderr().is_terminal() {
+        Arc::new(LiveView::new(plan.functions.len()))
+    } else {
+        Arc::new(TimedLines::new())
+    };
+    if let Some(model) = model {
+        ctx.inline_secrets = inline_secrets(model);
+    }
+    if args.target.local {
+        ctx.secrets = Arc::new(LocalSecrets);
+    }
+    if args.mutating_rate.is_some() || args.get_function_rate.is_some() {
+        let planned: Limits = plan.limits.into();
+        ctx.limits = Some(Limits {
+            mutating_per_second: args.mutating_rate.unwrap_or(planned.mutating_per_second),
+            get_function_per_second: args
+                .get_function_rate
+                .unwrap_or(planned.get_function_per_second),
+        });
+    }
+    ctx.cancel = cancel_on_signals();
+    apply(plan, ctx).await
+}
+
+/// Re-plans the functions reported stale and applies them; the other functions keep
+/// their outcome from the first pass.
+async fn refresh(
+    args: &Args,
+    first: &Report,
+    clients: &Arc<ClientSet>,
+    sim: Option<&Sim>,
+    base: &Path,
+) -> Option<Report> {
+    let stale: Vec<FunctionKey> = first.to_replan().into_iter().cloned().collect();
+    let mut model = match args.target.load() {
+        Ok(m) => m,
+        Err(e) => {
+            report_manifest_error(&e);
+            return None;
+        }
+    };
+    model.functions.retain(|f| stale.contains(&f.key));
+    eprintln!(
+        "Re-planning {} function(s) changed by someone else since the plan.",
+        stale.len()
+    );
+    // The emulator is already seeded; re-plan without seeding it again.
+    let _ = sim;
+    let plan = match make_plan(&model, clients, None).await {
+        Ok(p) => p,
+        Err(e) => {
+            report_error(e);
+            return None;
+        }
+    };
+    print_plan(&plan, Format::Text);
+    let second = run_plan(args, &plan, clients, Some(&model), base).await;
+    let mut merged = first.clone();
+    merged.merge_rerun(second);
+    Some(merged)
+}
+
+fn finish(args: &Args, report: &Report, sim: Option<&Sim>) -> Exit {
+    eprintln!();
+    eprint!("{}", report.to_table());
+    if let Some(sim) = sim {
+        let c = sim.counters();
+        eprintln!(
+            "local emulator: {} calls, {} conflicts (409), {} throttles (429), {} faults injected, peak overlapping updates per function: {}",
+            c.total_calls(),
+            c.conflicts,
+            c.throttles,
+            c.faults.values().sum::<u64>(),
+            c.max_overlap()
+        );
+    }
+    if let Some(path) = &args.report {
+        let json = serde_json::to_string_pretty(report).unwrap_or_default();
+        if let Err(e) = std::fs::write(path, json + "\n") {
+            eprintln!("error: cannot write the report to {}: {e}", path.display());
+            return Exit::Failure;
+        }
+    }
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY") {
+        let written = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&summary)
+            .and_then(|mut f| f.write_all(report.to_markdown().as_bytes()));
+        if let Err(e) = written {
+            eprintln!("warning: cannot write GITHUB_STEP_SUMMARY: {e}");
+        }
+    }
+    if report.success() {
+        Exit::Ok
+    } else {
+        Exit::Failure
+    }
+}
+
+fn manifest_dir(manifest: &Path) -> PathBuf {
+    match manifest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Secrets written inline in the manifest: a saved plan cannot carry them, but a plan
+/// made in this process can hand them to the engine.
+fn inline_secrets(model: &Model) -> BTreeMap<FunctionKey, BTreeMap<String, String>> {
+    model
+        .functions
+        .iter()
+        .map(|f| {
+            let inline = f
+                .sensitive_keys
+                .iter()
+                .filter(|k| !f.environment_sources.contains_key(*k))
+                .filter_map(|k| Some((k.clone(), f.environment.get(k)?.clone())))
+                .collect::<BTreeMap<_, _>>();
+            (f.key.clone(), inline)
+        })
+        .filter(|(_, m)| !m.is_empty())
+        .collect()
+}
+
+fn confirm() -> bool {
+    eprint!("\nApply these changes? Only 'yes' is accepted: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).is_ok() && answer.trim() == "yes"
+}
+
+/// First SIGINT/SIGTERM: start nothing new, let in-flight steps finish. Second: stop
+/// waiting too.
+fn cancel_on_signals() -> CancelToken {
+    let token = CancelToken::new();
+    let t = token.clone();
+    tokio::spawn(async move {
+        loop {
+            wait_for_signal().await;
+            t.escalate();
+            if t.is_hard() {
+                eprintln!("Interrupted again: abandoning waits.");
+                break;
+            }
+            eprintln!(
+                "Interrupted: starting no new steps; letting in-flight ones finish (interrupt again to stop waiting)."
+            );
+        }
+    });
+    token
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Local mode reads secrets from the environment when set and uses an empty
+/// placeholder otherwise, so the quickstart runs on a machine without them.
+struct LocalSecrets;
+
+impl SecretSource for LocalSecrets {
+    fn var(&self, var: &str) -> Option<String> {
+        Some(std::env::var(var).unwrap_or_default())
+    }
+}

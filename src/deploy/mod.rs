@@ -1,0 +1,102 @@
+//! The workflow the CLI runs: connect to Lambda (or the local emulator), package and
+//! hash artifacts, observe, plan; then hand a plan to the engine. Commands stay thin;
+//! each phase keeps its own typed error.
+
+mod clients;
+mod code;
+mod local;
+
+use std::sync::Arc;
+
+pub use clients::ClientSet;
+pub use code::LocalCode;
+pub use local::{LOCAL_SEED, live_function, local_sim, seed_from_model};
+
+use crate::artifact::{ArtifactErrors, Artifacts, digest_all};
+use crate::lambda::{ApiError, ClientOptions, SdkFactory};
+use crate::model::Model;
+use crate::observe::{ObserveError, observe};
+use crate::pace::Pacer;
+use crate::plan::{Plan, PlanError, plan};
+use crate::sim::Sim;
+
+/// Where the fleet lives.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// AWS (or any endpoint through `AWS_ENDPOINT_URL_LAMBDA` / `endpoint_url`).
+    Aws(ClientOptions),
+    /// A fresh in-process emulator seeded from the manifest.
+    Local,
+}
+
+/// Something that stopped a plan from being made.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum DeployError {
+    /// An artifact could not be read or packaged.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Artifacts(#[from] ArtifactErrors),
+    /// The live state could not be read.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Observe(#[from] ObserveError),
+    /// The planner refused the change.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Plan(#[from] PlanError),
+    /// The local emulator could not be seeded.
+    #[error("could not seed the local emulator: {0}")]
+    #[diagnostic(help("this is a bug in Flotilla's local mode; please report it"))]
+    Seed(ApiError),
+    /// A worker thread stopped unexpectedly.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Clients for `target`, plus the emulator when local (for reports and tests).
+pub async fn connect(target: &Target) -> (Arc<ClientSet>, Option<Sim>) {
+    match target {
+        Target::Aws(options) => {
+            let factory = SdkFactory::from_env(options).await;
+            (Arc::new(ClientSet::sdk(factory)), None)
+        }
+        Target::Local => {
+            let sim = local_sim();
+            (Arc::new(ClientSet::sim(sim.clone())), Some(sim))
+        }
+    }
+}
+
+/// Hashes or packages every artifact, off the async threads.
+///
+/// # Errors
+/// Every artifact problem at once.
+pub async fn digest(model: &Model) -> Result<Artifacts, DeployError> {
+    let model = model.clone();
+    match tokio::task::spawn_blocking(move || digest_all(&model)).await {
+        Ok(result) => Ok(result?),
+        Err(join) => Err(DeployError::Internal(format!(
+            "artifact packaging stopped: {join}"
+        ))),
+    }
+}
+
+/// Observes the fleet and plans it. When `sim` is given (local mode) it is seeded from
+/// the manifest first.
+///
+/// # Errors
+/// Artifact, observe, plan or seeding errors.
+pub async fn make_plan(
+    model: &Model,
+    clients: &ClientSet,
+    sim: Option<&Sim>,
+) -> Result<Plan, DeployError> {
+    let artifacts = digest(model).await?;
+    if let Some(sim) = sim {
+        seed_from_model(sim, model, &artifacts).map_err(DeployError::Seed)?;
+    }
+    let pacer = Pacer::new(model.limits);
+    let live = observe(model, clients, &pacer).await?;
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    Ok(plan(model, &live, &artifacts, &now)?)
+}

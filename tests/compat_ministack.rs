@@ -1,0 +1,124 @@
+//! `flotilla plan` and `apply` (the real binary) against MiniStack 1.5.33, started by the
+//! test: the first plan shows exactly the drift seeded through the SDK, apply converges,
+//! and a second plan has nothing to do; a saved plan refuses a function someone else
+//! changed after it was made, and `--refresh` re-plans it.
+//!
+//! MiniStack differs from Lambda in ways the engine must tolerate without knowing which
+//! endpoint it talks to: `State` is `Pending` while an update runs (Lambda keeps
+//! `Active` and reports `LastUpdateStatus: InProgress`), its `RevisionId` does not change
+//! when an update completes, and it never checks the execution role.
+
+mod compat_common;
+#[path = "support/sdk_suite.rs"]
+mod sdk_suite;
+mod support;
+
+use std::sync::Arc;
+
+use compat_common::{Fleet, assert_exit, report_outcomes, text};
+use flotilla::lambda::{LambdaApi, SdkLambda, UpdateConfigInput};
+use support::{MINISTACK_ACCOUNT, REGION, Shared, Spawned, start_ministack};
+
+static MINISTACK: Shared = Shared::new();
+
+fn ministack() -> Option<(Arc<Spawned>, SdkLambda)> {
+    let venv = support::venv()?;
+    let emulator = MINISTACK.get(|| start_ministack(&venv));
+    let api = SdkLambda::for_endpoint(&emulator.url(), REGION);
+    Some((emulator, api))
+}
+
+fn role() -> String {
+    format!("arn:aws:iam::{MINISTACK_ACCOUNT}:role/flotilla-compat")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_apply_replan_against_ministack() {
+    let Some((ministack, api)) = ministack() else {
+        return;
+    };
+    let fleet = Fleet::write("compat-ms", &role());
+    let retries = fleet.plan_apply_replan(&ministack.url(), &api).await;
+    // Nothing else writes to these functions: the engine never overlapped its own
+    // updates (409) and every `RevisionId` it sent was current (412), although
+    // MiniStack's does not change when an update completes.
+    for class in ["conflict", "precondition_failed"] {
+        assert_eq!(retries.get(class).copied().unwrap_or(0), 0, "{retries:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saved_plan_refuses_an_outside_change_and_refresh_replans_it() {
+    let Some((ministack, api)) = ministack() else {
+        return;
+    };
+    let endpoint = ministack.url();
+    let fleet = Fleet::write("compat-ms-saved", &role());
+    fleet.seed_drift(&api).await;
+    let saved = fleet.dir.path().join("plan.json");
+    let saved_s = saved.to_string_lossy().into_owned();
+    let plan = fleet.flotilla(&endpoint, &["plan", "-o", &saved_s]);
+    assert_exit(&plan, 0, "plan -o");
+
+    // Someone else changes `cron` after the plan was made.
+    let cron = fleet.name("cron");
+    let before = api.get_function(&cron).await.expect("read cron");
+    api.update_function_configuration(UpdateConfigInput {
+        name: cron.clone(),
+        description: Some("hotfix".to_owned()),
+        ..UpdateConfigInput::default()
+    })
+    .await
+    .expect("outside write");
+    let after = sdk_suite::wait_stable(&api, &cron).await;
+    assert_ne!(
+        after.revision_id, before.revision_id,
+        "the write moved RevisionId"
+    );
+
+    let report = fleet.dir.path().join("report.json");
+    let report_s = report.to_string_lossy().into_owned();
+    let apply = fleet.flotilla(&endpoint, &["apply", &saved_s, "--report", &report_s]);
+    assert_exit(&apply, 1, "apply of a plan with a stale function");
+    assert_eq!(
+        report_outcomes(&report),
+        [
+            "api: converged",
+            "worker: converged",
+            "cron: stale",
+            "audit: converged",
+            "report: converged"
+        ]
+    );
+    assert!(
+        text(&apply.stderr).contains("changed by someone else since the plan"),
+        "{}",
+        text(&apply.stderr)
+    );
+    let untouched = api.get_function(&cron).await.expect("read cron");
+    assert_eq!(
+        untouched.config.description, "hotfix",
+        "stale cron was left alone"
+    );
+
+    // --refresh re-plans (from the manifest) every function that moved since the
+    // saved plan: cron, and api and report, which the first apply changed or created.
+    let refresh = fleet.flotilla(
+        &endpoint,
+        &["apply", &saved_s, "--refresh", "--report", &report_s],
+    );
+    assert_exit(&refresh, 0, "apply --refresh");
+    assert!(
+        text(&refresh.stderr).contains("Re-planning 3 function(s)"),
+        "{}",
+        text(&refresh.stderr)
+    );
+    assert!(
+        report_outcomes(&report)
+            .iter()
+            .all(|o| o.ends_with(": converged"))
+    );
+    fleet.assert_converged(&api).await;
+    let again = fleet.flotilla(&endpoint, &["plan", "--detailed-exitcode"]);
+    assert_exit(&again, 0, "plan after refresh");
+}
