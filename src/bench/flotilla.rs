@@ -92,6 +92,7 @@ pub(super) fn build_plan(scenario: &Scenario, seeded: &BTreeMap<String, Function
         manifest_digest: format!("bench-{}-{}", scenario.kind.name(), scenario.seed),
         created_at: "1970-01-01T00:00:00Z".to_owned(),
         environment: None,
+        manifest_path: String::new(),
         // The manifest's limits match the account's quotas; without quotas (HTTP
         // mode) the engine should not pace at all.
         limits: PlanLimits {
@@ -200,6 +201,8 @@ fn function_plan(f: &BenchFunction, live: &FunctionInfo) -> FunctionPlan {
         observed_revision_id: live.revision_id.clone(),
         observed_code_sha256: Some(live.code_sha256.clone()),
         artifact,
+        // S3 and image code: nothing to read from disk.
+        source: None,
         desired,
         depends_on: Vec::new(),
         retry: RetryPolicy::default().into(),
