@@ -8,6 +8,7 @@
 
 pub mod apply;
 pub mod artifact;
+pub mod bench;
 pub mod deploy;
 pub mod lambda;
 pub mod manifest;

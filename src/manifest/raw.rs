@@ -93,6 +93,9 @@ pub struct RawManifest {
     /// be read; validation does not report them again as missing.
     #[schemars(skip)]
     pub unreadable: std::collections::BTreeSet<String>,
+    /// Where each top-level key was written, for problems about a whole section.
+    #[schemars(skip)]
+    pub key_positions: std::collections::BTreeMap<String, Pos>,
 }
 
 /// API rate limits, per account and region.
@@ -170,7 +173,12 @@ pub struct RawSettings {
     /// Layer version ARNs (at most 5).
     #[schemars(length(max = 5))]
     pub layers: Option<Sp<Vec<Sp<String>>>>,
-    /// Tags. Maps merge key by key like `environment`.
+    /// Tags. Maps merge key by key like `environment`. Keys 1–128 characters, not
+    /// starting with `aws:`; values at most 256 characters.
+    #[schemars(extend(
+        "propertyNames" = { "minLength": 1, "maxLength": 128, "not": { "pattern": "^aws:" } },
+        "additionalProperties" = { "type": ["string", "number", "boolean"], "maxLength": 256 }
+    ))]
     pub tags: Option<Entries<Sp<RawScalar>>>,
     /// Reserved concurrency; absent leaves the function unreserved, `0` throttles it.
     #[schemars(range(min = 0))]

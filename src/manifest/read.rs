@@ -18,6 +18,13 @@ pub(crate) struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
+    fn key_pos(&self, name: &str) -> Option<super::node::Pos> {
+        self.entries
+            .iter()
+            .find(|(k, _, _)| *k == name)
+            .map(|(_, k, _)| k.pos)
+    }
+
     fn get(&self, name: &str) -> Option<&'a Node> {
         self.entries
             .iter()
@@ -206,6 +213,11 @@ impl Reader<'_> {
             raw.unreadable = ["version", "functions"].map(str::to_owned).into();
             return raw;
         };
+        for key in TOP_KEYS {
+            if let Some(pos) = f.key_pos(key) {
+                raw.key_positions.insert((*key).to_owned(), pos);
+            }
+        }
         raw.version = self.field(&f, "", "version", Self::u32);
         raw.limits = f.get("limits").and_then(|n| self.limits(n));
         raw.defaults = f.get("defaults").and_then(|n| {

@@ -161,14 +161,19 @@ impl Source {
     /// Like [`Source::validate`], also returning the unset `from_env` variables.
     pub fn check(&self, opts: &LoadOptions) -> Result<Checked, ManifestError> {
         let envs = self.environments();
+        let envs_pos = self
+            .raw
+            .as_ref()
+            .and_then(|r| r.key_positions.get("environments").copied())
+            .unwrap_or(Pos::START);
         let shape_ok = self.problems.is_empty();
         if shape_ok {
             match &opts.environment {
                 Some(name) if !envs.contains(name) => {
                     let mut p = Problem::new(
-                        Pos::START,
+                        envs_pos,
                         format!("unknown environment `{name}`"),
-                        "environments are defined in this file",
+                        "environments are defined here",
                     );
                     p = match (
                         manifest::suggest(name, envs.iter().map(String::as_str)),
@@ -187,12 +192,12 @@ impl Source {
                 }
                 None if !envs.is_empty() => {
                     let p = Problem::new(
-                        Pos::START,
+                        envs_pos,
                         format!(
                             "this manifest defines environments; choose one with `--env` ({})",
                             envs.join(", ")
                         ),
-                        "environments are defined in this file",
+                        "environments are defined here",
                     )
                     .help(format!("e.g. `--env {}`", envs[0]));
                     return Err(self.error(ErrorKind::Usage, vec![p]));

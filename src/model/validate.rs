@@ -131,8 +131,15 @@ impl<'a> Validator<'a> {
             _ => {
                 if !raw.unreadable.iter().any(|p| p.starts_with("functions")) {
                     self.push(
-                        Problem::new(Pos::START, "manifest has no functions", "no `functions:`")
-                            .help("add a `functions:` mapping with at least one function"),
+                        Problem::new(
+                            raw.key_positions
+                                .get("functions")
+                                .copied()
+                                .unwrap_or(Pos::START),
+                            "manifest has no functions",
+                            "no functions here",
+                        )
+                        .help("add a `functions:` mapping with at least one function"),
                     );
                 }
                 return None;
@@ -399,7 +406,29 @@ impl<'a> Validator<'a> {
         let mut tags = BTreeMap::new();
         for (k, v) in layers.merge(|s| s.tags.as_ref()) {
             let tag_path = format!("{}.{}", p("tags"), k.value);
+            if k.value.is_empty() || k.value.chars().count() > 128 || k.value.starts_with("aws:") {
+                self.push(
+                    Problem::new(
+                        k.pos,
+                        format!("tag key `{tag_path}` is not allowed"),
+                        "invalid tag key",
+                    )
+                    .help("tag keys are 1–128 characters and must not start with `aws:`"),
+                );
+                continue;
+            }
             if let Some(value) = self.text(&Sp::new(v.value.0.clone(), v.pos), &ctx, &tag_path) {
+                if value.chars().count() > 256 {
+                    self.push(
+                        Problem::new(
+                            v.pos,
+                            format!("tag `{tag_path}` is longer than 256 characters"),
+                            "tag value too long",
+                        )
+                        .help("shorten the value to at most 256 characters"),
+                    );
+                    continue;
+                }
                 tags.insert(k.value.clone(), value);
             }
         }
