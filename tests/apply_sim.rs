@@ -536,3 +536,33 @@ async fn progress_events_and_a_function_created_by_someone_else() {
         .count();
     assert_eq!(finished, 2);
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_function_heading_the_longest_chain_starts_first() {
+    use flotilla::apply::{CollectEvents, Event};
+    let sim = new_sim(12);
+    let names: Vec<String> = (0..3).map(name).collect();
+    seed_fleet(&sim, &names);
+    let mut functions: Vec<_> = names.iter().map(|n| function_plan(&sim, n)).collect();
+    // fn-002 waits for fn-001, so fn-001 heads a longer chain than fn-000.
+    functions[2].depends_on = vec![functions[1].key.clone()];
+    let plan = plan(functions);
+    let events = std::sync::Arc::new(CollectEvents::default());
+    let (mut ctx, _) = context(&sim, 1);
+    ctx.events = events.clone();
+    ctx.parallelism = 1;
+
+    let report = apply(&plan, ctx).await;
+
+    assert!(report.success(), "{}", report.to_table());
+    let started: Vec<String> = events
+        .events()
+        .iter()
+        .filter_map(|e| match e {
+            Event::FunctionStarted { key } => Some(key.0.clone()),
+            _ => None,
+        })
+        .collect();
+    // fn-001 jumps the plan order; then fn-000 and fn-002 tie and keep plan order.
+    assert_eq!(started, vec!["fn-001", "fn-000", "fn-002"]);
+}

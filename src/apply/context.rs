@@ -91,13 +91,24 @@ pub struct ApplyContext {
     pub refresh: bool,
     /// Seed of the jitter RNG, so retries and polls are reproducible.
     pub seed: u64,
+    /// Memory budget for zips held between packaging and upload, in MiB: a function
+    /// takes its zip's size from it before packaging and gives it back once its code
+    /// step is done, so many functions in flight never hold every zip at once.
+    pub code_memory: Arc<tokio::sync::Semaphore>,
 }
 
-/// Enough functions in flight to keep the 15/s quota busy while most wait on updates.
-pub const DEFAULT_PARALLELISM: usize = 64;
+/// Functions in flight at once by default. Each costs a few KB while it waits (zips are
+/// bounded by [`DEFAULT_CODE_MEMORY_MIB`]), and the rate limiter, not this number, keeps
+/// calls under quota: it only has to be large enough that slow updates (images, VPC)
+/// never leave the quota idle.
+pub const DEFAULT_PARALLELISM: usize = 1024;
+
+/// Default memory budget for zips awaiting upload, in MiB.
+pub const DEFAULT_CODE_MEMORY_MIB: usize = 1024;
 
 impl ApplyContext {
-    /// A context with defaults: process environment for secrets, 64 functions at once,
+    /// A context with defaults: process environment for secrets, [`DEFAULT_PARALLELISM`]
+    /// functions at once, [`DEFAULT_CODE_MEMORY_MIB`] for zips awaiting upload,
     /// the plan's limits, plain progress lines on stderr, seed 0.
     pub fn new(clients: Arc<dyn ClientProvider>, code: Arc<dyn CodeProvider>) -> Self {
         Self {
@@ -111,6 +122,7 @@ impl ApplyContext {
             events: Arc::new(LineSink),
             refresh: false,
             seed: 0,
+            code_memory: Arc::new(tokio::sync::Semaphore::new(DEFAULT_CODE_MEMORY_MIB)),
         }
     }
 }

@@ -5,6 +5,8 @@
 //! before anything changes, so a missing secret or artifact fails the function untouched.
 
 use std::collections::BTreeMap;
+
+use crate::artifact::ArtifactDigest;
 use std::sync::Arc;
 
 use crate::lambda::{
@@ -40,6 +42,11 @@ impl FnRun<'_> {
                 step: name,
             });
             self.run_step(step).await?;
+            if matches!(step, Step::CreateFunction { .. } | Step::UpdateCode { .. }) {
+                // Uploaded: give the zip's memory back to the budget.
+                self.code = None;
+                self.code_permit = None;
+            }
             self.report.interrupted_step = None;
             self.report.steps_done.push(name.to_owned());
             self.emit(Event::StepDone {
@@ -69,6 +76,7 @@ impl FnRun<'_> {
             .iter()
             .any(|s| matches!(s, Step::CreateFunction { .. } | Step::UpdateCode { .. }));
         if needs_code {
+            self.code_permit = self.reserve_code_memory().await;
             let code = self
                 .ctx
                 .code
@@ -78,6 +86,20 @@ impl FnRun<'_> {
             self.code = Some(code);
         }
         Ok(())
+    }
+
+    /// Takes the zip's size (in MiB, at least 1, at most the whole budget) from the
+    /// code-memory budget; S3 objects and images hold nothing.
+    async fn reserve_code_memory(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let ArtifactDigest::Zip { size, .. } = &self.plan.artifact else {
+            return None;
+        };
+        let budget = self.ctx.code_memory.clone();
+        let mib = size.div_ceil(1024 * 1024).max(1);
+        let permits = u32::try_from(mib).unwrap_or(u32::MAX);
+        // A zip larger than the whole budget waits until it has the budget to itself.
+        let total = u32::try_from(super::context::DEFAULT_CODE_MEMORY_MIB).unwrap_or(u32::MAX);
+        budget.acquire_many_owned(permits.min(total)).await.ok()
     }
 
     /// Refuses the function when its live `RevisionId` moved since the plan.

@@ -15,6 +15,7 @@ mod context;
 mod events;
 mod executor;
 mod limits;
+mod priority;
 mod report;
 mod retry;
 mod run;

@@ -73,6 +73,8 @@ pub(crate) struct FnRun<'a> {
     pub env: Option<BTreeMap<String, String>>,
     /// The code to upload (when a step needs it).
     pub code: Option<CodeSource>,
+    /// The share of the code-memory budget `code` holds, returned after the code step.
+    pub code_permit: Option<tokio::sync::OwnedSemaphorePermit>,
     /// The last stable read, valid until the next mutation.
     pub fresh: Option<FunctionInfo>,
     /// The function ARN, once known.

@@ -6,7 +6,7 @@
 //! waiting on the API and the clock, so one thread is plenty, and a borrowed plan needs
 //! no `'static` copies.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -19,6 +19,7 @@ use crate::plan::{FunctionPlan, Plan};
 use super::context::ApplyContext;
 use super::events::Event;
 use super::limits::LimiterRegistry;
+use super::priority::{ReadyQueue, critical_paths};
 use super::report::{FunctionReport, Outcome};
 use super::retry::Backoff;
 use super::run::FnRun;
@@ -55,13 +56,16 @@ pub(crate) async fn schedule(
         }
     }
     let mut reports: Vec<Option<FunctionReport>> = vec![None; n];
-    let mut ready: VecDeque<usize> = (0..n).filter(|&i| pending_deps[i] == 0).collect();
+    let mut ready = ReadyQueue::new(critical_paths(&plan.functions, &dependents));
+    for i in (0..n).filter(|&i| pending_deps[i] == 0) {
+        ready.push(i);
+    }
     let mut running: FuturesUnordered<Task<'_>> = FuturesUnordered::new();
     let parallelism = ctx.parallelism.max(1);
 
     loop {
         while running.len() < parallelism {
-            let Some(i) = ready.pop_front() else { break };
+            let Some(i) = ready.pop() else { break };
             if reports[i].is_some() {
                 continue;
             }
@@ -134,7 +138,7 @@ fn finish(
     reports: &mut [Option<FunctionReport>],
     pending_deps: &mut [usize],
     dependents: &[Vec<usize>],
-    ready: &mut VecDeque<usize>,
+    ready: &mut ReadyQueue,
 ) {
     let converged = report.outcome == Outcome::Converged;
     let cancelled = report.outcome == Outcome::Cancelled;
@@ -147,7 +151,7 @@ fn finish(
         if converged {
             pending_deps[d] -= 1;
             if pending_deps[d] == 0 {
-                ready.push_back(d);
+                ready.push(d);
             }
             continue;
         }
@@ -222,6 +226,7 @@ async fn run_function(
         report,
         env: None,
         code: None,
+        code_permit: None,
         fresh: None,
         arn: None,
         published: None,
