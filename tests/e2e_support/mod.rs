@@ -137,15 +137,16 @@ fn unique() -> u64 {
 /// sim maps a 12-digit key to that account) and no AWS configuration from the host.
 pub fn flotilla(dir: &Path, account: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_flotilla"));
-    let empty = std::env::temp_dir().join("flotilla-e2e-no-aws-config");
+    // An empty file: no profile, no credentials file, and no warning about a missing one.
+    let empty = Path::new("/dev/null");
     cmd.current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("AWS_ACCESS_KEY_ID", account)
         .env("AWS_SECRET_ACCESS_KEY", "e2e-dummy-secret-key")
         .env("AWS_REGION", "eu-north-1")
-        .env("AWS_CONFIG_FILE", &empty)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+        .env("AWS_CONFIG_FILE", empty)
+        .env("AWS_SHARED_CREDENTIALS_FILE", empty)
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null());
