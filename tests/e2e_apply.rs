@@ -302,8 +302,11 @@ fn sigint_finishes_in_flight_steps_starts_none_and_a_rerun_converges() {
     let deadline = Instant::now() + COMMAND_TIMEOUT;
     let mut lines = Vec::new();
     while Instant::now() < deadline {
-        let Ok(line) = rx.recv_timeout(Duration::from_secs(1)) else {
-            continue;
+        let line = match rx.recv_timeout(Duration::from_secs(1)) {
+            Ok(line) => line,
+            Err(mpsc::RecvTimeoutError::Timeout) => continue,
+            // apply exited before any step started: the assertions below say why.
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
         };
         let started = step_started(&line).is_some();
         lines.push(line);

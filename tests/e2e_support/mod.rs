@@ -14,6 +14,9 @@ use std::time::Duration;
 /// Longest any single `flotilla` command may run before the test fails.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(90);
 
+/// Longest `flotilla sim` may take to seed a fleet and start listening.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The crate root (where `deploy.yaml.example` and `examples/` live).
 pub fn crate_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -50,9 +53,22 @@ impl Sim {
             .spawn()
             .expect("start flotilla sim");
         let mut stdout = BufReader::new(child.stdout.take().expect("sim stdout"));
-        let mut line = String::new();
         // The line comes after seeding, so a returned line means the fleet is in place.
-        let _ = stdout.read_line(&mut line);
+        // Read on a thread so a hung emulator fails the test instead of blocking it.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = stdout.read_line(&mut line);
+            let _ = tx.send((line, stdout));
+        });
+        let Ok((line, stdout)) = rx.recv_timeout(READY_TIMEOUT) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "flotilla sim printed nothing in {READY_TIMEOUT:?}:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        };
         let Some(url) = line.trim().strip_prefix("flotilla sim listening on ") else {
             let _ = child.kill();
             let _ = child.wait();
