@@ -75,6 +75,14 @@ async fn run_async(args: Args) -> Exit {
     let (plan, model) = match &args.plan {
         Some(path) => match PlanFile::read(path) {
             Ok(plan) => match &args.shard {
+                // A misspelt shard in a CI matrix must fail the job, not apply nothing.
+                Some(shard) if !plan.all_shards().contains(shard) => {
+                    eprintln!(
+                        "error: the plan has no shard `{shard}`\n  help: its shards are {} (`flotilla plan --list-shards` lists those with changes)",
+                        plan.all_shards().join(", ")
+                    );
+                    return Exit::UsageOrChanges;
+                }
                 Some(shard) => (plan.only_shard(shard), None),
                 None => (plan, None),
             },
