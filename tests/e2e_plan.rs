@@ -305,6 +305,17 @@ fn detailed_exitcode_list_shards_and_apply_one_shard() {
     flo(&[&plan_args[..], &["--detailed-exitcode"]].concat()).expect_code(2);
 
     flo(&[&plan_args[..], &["-o", "plan.json"]].concat()).expect_code(0);
+    // A misspelt shard (here: the wrong account) is a usage error, not an empty apply.
+    let out = flo(&["apply", "plan.json", "--shard", "222222222222/eu-west-1"]).expect_code(2);
+    assert!(
+        out.stderr
+            .contains("the plan has no shard `222222222222/eu-west-1`")
+            && out
+                .stderr
+                .contains("111111111111/eu-north-1, 111111111111/eu-west-1"),
+        "{}",
+        out.stderr
+    );
     let out = flo(&["apply", "plan.json", "--shard", "111111111111/eu-west-1"]).expect_code(0);
     let s = summary(&out.stderr);
     assert_eq!((s.functions, s.converged), (3, 3), "{}", out.stderr);
