@@ -209,18 +209,24 @@ fn a_saved_plan_refuses_only_the_function_changed_since_and_refresh_replans_it()
     // Still one change left.
     flo_owned(root, &sim, &plan_with(&["--detailed-exitcode"])).expect_code(2);
 
+    // Re-planning with another environment than the plan's is refused up front.
     let out = flo(
         root,
         &sim,
-        &[
-            "apply",
-            "plan.json",
-            "--refresh",
-            "-f",
-            "deploy.yaml",
-            "--env",
-            "staging",
-        ],
+        &["apply", "plan.json", "--refresh", "--env", "prod"],
+    )
+    .expect_code(2);
+    assert!(
+        out.stderr
+            .contains("--env prod does not match the plan's environment (staging)"),
+        "{}",
+        out.stderr
+    );
+    // Without --env, --refresh re-plans with the plan's own environment.
+    let out = flo(
+        root,
+        &sim,
+        &["apply", "plan.json", "--refresh", "-f", "deploy.yaml"],
     )
     .expect_code(0);
     println!("apply plan.json --refresh:\n{}", out.stderr);
