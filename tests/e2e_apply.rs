@@ -123,6 +123,14 @@ fn a_sixty_function_fleet_converges_through_faults_and_a_tight_quota() {
         out.stderr
     );
 
+    println!(
+        "sim counters: throttles {}, conflicts {}, precondition failures {}, faults {}, calls {}",
+        counters["throttles"],
+        counters["conflicts"],
+        counters["precondition_failures"],
+        counters["faults"],
+        counters["calls"]
+    );
     let functions = counters["functions"].as_object().expect("per function");
     for i in 0..N {
         let name = format!("fn-{i:03}-staging");
