@@ -94,12 +94,14 @@ fn a_sixty_function_fleet_converges_through_faults_and_a_tight_quota() {
         assert!(block.contains("~ description"), "{block}");
     }
 
-    // Faults start with apply, so the plan above saw a clean fleet.
+    // Faults start with apply, so the plan above saw a clean fleet. (A call that fires
+    // both a drop and the outside writer drops first, so they pick different calls.)
     let faults = r#"[
       {"op": "UpdateFunctionConfiguration", "kind": {"type": "outside_writer"}, "trigger": {"next": 3}},
       {"op": "UpdateFunctionCode", "kind": {"type": "service_error"}, "trigger": {"next": 3}},
       {"op": "UpdateFunctionCode", "kind": {"type": "drop_connection", "applied": true}, "trigger": {"next": 2}},
-      {"op": "UpdateFunctionConfiguration", "kind": {"type": "drop_connection", "applied": false}, "trigger": {"next": 2}},
+      {"op": "UpdateFunctionConfiguration", "function": "fn-040-staging", "kind": {"type": "drop_connection", "applied": false}, "trigger": {"next": 1}},
+      {"op": "UpdateFunctionConfiguration", "function": "fn-041-staging", "kind": {"type": "drop_connection", "applied": false}, "trigger": {"next": 1}},
       {"op": "GetFunction", "kind": {"type": "drop_connection"}, "trigger": {"next": 2}},
       {"op": "GetFunction", "kind": {"type": "latency_spike", "delay_ms": 1500}, "trigger": {"next": 3}}
     ]"#;
@@ -147,6 +149,12 @@ fn a_sixty_function_fleet_converges_through_faults_and_a_tight_quota() {
         counters["conflicts"].as_u64() > Some(0),
         "no 409: {counters}"
     );
+    // The outside writer really wrote (it gives up on a function that is busy).
+    let outside: u64 = functions
+        .values()
+        .map(|c| c["outside_writes"].as_u64().unwrap_or_default())
+        .sum();
+    assert!(outside > 0, "no outside write landed: {counters}");
     let fired = &counters["faults"];
     for kind in [
         "outside_writer",
