@@ -72,7 +72,28 @@ async fn run_async(args: Args) -> Exit {
     let (clients, sim) = deploy::connect(&target).await;
     let (plan, model) = match &args.plan {
         Some(path) => match PlanFile::read(path) {
+            // Re-planning with another environment's values would deploy them here.
+            Ok(plan)
+                if args.refresh
+                    && args.target.env.is_some()
+                    && args.target.env != plan.environment =>
+            {
+                eprintln!(
+                    "error: --env {} does not match the plan's environment ({})\n  help: drop --env: --refresh re-plans with the plan's own environment",
+                    args.target.env.as_deref().unwrap_or_default(),
+                    plan.environment.as_deref().unwrap_or("none")
+                );
+                return Exit::UsageOrChanges;
+            }
             Ok(plan) => match &args.shard {
+                // A misspelt shard in a CI matrix must fail the job, not apply nothing.
+                Some(shard) if !plan.all_shards().contains(shard) => {
+                    eprintln!(
+                        "error: the plan has no shard `{shard}`\n  help: its shards are {} (`flotilla plan --list-shards` lists those with changes)",
+                        plan.all_shards().join(", ")
+                    );
+                    return Exit::UsageOrChanges;
+                }
                 Some(shard) => (plan.only_shard(shard), None),
                 None => (plan, None),
             },
@@ -103,7 +124,8 @@ async fn run_async(args: Args) -> Exit {
     let base = manifest_dir(Path::new(&plan.manifest_path));
     let mut report = run_plan(&args, &plan, &clients, model.as_ref(), &base).await;
     if args.refresh && !report.to_replan().is_empty() {
-        report = refresh(&args, &report, &clients, sim.as_ref(), &base)
+        let environment = plan.environment.as_deref();
+        report = refresh(&args, environment, &report, &clients, sim.as_ref(), &base)
             .await
             .unwrap_or(report);
     }
@@ -148,13 +170,14 @@ async fn run_plan(
 /// their outcome from the first pass.
 async fn refresh(
     args: &Args,
+    environment: Option<&str>,
     first: &Report,
     clients: &Arc<ClientSet>,
     sim: Option<&Sim>,
     base: &Path,
 ) -> Option<Report> {
     let stale: Vec<FunctionKey> = first.to_replan().into_iter().cloned().collect();
-    let mut model = match args.target.load() {
+    let mut model = match args.target.load_or_env(environment) {
         Ok(m) => m,
         Err(e) => {
             report_manifest_error(&e);

@@ -48,7 +48,13 @@ impl TargetArgs {
     /// Loads and validates the manifest for the chosen environment. In local mode an
     /// unset `from_env` secret is no error: the emulator gets an empty placeholder.
     pub fn load(&self) -> Result<Model, ManifestError> {
-        let mut opts = LoadOptions::for_environment(self.env.as_deref());
+        self.load_or_env(None)
+    }
+
+    /// Like [`load`](Self::load), for `environment` when `--env` was not given (a saved
+    /// plan's own environment, when re-planning part of it).
+    pub fn load_or_env(&self, environment: Option<&str>) -> Result<Model, ManifestError> {
+        let mut opts = LoadOptions::for_environment(self.env.as_deref().or(environment));
         opts.lenient_from_env = self.local;
         load(&self.file, &opts)
     }

@@ -20,6 +20,17 @@ impl Plan {
             .collect()
     }
 
+    /// `ACCOUNT/REGION` of every group in the plan, changed or not, sorted: the names
+    /// `--shard` accepts.
+    pub fn all_shards(&self) -> Vec<String> {
+        self.functions
+            .iter()
+            .map(|f| shard_name(f.account.as_deref(), &f.region))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+
     /// The part of the plan in `shard`; dependencies on functions outside it count as
     /// done (another job applies them), as with `--only`.
     pub fn only_shard(&self, shard: &str) -> Plan {
