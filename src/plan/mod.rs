@@ -2,8 +2,8 @@
 //!
 //! [`plan()`] turns `Model` + `LiveState` + `Artifacts` into a [`Plan`] value without
 //! I/O or a clock; renderers print it, [`PlanFile`] saves it (the only file access
-//! here, kept thin), apply carries it out. [`resolve`] turns a plan's steps into
-//! `LambdaApi` inputs, reading secrets from where the plan says they live.
+//! here, kept thin), apply carries it out (resolving secrets from where the plan says
+//! they live).
 
 mod diff;
 mod file;
@@ -11,7 +11,6 @@ mod planner;
 mod shard;
 
 pub use shard::{DEFAULT_ACCOUNT_SHARD, shard_name};
-pub mod resolve;
 mod types;
 
 pub use diff::{diff_config, diff_environment, fill_defaults};
