@@ -46,7 +46,7 @@ where
 #[derive(Debug, Clone, PartialEq, thiserror::Error, miette::Diagnostic)]
 #[error("could not read function `{key}` ({name}): {op} failed: {source}")]
 #[diagnostic(help(
-    "check the credentials and region for this function; throttling and 5xx were retried {attempts} times"
+    "check the credentials, region and endpoint for this function (calls made: {attempts}; throttling, 5xx and lost connections are retried)"
 ))]
 pub struct ObserveError {
     /// The function's manifest key.

@@ -36,6 +36,12 @@ where
         SdkError::TimeoutError(_) | SdkError::ResponseError(_) => ApiError::Transient {
             message: DisplayErrorContext(&err).to_string(),
         },
+        // No credentials (or a broken credential provider) will not fix itself within a
+        // retry budget: say so at once instead of after every backoff.
+        SdkError::DispatchFailure(_) if credentials_error(&err).is_some() => ApiError::Fatal {
+            code: "CredentialsError".to_owned(),
+            message: credentials_error(&err).unwrap_or_default(),
+        },
         SdkError::DispatchFailure(failure) if !failure.is_user() => ApiError::Transient {
             message: DisplayErrorContext(&err).to_string(),
         },
@@ -53,6 +59,26 @@ where
             message: DisplayErrorContext(&err).to_string(),
         },
     }
+}
+
+/// The credential provider's own explanation, when one is in the error's source chain
+/// (no credentials found, an expired SSO session, a failing `credential_process`).
+fn credentials_error(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut next = err.source();
+    while let Some(e) = next {
+        if let Some(c) = e.downcast_ref::<aws_credential_types::provider::error::CredentialsError>()
+        {
+            let mut message = format!("no usable AWS credentials: {c}");
+            let mut cause = std::error::Error::source(c);
+            while let Some(inner) = cause {
+                message.push_str(&format!(": {inner}"));
+                cause = inner.source();
+            }
+            return Some(message);
+        }
+        next = e.source();
+    }
+    None
 }
 
 /// Classifies an error response by its modeled code first, then its HTTP status, so
