@@ -256,12 +256,7 @@ impl World {
         input: UpdateCodeInput,
         publish: bool,
     ) -> Result<FunctionInfo, SimError> {
-        let (name, _) = parse_function_ref(&input.name);
-        self.note_update_attempt(call, &name);
-        let (record, env) = self.function_mut(call, &name)?;
-        if let Some(conflict) = record.conflict() {
-            return Err(conflict);
-        }
+        let (record, env) = self.begin_change(call, &input.name)?;
         record.check_revision(input.revision_id.as_deref())?;
         let is_image = matches!(input.code, CodeSource::Image(_));
         if is_image != (record.config.package_type == PackageType::Image) {
@@ -301,12 +296,7 @@ impl World {
         input: UpdateConfigInput,
         vpc: Option<bool>,
     ) -> Result<FunctionInfo, SimError> {
-        let (name, _) = parse_function_ref(&input.name);
-        self.note_update_attempt(call, &name);
-        let (record, env) = self.function_mut(call, &name)?;
-        if let Some(conflict) = record.conflict() {
-            return Err(conflict);
-        }
+        let (record, env) = self.begin_change(call, &input.name)?;
         record.check_revision(input.revision_id.as_deref())?;
         let mut config = record.config.clone();
         let UpdateConfigInput {

@@ -98,12 +98,7 @@ impl World {
         call: &Call<'_>,
         input: PublishVersionInput,
     ) -> Result<FunctionInfo, SimError> {
-        let (name, _) = parse_function_ref(&input.name);
-        self.note_update_attempt(call, &name);
-        let (record, env) = self.function_mut(call, &name)?;
-        if let Some(conflict) = record.conflict() {
-            return Err(conflict);
-        }
+        let (record, env) = self.begin_change(call, &input.name)?;
         record.check_revision(input.revision_id.as_deref())?;
         if let Some(sha) = &input.code_sha256
             && *sha != record.code_sha256
@@ -163,12 +158,7 @@ impl World {
         call: &Call<'_>,
         input: AliasInput,
     ) -> Result<AliasInfo, SimError> {
-        let (name, _) = parse_function_ref(&input.function_name);
-        self.note_update_attempt(call, &name);
-        let (record, env) = self.function_mut(call, &name)?;
-        if let Some(conflict) = record.conflict() {
-            return Err(conflict);
-        }
+        let (record, env) = self.begin_change(call, &input.function_name)?;
         if input.name.is_empty()
             || input.name.bytes().all(|b| b.is_ascii_digit())
             || input.name.len() > 128
@@ -205,12 +195,7 @@ impl World {
         input: AliasInput,
         routing_given: bool,
     ) -> Result<AliasInfo, SimError> {
-        let (name, _) = parse_function_ref(&input.function_name);
-        self.note_update_attempt(call, &name);
-        let (record, env) = self.function_mut(call, &name)?;
-        if let Some(conflict) = record.conflict() {
-            return Err(conflict);
-        }
+        let (record, env) = self.begin_change(call, &input.function_name)?;
         let arn = record.arn.clone();
         let current =
             record.aliases.get(&input.name).cloned().ok_or_else(|| {

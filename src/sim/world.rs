@@ -151,6 +151,23 @@ impl World {
         Ok((record, env))
     }
 
+    /// The start every change Lambda refuses during an update shares (code, configuration,
+    /// publish, alias): resolve the function from a name or ARN, count the attempt for
+    /// the overlap counter, and answer 409 while an update runs.
+    pub(crate) fn begin_change(
+        &mut self,
+        call: &Call<'_>,
+        reference: &str,
+    ) -> Result<(&mut FunctionRecord, &mut Env), SimError> {
+        let (name, _) = super::state::parse_function_ref(reference);
+        self.note_update_attempt(call, &name);
+        let (record, env) = self.function_mut(call, &name)?;
+        if let Some(conflict) = record.conflict() {
+            return Err(conflict);
+        }
+        Ok((record, env))
+    }
+
     /// Records how many updates overlap if one more starts now on `name`. An update the
     /// outside-writer fault started does not count: the overlap measures what callers
     /// did to themselves, while a 409 from another pipeline is the world's doing.
