@@ -3,6 +3,7 @@
 //! moving is reported stale (412) instead of overwritten, while the other functions
 //! still roll back.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
