@@ -4,6 +4,7 @@
 //! still roll back.
 
 #![allow(clippy::unwrap_used)] // tests may unwrap
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
