@@ -74,6 +74,9 @@ impl Rollback {
     }
 }
 
+/// Functions read at once.
+const PARALLEL_READS: usize = 64;
+
 /// Reads every selected function's alias and versions and decides what moves.
 /// `to`: an explicit target version for every function (the CLI allows it with one).
 ///
@@ -85,12 +88,17 @@ pub async fn read(
     pacer: &Pacer,
     to: Option<u64>,
 ) -> Result<Rollback, ObserveError> {
+    use futures::StreamExt;
+    // In parallel like `observe`; the pacer, not this number, keeps reads under quota.
+    let reads = model.functions.iter().map(|f| async move {
+        let (entry, code_sha256) = read_one(f, clients, pacer, to).await?;
+        Ok::<_, ObserveError>((f, entry, code_sha256))
+    });
+    let mut stream = futures::stream::iter(reads).buffered(PARALLEL_READS);
     let mut entries = Vec::with_capacity(model.functions.len());
     let mut functions = Vec::new();
-    // Sequential per function; the pacer, not parallel reads, bounds the time here, and
-    // fleets that roll back are usually a handful of functions.
-    for f in &model.functions {
-        let (entry, code_sha256) = read_one(f, clients, pacer, to).await?;
+    while let Some(read) = stream.next().await {
+        let (f, entry, code_sha256) = read?;
         if let RollbackDecision::Move { .. } = entry.decision {
             functions.push(run::function_plan(f, &entry, code_sha256));
         }
