@@ -216,7 +216,25 @@ fn rollback_moves_aliases_back_through_conflicts_lost_responses_and_throttling()
     assert!(api["retries"]["conflict"].as_u64() > Some(0), "{api}");
 
     // Rolling back again goes one further down: api has nothing before 1.
-    let out = flo(root, &sim, &["rollback", "--auto-approve", "--only", "api"]).expect_code(0);
+    let out = flo(
+        root,
+        &sim,
+        &[
+            "rollback",
+            "--auto-approve",
+            "--only",
+            "api",
+            "--report",
+            "rb.md",
+        ],
+    )
+    .expect_code(0);
+    let md = std::fs::read_to_string(root.join("rb.md")).expect("markdown report");
+    assert!(md.starts_with("## flotilla rollback\n"), "{md}");
+    assert!(
+        md.contains("| `api` | skipped |") && md.contains("no published version before 1"),
+        "{md}"
+    );
     assert!(
         out.stdout
             .contains("api: skipped (no published version before 1)"),

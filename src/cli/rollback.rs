@@ -114,7 +114,7 @@ fn finish(args: &Args, report: &Report) -> Exit {
     eprint!("{}", report.to_table());
     if let Some(path) = &args.report {
         let text = if path.extension().is_some_and(|e| e == "md") {
-            report.to_markdown()
+            report.to_markdown_titled("flotilla rollback")
         } else {
             serde_json::to_string_pretty(report).unwrap_or_default() + "\n"
         };
