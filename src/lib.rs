@@ -17,5 +17,7 @@ pub mod observe;
 pub mod pace;
 pub mod plan;
 pub mod render;
+pub mod rollback;
 pub mod select;
 pub mod sim;
+pub mod status;

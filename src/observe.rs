@@ -140,16 +140,17 @@ fn latest_numbered(versions: Vec<VersionInfo>) -> Option<VersionInfo> {
         .map(|(_, v)| v)
 }
 
-struct Reader<'a> {
-    f: &'a Function,
-    pacer: &'a Pacer,
-    account: Option<&'a str>,
-    region: &'a str,
+/// Paced, retried reads for one function (shared with `rollback`).
+pub(crate) struct Reader<'a> {
+    pub(crate) f: &'a Function,
+    pub(crate) pacer: &'a Pacer,
+    pub(crate) account: Option<&'a str>,
+    pub(crate) region: &'a str,
 }
 
 impl Reader<'_> {
     /// One paced read with retries; `Ok(None)` on NotFound.
-    async fn call<T, Fut>(
+    pub(crate) async fn call<T, Fut>(
         &self,
         op: ApiOp,
         mut call: impl FnMut() -> Fut,

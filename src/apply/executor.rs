@@ -138,6 +138,15 @@ impl FnRun<'_> {
                 alias,
                 from_version: _,
             } => self.update_alias(alias).await,
+            Step::MoveAlias {
+                alias,
+                from_version: _,
+                to_version,
+                alias_revision_id,
+            } => {
+                self.move_alias_to(alias, to_version, alias_revision_id.as_deref())
+                    .await
+            }
             Step::TagResource { tags, old: _ } => self.tag_resource(tags).await,
             Step::UntagResource { keys } => self.untag_resource(keys).await,
             Step::PutConcurrency { old: _, reserved } => self.put_concurrency(*reserved).await,
@@ -385,6 +394,52 @@ impl FnRun<'_> {
         })
         .await?;
         Ok(())
+    }
+
+    /// Moves `alias` to an existing version, passing the alias's observed `RevisionId`:
+    /// a 412 means someone else moved the alias since, and it is reported stale. Waits
+    /// until the function is stable first, since Lambda refuses alias changes (409)
+    /// while an update is in progress.
+    async fn move_alias_to(
+        &mut self,
+        alias: &str,
+        version: &str,
+        alias_revision_id: Option<&str>,
+    ) -> Result<(), Stop> {
+        let input = AliasInput {
+            function_name: self.plan.name.clone(),
+            name: alias.to_owned(),
+            function_version: version.to_owned(),
+            revision_id: alias_revision_id.map(str::to_owned),
+            ..AliasInput::default()
+        };
+        let landed = Landed::Alias {
+            name: alias.to_owned(),
+            version: version.to_owned(),
+        };
+        let api = self.api.clone();
+        let moved = self
+            .mutate("UpdateAlias", true, Some(&landed), move |_function_rev| {
+                let api = api.clone();
+                let input = input.clone();
+                Box::pin(async move { api.update_alias(input).await })
+            })
+            .await;
+        match moved {
+            Ok(_) => Ok(()),
+            Err(Stop::Stale {
+                live_revision_id,
+                last_modified,
+                message: _,
+            }) => Err(Stop::Stale {
+                live_revision_id,
+                last_modified,
+                message: format!(
+                    "alias `{alias}` was moved by someone else since it was read (UpdateAlias got 412 PreconditionFailed); not moving it"
+                ),
+            }),
+            Err(other) => Err(other),
+        }
     }
 
     async fn arn(&mut self) -> Result<String, Stop> {

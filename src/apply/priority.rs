@@ -20,6 +20,7 @@ fn expected_secs(f: &FunctionPlan, step: &Step) -> u64 {
         | Step::PublishVersion => 1,
         Step::CreateAlias { .. }
         | Step::UpdateAlias { .. }
+        | Step::MoveAlias { .. }
         | Step::TagResource { .. }
         | Step::UntagResource { .. }
         | Step::PutConcurrency { .. }

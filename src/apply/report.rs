@@ -310,7 +310,12 @@ impl Report {
 
     /// Markdown for `GITHUB_STEP_SUMMARY`.
     pub fn to_markdown(&self) -> String {
-        let mut out = String::from("## flotilla apply\n\n");
+        self.to_markdown_titled("flotilla apply")
+    }
+
+    /// Markdown under a `## TITLE` heading (`flotilla rollback` reports with the same table).
+    pub fn to_markdown_titled(&self, title: &str) -> String {
+        let mut out = format!("## {title}\n\n");
         let _ = writeln!(out, "{}\n", self.totals_line());
         out.push_str("| function | outcome | steps | retries | polls | waited | detail |\n");
         out.push_str("|---|---|---|---|---|---|---|\n");

@@ -278,7 +278,7 @@ fn confirm() -> bool {
 
 /// First SIGINT/SIGTERM: start nothing new, let in-flight steps finish. Second: stop
 /// waiting too.
-fn cancel_on_signals() -> CancelToken {
+pub(super) fn cancel_on_signals() -> CancelToken {
     let token = CancelToken::new();
     let t = token.clone();
     tokio::spawn(async move {

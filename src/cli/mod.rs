@@ -8,8 +8,10 @@ mod apply;
 mod completions;
 mod plan;
 mod progress;
+mod rollback;
 mod schema;
 mod select;
+mod status;
 mod target;
 mod validate;
 
@@ -45,6 +47,10 @@ enum Command {
     Plan(plan::Args),
     /// Deploy: carry out a saved plan, or plan and apply in one go.
     Apply(apply::Args),
+    /// Move each selected function's alias back to its previous published version.
+    Rollback(rollback::Args),
+    /// Show the live fleet and how it drifted from the manifest.
+    Status(status::Args),
     /// Run a Lambda control-plane emulator (conflicts, throttling, stale revisions).
     Sim(sim::SimArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
@@ -84,6 +90,8 @@ pub fn run(cli: Cli) -> Exit {
         Command::Schema(args) => schema::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Apply(args) => apply::run(args),
+        Command::Rollback(args) => rollback::run(args),
+        Command::Status(args) => status::run(args),
         Command::Sim(args) => sim::run(args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),

@@ -15,7 +15,7 @@ pub use local::{LOCAL_SEED, live_function, local_sim, seed_from_model};
 use crate::artifact::{ArtifactErrors, Artifacts, digest_all};
 use crate::lambda::{ApiError, ClientOptions, SdkFactory};
 use crate::model::Model;
-use crate::observe::{ObserveError, observe};
+use crate::observe::{LiveState, ObserveError, observe};
 use crate::pace::Pacer;
 use crate::plan::{Plan, PlanError, plan};
 use crate::sim::Sim;
@@ -91,6 +91,19 @@ pub async fn make_plan(
     clients: &ClientSet,
     sim: Option<&Sim>,
 ) -> Result<Plan, DeployError> {
+    Ok(observe_and_plan(model, clients, sim).await?.1)
+}
+
+/// Like [`make_plan`], also returning the live state the plan was made from (for
+/// `status`, which shows both).
+///
+/// # Errors
+/// Artifact, observe, plan or seeding errors.
+pub async fn observe_and_plan(
+    model: &Model,
+    clients: &ClientSet,
+    sim: Option<&Sim>,
+) -> Result<(LiveState, Plan), DeployError> {
     let artifacts = digest(model).await?;
     if let Some(sim) = sim {
         seed_from_model(sim, model, &artifacts).map_err(DeployError::Seed)?;
@@ -98,5 +111,6 @@ pub async fn make_plan(
     let pacer = Pacer::new(model.limits);
     let live = observe(model, clients, &pacer).await?;
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    Ok(plan(model, &live, &artifacts, &now)?)
+    let plan = plan(model, &live, &artifacts, &now)?;
+    Ok((live, plan))
 }

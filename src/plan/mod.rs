@@ -15,5 +15,6 @@ mod types;
 
 pub use diff::{diff_config, diff_environment, fill_defaults};
 pub use file::{PlanFile, PlanFileError};
+pub(crate) use planner::desired_config;
 pub use planner::{MANAGED_TAG_PREFIX, PlanError, plan};
 pub use types::*;

@@ -144,7 +144,8 @@ fn code_origin(f: &Function, manifest_dir: &Path) -> Option<CodeOrigin> {
     }
 }
 
-fn desired_config(f: &Function) -> DesiredConfig {
+/// The desired configuration of `f` as a plan carries it (secrets by reference).
+pub(crate) fn desired_config(f: &Function) -> DesiredConfig {
     let c = fill_defaults(f.desired_config());
     let environment = c
         .environment

@@ -314,6 +314,19 @@ pub enum Step {
         /// Version the alias pointed to when observed (for display).
         from_version: String,
     },
+    /// UpdateAlias to a version that already exists (`flotilla rollback`), guarded by
+    /// the alias's own `RevisionId` so a concurrent alias move is refused, not overwritten.
+    MoveAlias {
+        /// Alias name.
+        alias: String,
+        /// Version the alias pointed to when observed (for display).
+        from_version: String,
+        /// Published version the alias moves to.
+        to_version: String,
+        /// The alias's `RevisionId` when observed; `None` when the endpoint reports none.
+        #[serde(default)]
+        alias_revision_id: Option<String>,
+    },
     /// TagResource with the tags that are missing or differ.
     TagResource {
         /// Tags to set.
@@ -349,7 +362,7 @@ impl Step {
             Step::UpdateConfiguration { .. } => "UpdateFunctionConfiguration",
             Step::PublishVersion => "PublishVersion",
             Step::CreateAlias { .. } => "CreateAlias",
-            Step::UpdateAlias { .. } => "UpdateAlias",
+            Step::UpdateAlias { .. } | Step::MoveAlias { .. } => "UpdateAlias",
             Step::TagResource { .. } => "TagResource",
             Step::UntagResource { .. } => "UntagResource",
             Step::PutConcurrency { .. } => "PutFunctionConcurrency",

@@ -90,6 +90,17 @@ fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
             old: Some(from_version.clone()),
             new: Some(NEW_VERSION.to_owned()),
         }),
+        Step::MoveAlias {
+            alias,
+            from_version,
+            to_version,
+            alias_revision_id: _,
+        } => out.push(Line {
+            sign: Sign::Change,
+            label: format!("alias.{alias}"),
+            old: Some(from_version.clone()),
+            new: Some(to_version.clone()),
+        }),
         Step::TagResource { tags, old } => {
             out.extend(tags.iter().map(|(k, v)| Line {
                 sign: if old.contains_key(k) {

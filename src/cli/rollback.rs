@@ -1,0 +1,138 @@
+//! `flotilla rollback`: move each selected function's alias back to the previous
+//! published version (or `--to VERSION`), through the apply engine.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use flotilla::apply::{ApplyContext, Report};
+use flotilla::deploy::{self, LocalCode};
+use flotilla::pace::Pacer;
+use flotilla::rollback::{self, Rollback};
+
+use super::Exit;
+use super::progress::{LiveView, TimedLines};
+use super::target::{TargetArgs, report_error};
+
+/// Arguments of `flotilla rollback`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Move the alias to this published version instead of the one before its current
+    /// version. Needs exactly one selected function (`--only NAME`): version numbers are
+    /// per function.
+    #[arg(long, value_name = "VERSION")]
+    to: Option<u64>,
+    /// Move without asking (required when stdin is not a terminal).
+    #[arg(long)]
+    auto_approve: bool,
+    /// Functions rolled back at once (the rate limiter, not this, keeps calls under quota).
+    #[arg(long, default_value_t = flotilla::apply::DEFAULT_PARALLELISM)]
+    parallelism: usize,
+    /// Write the report: Markdown when FILE ends in `.md`, JSON otherwise.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+}
+
+/// Reads, shows, asks, moves and reports.
+pub fn run(args: Args) -> Exit {
+    if args.target.local {
+        eprintln!(
+            "error: --local starts a fresh emulator, which has no earlier versions to roll back to\n  help: run `flotilla sim` and pass --endpoint-url http://127.0.0.1:4566"
+        );
+        return Exit::UsageOrChanges;
+    }
+    if !args.auto_approve && !std::io::stdin().is_terminal() {
+        eprintln!(
+            "error: stdin is not a terminal, so rollback cannot ask for confirmation\n  help: check what will move, then pass --auto-approve"
+        );
+        return Exit::UsageOrChanges;
+    }
+    let model = match args.target.load_selected() {
+        Ok(m) => m,
+        Err(exit) => return exit,
+    };
+    if let Some(to) = args.to
+        && model.functions.len() != 1
+    {
+        eprintln!(
+            "error: --to {to} needs exactly one function, but {} are selected\n  help: version numbers are per function; select one with --only NAME",
+            model.functions.len()
+        );
+        return Exit::UsageOrChanges;
+    }
+    super::runtime().block_on(async {
+        let (clients, _) = deploy::connect(&args.target.target()).await;
+        let pacer = Pacer::new(model.limits);
+        let rb = match rollback::read(&model, &*clients, &pacer, args.to).await {
+            Ok(rb) => rb,
+            Err(e) => return report_error(e),
+        };
+        print!("{}", rb.preview());
+        println!("\n{}", counts(&rb));
+        if rb.moves() > 0 && !args.auto_approve && !confirm() {
+            eprintln!("Rollback cancelled; nothing was changed.");
+            return Exit::Failure;
+        }
+        let mut ctx = ApplyContext::new(
+            clients.clone(),
+            Arc::new(LocalCode::new(model.manifest_dir.clone())),
+        );
+        ctx.parallelism = args.parallelism.max(1);
+        ctx.events = if std::io::stderr().is_terminal() {
+            Arc::new(LiveView::new(rb.moves()))
+        } else {
+            Arc::new(TimedLines::new())
+        };
+        ctx.cancel = super::apply::cancel_on_signals();
+        let report = rollback::rollback(&rb, ctx).await;
+        finish(&args, &report)
+    })
+}
+
+fn counts(rb: &Rollback) -> String {
+    use flotilla::rollback::RollbackDecision as D;
+    let skipped = rb
+        .entries
+        .iter()
+        .filter(|e| matches!(e.decision, D::Skip { .. }))
+        .count();
+    let refused = rb
+        .entries
+        .iter()
+        .filter(|e| matches!(e.decision, D::Refuse { .. }))
+        .count();
+    format!(
+        "Rollback: {} to move, {skipped} skipped, {refused} refused.",
+        rb.moves()
+    )
+}
+
+fn finish(args: &Args, report: &Report) -> Exit {
+    eprintln!();
+    eprint!("{}", report.to_table());
+    if let Some(path) = &args.report {
+        let text = if path.extension().is_some_and(|e| e == "md") {
+            report.to_markdown_titled("flotilla rollback")
+        } else {
+            serde_json::to_string_pretty(report).unwrap_or_default() + "\n"
+        };
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("error: cannot write the report to {}: {e}", path.display());
+            return Exit::Failure;
+        }
+    }
+    if rollback::succeeded(report) {
+        Exit::Ok
+    } else {
+        Exit::Failure
+    }
+}
+
+fn confirm() -> bool {
+    eprint!("\nMove these aliases? Only 'yes' is accepted: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).is_ok() && answer.trim() == "yes"
+}

@@ -1,0 +1,67 @@
+//! `flotilla status`: the live fleet, and how it drifted from the manifest.
+
+use std::io::IsTerminal;
+
+use flotilla::deploy::{self, observe_and_plan};
+use flotilla::status::fleet_status;
+
+use super::Exit;
+use super::target::{TargetArgs, report_error};
+
+/// How to print the status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned columns (colours on a terminal only).
+    Table,
+    /// For machines (shape in the README).
+    Json,
+}
+
+/// Arguments of `flotilla status`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Exit 2 when a function drifted or is missing (0: all in sync, 1: error).
+    #[arg(long)]
+    detailed_exitcode: bool,
+}
+
+/// Reads the fleet and prints it.
+pub fn run(args: Args) -> Exit {
+    let model = match args.target.load_selected() {
+        Ok(m) => m,
+        Err(exit) => return exit,
+    };
+    let target = args.target.target();
+    let result = super::runtime().block_on(async {
+        let (clients, sim) = deploy::connect(&target).await;
+        observe_and_plan(&model, &clients, sim.as_ref()).await
+    });
+    let (live, plan) = match result {
+        Ok(r) => r,
+        Err(e) => return report_error(e),
+    };
+    let status = fleet_status(&model, &live, &plan);
+    match args.format {
+        Format::Table => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            print!("{}", status.to_table(color));
+        }
+        Format::Json => match serde_json::to_string_pretty(&status) {
+            Ok(json) => println!("{json}"),
+            Err(e) => {
+                eprintln!("error: cannot write the status as JSON: {e}");
+                return Exit::Failure;
+            }
+        },
+    }
+    if args.detailed_exitcode && status.has_drift() {
+        Exit::UsageOrChanges
+    } else {
+        Exit::Ok
+    }
+}
