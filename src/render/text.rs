@@ -95,6 +95,10 @@ fn function(out: &mut String, p: &Paint, fp: &FunctionPlan) {
         Some(account) => format!("{account}/{}", fp.region),
         None => fp.region.clone(),
     };
+    // Unchanged functions are one line each; a changed one is a block set off by blank lines.
+    if fp.action != Action::NoChange && !out.ends_with("\n\n") {
+        out.push('\n');
+    }
     let _ = writeln!(
         out,
         "{} function {} ({}, {place}) {verb}",
