@@ -12,7 +12,8 @@ use aws_sdk_lambda::types as aws;
 
 use super::{
     AliasInfo, Architecture, DEFAULT_EPHEMERAL_STORAGE_MB, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S,
-    FunctionConfig, FunctionInfo, FunctionStateKind, LastUpdateStatus, PackageType, VersionInfo,
+    FunctionConfig, FunctionInfo, FunctionStateKind, LastUpdateStatus, LayerVersionInfo,
+    PackageType, VersionInfo,
 };
 
 /// Read access to a function configuration, whichever operation returned it.
@@ -213,6 +214,27 @@ pub(crate) fn version_info(c: &impl ConfigView) -> VersionInfo {
         description: c.v_description().unwrap_or_default().to_owned(),
         revision_id: non_empty(c.v_revision_id()).map(str::to_owned),
         last_modified: c.v_last_modified().unwrap_or_default().to_owned(),
+    }
+}
+
+/// A [`LayerVersionInfo`] from a `ListLayerVersions` item. A version number the
+/// network sends negative reads as 0, which no real version has.
+pub(crate) fn layer_version_info(l: &aws::LayerVersionsListItem) -> LayerVersionInfo {
+    LayerVersionInfo {
+        layer_version_arn: l.layer_version_arn().unwrap_or_default().to_owned(),
+        version: u64::try_from(l.version()).unwrap_or(0),
+        description: l.description().unwrap_or_default().to_owned(),
+        created_date: l.created_date().unwrap_or_default().to_owned(),
+        compatible_runtimes: l
+            .compatible_runtimes()
+            .iter()
+            .map(|r| r.as_str().to_owned())
+            .collect(),
+        compatible_architectures: l
+            .compatible_architectures()
+            .iter()
+            .map(|a| a.as_str().to_owned())
+            .collect(),
     }
 }
 
