@@ -70,6 +70,9 @@ async fn latest_and_pinned_versions_resolve_with_one_lookup_per_layer_and_region
              \x20 d: {{ artifact: {{ dir: src }} }}\n"
         ),
     );
+    // The model keeps the references as written; only planning resolves them.
+    assert_eq!(layers_of(&model, "a"), ["${layer:common}", "${layer:otel}"]);
+    assert_eq!(layers_of(&model, "b")[0], "${layer:common:1}");
     let clients = ClientSet::sim(sim.clone());
     let resolved = resolve_layers(&model, &clients, &Pacer::new(model.limits))
         .await

@@ -314,6 +314,22 @@ mod tests {
     }
 
     #[test]
+    fn layer_versions_are_translated() {
+        let item = aws::LayerVersionsListItem::builder()
+            .layer_version_arn("arn:aws:lambda:eu-north-1:1:layer:x:3")
+            .version(3)
+            .compatible_runtimes(aws::Runtime::Python312)
+            .compatible_architectures(aws::Architecture::Arm64)
+            .build();
+        let info = layer_version_info(&item);
+        assert_eq!(info.version, 3);
+        assert_eq!(info.compatible_runtimes, ["python3.12"]);
+        assert_eq!(info.compatible_architectures, ["arm64"]);
+        let bad = aws::LayerVersionsListItem::builder().version(-1).build();
+        assert_eq!(layer_version_info(&bad).version, 0, "never wraps");
+    }
+
+    #[test]
     fn present_fields_are_translated() {
         let c = aws::FunctionConfiguration::builder()
             .function_name("f")
