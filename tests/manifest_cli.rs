@@ -29,6 +29,23 @@ fn readme_first_command_prints_the_fleet_and_exits_0() {
 }
 
 #[test]
+fn validate_notes_images_that_are_not_pinned_by_digest() {
+    flotilla()
+        .args(["validate", "-f", "examples/monorepo/deploy.yaml"])
+        .env("IMAGE_TAG", "v7")
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "note: images by tag, not digest: thumbnailer",
+        ));
+    flotilla()
+        .args(["validate", "-f", "deploy.yaml.example"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("images by tag").not());
+}
+
+#[test]
 fn every_example_validates_with_exit_0() {
     for path in example_manifests() {
         flotilla()

@@ -122,6 +122,9 @@ impl LambdaApi for Fake {
     async fn list_functions(&self) -> ApiResult<Vec<FunctionSummary>> {
         unsupported()
     }
+    async fn list_layer_versions(&self, _: &str) -> ApiResult<Vec<LayerVersionInfo>> {
+        unsupported()
+    }
 }
 
 fn clients(fake: Arc<Fake>) -> impl Clients {

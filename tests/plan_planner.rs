@@ -136,6 +136,93 @@ fn image_compares_uri() {
     assert_eq!(changes[0].new, Some(FieldValue::Text("repo:v3".into())));
 }
 
+fn image_function(uri: &str) -> flotilla::model::Function {
+    let mut f = function("api");
+    f.runtime = None;
+    f.handler = None;
+    f.artifact = flotilla::model::ArtifactSource::Image { uri: uri.into() };
+    f
+}
+
+fn hex(c: char) -> String {
+    std::iter::repeat_n(c, 64).collect()
+}
+
+#[test]
+fn pinned_images_compare_by_digest_whatever_the_spelling() {
+    let (a, b) = (hex('a'), hex('b'));
+    let f = image_function(&format!("repo@sha256:{a}"));
+    let mut info = live_info(&f, &a);
+    // Live: deployed by tag; Lambda reports the digest it resolved.
+    info.image_uri = Some("repo:v1".into());
+    info.resolved_image_uri = Some(format!("repo@sha256:{a}"));
+    let img = |u: String| ArtifactDigest::Image { uri: u };
+    for same in [format!("repo@sha256:{a}"), format!("repo:v9@sha256:{a}")] {
+        let p = single(&f, Some(existing(info.clone())), img(same.clone()));
+        assert!(p.steps.is_empty(), "{same}: {:?}", p.steps);
+    }
+    let p = single(
+        &f,
+        Some(existing(info.clone())),
+        img(format!("repo@sha256:{b}")),
+    );
+    let Step::UpdateCode { changes } = &p.steps[0] else {
+        panic!("{:?}", p.steps)
+    };
+    assert_eq!(
+        changes[0],
+        FieldChange {
+            field: Field::Code,
+            old: Some(FieldValue::Text(format!("repo:v1@sha256:{a}"))),
+            new: Some(FieldValue::Text(format!("repo@sha256:{b}"))),
+        }
+    );
+    // Without ResolvedImageUri, CodeSha256 (the digest's hex for images) decides.
+    info.resolved_image_uri = None;
+    let p = single(&f, Some(existing(info)), img(format!("repo@sha256:{a}")));
+    assert!(p.steps.is_empty(), "{:?}", p.steps);
+}
+
+#[test]
+fn a_tag_shows_the_live_digest_and_an_unchanged_tag_is_no_change() {
+    let a = hex('a');
+    let f = image_function("repo:latest");
+    let mut info = live_info(&f, &a);
+    info.image_uri = Some("repo:latest".into());
+    info.resolved_image_uri = Some(format!("repo@sha256:{a}"));
+    let img = |u: &str| ArtifactDigest::Image { uri: u.into() };
+    assert!(
+        single(&f, Some(existing(info.clone())), img("repo:latest"))
+            .steps
+            .is_empty(),
+        "the plan cannot see a re-pushed tag"
+    );
+    let p = single(&f, Some(existing(info)), img("repo:v2"));
+    let Step::UpdateCode { changes } = &p.steps[0] else {
+        panic!("{:?}", p.steps)
+    };
+    assert_eq!(
+        changes[0].old,
+        Some(FieldValue::Text(format!("repo:latest@sha256:{a}")))
+    );
+    assert_eq!(changes[0].new, Some(FieldValue::Text("repo:v2".into())));
+}
+
+#[test]
+fn an_unresolved_layer_reference_never_reaches_a_plan() {
+    let mut f = function("api");
+    f.layers = vec!["${layer:common}".into()];
+    let m = model(vec![f.clone()]);
+    let arts = [(f.key.clone(), zip(SHA_A))].into_iter().collect();
+    assert_eq!(
+        plan(&m, &live(vec![]), &arts, CREATED_AT),
+        Err(PlanError::UnresolvedLayer {
+            key: f.key.clone(),
+            reference: "${layer:common}".into()
+        })
+    );
+}
+
 #[test]
 fn architecture_change_goes_with_the_code() {
     let mut f = function("api");

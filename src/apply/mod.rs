@@ -30,7 +30,9 @@ pub use events::{CollectEvents, Event, EventSink, LineSink, NoEvents};
 pub use limits::{AdaptiveLimiter, LimiterRegistry, RegionLimiters};
 pub use report::{FunctionReport, Outcome, Report, StaleAction, Totals};
 pub use retry::{Backoff, Decision, decide};
-pub use waiter::{FIRST_POLL, Goal, MAX_POLL, Verdict, judge, poll_interval};
+pub use waiter::{
+    FIRST_POLL, Goal, MAX_POLL, MAX_POLL_IMAGE, Verdict, judge, poll_interval, poll_interval_capped,
+};
 
 use tokio::time::Instant;
 

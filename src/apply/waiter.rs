@@ -1,8 +1,8 @@
 //! The waiter: polls GetFunction until a function is stable or its update finished.
 //!
 //! Polls are adaptive: the first one soon after the call (400 ms), then intervals
-//! growing by half with ±20 % jitter up to 3 s, all bounded by the function's
-//! `wait.timeout`. An update of about a second is thus seen finished on the second or
+//! growing by half with ±20 % jitter up to 3 s (5 s for image functions, whose updates
+//! take far longer), all bounded by the function's `wait.timeout`. An update of about a second is thus seen finished on the second or
 //! third poll, where the AWS CLI polls every second and scripts every 15 s. Polls go
 //! through the GetFunction limiter (100/s), never the shared 15/s one.
 
@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::lambda::{ApiError, FunctionInfo, FunctionStateKind, LastUpdateStatus};
+use crate::lambda::{ApiError, FunctionInfo, FunctionStateKind, LastUpdateStatus, PackageType};
 
 use super::run::{FnRun, Stop};
 
@@ -20,6 +20,10 @@ pub const FIRST_POLL: Duration = Duration::from_millis(400);
 pub const POLL_GROWTH: f64 = 1.5;
 /// Cap on one poll interval.
 pub const MAX_POLL: Duration = Duration::from_secs(3);
+/// Cap on one poll interval for image functions, whose updates take tens of seconds to
+/// minutes (Lambda optimizes the image): fewer GetFunction calls for the same wait,
+/// at most 2 s later to notice the end.
+pub const MAX_POLL_IMAGE: Duration = Duration::from_secs(5);
 /// Jitter spread of poll intervals (±).
 pub const POLL_JITTER: f64 = 0.2;
 
@@ -84,8 +88,14 @@ pub fn judge(info: &FunctionInfo, goal: Goal) -> Verdict {
     }
 }
 
-/// The interval before poll number `n` (0-based) of a wait, before jitter.
+/// The interval before poll number `n` (0-based) of a wait, before jitter, capped at
+/// [`MAX_POLL`].
 pub fn poll_interval(goal: Goal, n: u32) -> Duration {
+    poll_interval_capped(goal, n, MAX_POLL)
+}
+
+/// [`poll_interval`] with another cap ([`MAX_POLL_IMAGE`] for image functions).
+pub fn poll_interval_capped(goal: Goal, n: u32, cap: Duration) -> Duration {
     if n == 0 {
         return match goal {
             // Usually stable already: look at once.
@@ -99,7 +109,7 @@ pub fn poll_interval(goal: Goal, n: u32) -> Duration {
     };
     let exp = i32::try_from(k).unwrap_or(i32::MAX);
     let secs = FIRST_POLL.as_secs_f64() * POLL_GROWTH.powi(exp);
-    Duration::from_secs_f64(secs.min(MAX_POLL.as_secs_f64()))
+    Duration::from_secs_f64(secs.min(cap.as_secs_f64()))
 }
 
 fn describe_state(info: &FunctionInfo) -> String {
@@ -138,8 +148,12 @@ impl FnRun<'_> {
     async fn poll_loop(&mut self, goal: Goal, deadline: Instant) -> Result<FunctionInfo, Stop> {
         let mut last_seen: Option<FunctionInfo> = None;
         let mut extra = Duration::ZERO;
+        let cap = match self.plan.desired.package_type {
+            PackageType::Image => MAX_POLL_IMAGE,
+            PackageType::Zip => MAX_POLL,
+        };
         for n in 0u32.. {
-            let base = poll_interval(goal, n);
+            let base = poll_interval_capped(goal, n, cap);
             let delay = base.mul_f64(self.backoff.jitter(POLL_JITTER)).max(extra);
             extra = Duration::ZERO;
             let now = Instant::now();
@@ -271,6 +285,15 @@ mod tests {
         assert_eq!(poll_interval(Goal::Updated, 1), Duration::from_millis(600));
         assert_eq!(poll_interval(Goal::Stable, 1), FIRST_POLL);
         assert_eq!(poll_interval(Goal::Updated, 20), MAX_POLL);
+        assert_eq!(
+            poll_interval_capped(Goal::Updated, 20, MAX_POLL_IMAGE),
+            MAX_POLL_IMAGE
+        );
+        assert_eq!(
+            poll_interval_capped(Goal::Updated, 1, MAX_POLL_IMAGE),
+            poll_interval(Goal::Updated, 1),
+            "the cap changes only long waits"
+        );
         // A 1 s update is seen done by the third poll: 0.4 + 0.6 + 0.9 = 1.9 s.
         let t: Duration = (0..3).map(|n| poll_interval(Goal::Updated, n)).sum();
         assert!(t >= Duration::from_secs(1) && t < Duration::from_secs(2));

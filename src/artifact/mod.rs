@@ -12,6 +12,7 @@
 mod digest;
 mod error;
 mod hash;
+pub mod image;
 mod package;
 mod walk;
 mod zipfile;

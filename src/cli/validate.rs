@@ -84,9 +84,33 @@ fn check(args: &Args) -> Result<Vec<Model>, ManifestError> {
             names.join(", ")
         );
     }
+    if errors.is_empty() {
+        note_unpinned_images(&models);
+    }
     match ManifestError::combine(errors) {
         Some(e) => Err(e),
         None => Ok(models),
+    }
+}
+
+/// A hint, not an error: an image by tag is deployed once and then compared as text, so
+/// pushing the same tag again changes nothing until the URI changes.
+fn note_unpinned_images(models: &[Model]) {
+    let unpinned: std::collections::BTreeSet<&str> = models
+        .iter()
+        .flat_map(|m| &m.functions)
+        .filter(|f| {
+            matches!(&f.artifact, ArtifactSource::Image { uri }
+                if flotilla::artifact::image::image_digest(uri).is_none())
+        })
+        .map(|f| f.key.0.as_str())
+        .collect();
+    if !unpinned.is_empty() {
+        let keys: Vec<_> = unpinned.into_iter().collect();
+        eprintln!(
+            "note: images by tag, not digest: {} (a tag pushed again is not seen as a change; pin `REPOSITORY@sha256:<digest>` to deploy exactly what you built)",
+            keys.join(", ")
+        );
     }
 }
 

@@ -5,14 +5,17 @@ use std::time::Duration;
 
 use crate::artifact::{ArtifactDigest, Artifacts};
 use crate::lambda::{ApiError, ApiOp, FunctionInfo};
-use crate::model::{ArtifactSource, Model};
-use crate::sim::{FaultKind, FaultRule, QuotaConfig, SeedFunction, Sim, SimConfig};
+use crate::model::{ArtifactSource, LayerRef, Model};
+use crate::sim::{
+    FaultKind, FaultRule, PublishLayer, QuotaConfig, SeedFunction, Sim, SimConfig,
+    image_code_sha256,
+};
 
 /// Seed of the local emulator, so every local run draws the same latencies and ids.
 pub const LOCAL_SEED: u64 = 42;
 
-/// Creates the model's functions in `sim` in a slightly different state from the
-/// manifest's, so a first plan has something to show: every fourth function is left
+/// Creates the model's functions in `sim` (and the layer versions they list) in a
+/// slightly different state from the manifest's, so a first plan has something to show: every fourth function is left
 /// out (a create), the others get older code, a different memory size or an extra
 /// environment variable, in turn. Returns how many functions were seeded.
 ///
@@ -22,10 +25,16 @@ pub fn seed_from_model(sim: &Sim, model: &Model, artifacts: &Artifacts) -> Resul
     let default_account = sim.config().default_account;
     let mut seeded = 0;
     for (i, f) in model.functions.iter().enumerate() {
+        let account = f
+            .account
+            .as_ref()
+            .map_or(default_account.as_str(), |a| a.as_str());
+        let layers = seed_layers(sim, account, f.region.as_str(), &f.layers)?;
         if i % 4 == 3 {
             continue;
         }
         let mut config = f.desired_config();
+        config.layers = layers;
         match i % 3 {
             0 => config.memory_mb = if config.memory_mb > 128 { 128 } else { 256 },
             1 => {
@@ -41,18 +50,15 @@ pub fn seed_from_model(sim: &Sim, model: &Model, artifacts: &Artifacts) -> Resul
                 (code_sha256.clone(), *size, None)
             }
             (ArtifactSource::Image { uri }, _) => {
-                let old = match uri.rsplit_once(':') {
-                    Some((repo, _)) if i % 2 == 0 => format!("{repo}:previous"),
-                    _ => uri.clone(),
+                let old = if i % 2 == 0 {
+                    format!("{}:previous", crate::artifact::image::image_repository(uri))
+                } else {
+                    uri.clone()
                 };
-                (sha256_b64(old.as_bytes()), 0, Some(old))
+                (image_code_sha256(&old), 0, Some(old))
             }
             _ => (sha256_b64(old_code.as_bytes()), old_code.len() as u64, None),
         };
-        let account = f
-            .account
-            .as_ref()
-            .map_or(default_account.as_str(), |a| a.as_str());
         sim.seed_function(
             account,
             f.region.as_str(),
@@ -69,6 +75,59 @@ pub fn seed_from_model(sim: &Sim, model: &Model, artifacts: &Artifacts) -> Resul
         seeded += 1;
     }
     Ok(seeded)
+}
+
+/// Publishes what a function's `layers` need in `sim` (a `${layer:NAME}` needs version
+/// 1, a `${layer:NAME:3}` or an ARN ending `:3` versions 1–3 of that layer) and returns
+/// the list with every by-name entry replaced by the ARN it resolves to there.
+fn seed_layers(
+    sim: &Sim,
+    account: &str,
+    region: &str,
+    entries: &[String],
+) -> Result<Vec<String>, ApiError> {
+    let mut out = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let parts: Vec<&str> = entry.split(':').collect();
+        let (acct, reg, name, version) = match LayerRef::from_entry(entry) {
+            LayerRef::Named { name, version } => (account, region, name, version),
+            LayerRef::Arn(_) => match parts.as_slice() {
+                ["arn", _, "lambda", r, a, "layer", n, v] => match v.parse::<u64>() {
+                    Ok(v) => (*a, *r, (*n).to_owned(), Some(v)),
+                    Err(_) => (account, region, String::new(), None),
+                },
+                _ => (account, region, String::new(), None),
+            },
+        };
+        if name.is_empty() {
+            out.push(entry.clone());
+            continue;
+        }
+        let mut versions = sim.layer_versions(acct, reg, &name);
+        while (versions.len() as u64) < version.unwrap_or(1) {
+            let description = format!("seeded by flotilla for {entry}");
+            sim.publish_layer_version(
+                acct,
+                reg,
+                &name,
+                PublishLayer {
+                    description,
+                    ..PublishLayer::default()
+                },
+            )?;
+            versions = sim.layer_versions(acct, reg, &name);
+        }
+        let resolved = match (LayerRef::from_entry(entry), version) {
+            (LayerRef::Arn(arn), _) => Some(arn),
+            (_, None) => versions.first().map(|v| v.layer_version_arn.clone()),
+            (_, Some(n)) => versions
+                .iter()
+                .find(|v| v.version == n)
+                .map(|v| v.layer_version_arn.clone()),
+        };
+        out.push(resolved.unwrap_or_else(|| entry.clone()));
+    }
+    Ok(out)
 }
 
 /// The emulator `--local` runs against: AWS's latencies, a control-plane quota low

@@ -4,12 +4,14 @@
 
 mod clients;
 mod code;
+mod layers;
 mod local;
 
 use std::sync::Arc;
 
 pub use clients::ClientSet;
 pub use code::LocalCode;
+pub use layers::{LayerError, LayerErrors, Location, resolve_layers};
 pub use local::{LOCAL_SEED, live_function, local_sim, seed_from_model};
 
 use crate::artifact::{ArtifactErrors, Artifacts, digest_all};
@@ -40,6 +42,10 @@ pub enum DeployError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Observe(#[from] ObserveError),
+    /// A `${layer:NAME}` reference could not be resolved.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Layers(#[from] LayerErrors),
     /// The planner refused the change.
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -81,8 +87,8 @@ pub async fn digest(model: &Model) -> Result<Artifacts, DeployError> {
     }
 }
 
-/// Observes the fleet and plans it. When `sim` is given (local mode) it is seeded from
-/// the manifest first.
+/// Resolves `${layer:NAME}` references, observes the fleet and plans it. When `sim` is
+/// given (local mode) it is seeded from the manifest first.
 ///
 /// # Errors
 /// Artifact, observe, plan or seeding errors.
@@ -109,6 +115,7 @@ pub async fn observe_and_plan(
         seed_from_model(sim, model, &artifacts).map_err(DeployError::Seed)?;
     }
     let pacer = Pacer::new(model.limits);
+    let model = &resolve_layers(model, clients, &pacer).await?;
     let live = observe(model, clients, &pacer).await?;
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let plan = plan(model, &live, &artifacts, &now)?;

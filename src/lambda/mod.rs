@@ -64,4 +64,8 @@ pub trait LambdaApi: Send + Sync {
     async fn delete_function(&self, name: &str) -> ApiResult<()>;
     /// ListFunctions (all pages).
     async fn list_functions(&self) -> ApiResult<Vec<FunctionSummary>>;
+    /// ListLayerVersions (all pages) of the layer `layer_name` (a name or a layer ARN)
+    /// in this client's account and region. A layer with no versions, or none at all,
+    /// gives an empty list (Lambda answers 200 with no versions).
+    async fn list_layer_versions(&self, layer_name: &str) -> ApiResult<Vec<LayerVersionInfo>>;
 }

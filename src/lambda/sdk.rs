@@ -16,14 +16,14 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{self as aws, FunctionCode};
 
 use super::sdk_convert::{
-    alias_info, architecture, environment, function_info, routing_config, tag_map, tags_from,
-    to_i32, version_info,
+    alias_info, architecture, environment, function_info, layer_version_info, routing_config,
+    tag_map, tags_from, to_i32, version_info,
 };
 use super::sdk_error::classify;
 use super::{
     AliasInfo, AliasInput, ApiResult, CodeSource, CreateFunctionInput, FunctionInfo,
-    FunctionSummary, LambdaApi, PackageType, PublishVersionInput, UpdateCodeInput,
-    UpdateConfigInput, VersionInfo,
+    FunctionSummary, LambdaApi, LayerVersionInfo, PackageType, PublishVersionInput,
+    UpdateCodeInput, UpdateConfigInput, VersionInfo,
 };
 
 /// Region used when neither the options nor the environment name one.
@@ -526,5 +526,19 @@ impl LambdaApi for SdkLambda {
                 arn: f.function_arn().unwrap_or_default().to_owned(),
             })
             .collect())
+    }
+
+    async fn list_layer_versions(&self, layer_name: &str) -> ApiResult<Vec<LayerVersionInfo>> {
+        let versions: Vec<aws::LayerVersionsListItem> = self
+            .client
+            .list_layer_versions()
+            .layer_name(layer_name)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(classify)?;
+        Ok(versions.iter().map(layer_version_info).collect())
     }
 }

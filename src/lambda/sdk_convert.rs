@@ -12,7 +12,8 @@ use aws_sdk_lambda::types as aws;
 
 use super::{
     AliasInfo, Architecture, DEFAULT_EPHEMERAL_STORAGE_MB, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S,
-    FunctionConfig, FunctionInfo, FunctionStateKind, LastUpdateStatus, PackageType, VersionInfo,
+    FunctionConfig, FunctionInfo, FunctionStateKind, LastUpdateStatus, LayerVersionInfo,
+    PackageType, VersionInfo,
 };
 
 /// Read access to a function configuration, whichever operation returned it.
@@ -216,6 +217,27 @@ pub(crate) fn version_info(c: &impl ConfigView) -> VersionInfo {
     }
 }
 
+/// A [`LayerVersionInfo`] from a `ListLayerVersions` item. A version number the
+/// network sends negative reads as 0, which no real version has.
+pub(crate) fn layer_version_info(l: &aws::LayerVersionsListItem) -> LayerVersionInfo {
+    LayerVersionInfo {
+        layer_version_arn: l.layer_version_arn().unwrap_or_default().to_owned(),
+        version: u64::try_from(l.version()).unwrap_or(0),
+        description: l.description().unwrap_or_default().to_owned(),
+        created_date: l.created_date().unwrap_or_default().to_owned(),
+        compatible_runtimes: l
+            .compatible_runtimes()
+            .iter()
+            .map(|r| r.as_str().to_owned())
+            .collect(),
+        compatible_architectures: l
+            .compatible_architectures()
+            .iter()
+            .map(|a| a.as_str().to_owned())
+            .collect(),
+    }
+}
+
 /// An [`AliasInfo`] from an alias configuration.
 pub(crate) fn alias_info(a: &impl AliasView) -> AliasInfo {
     AliasInfo {
@@ -289,6 +311,22 @@ mod tests {
         assert_eq!(info.revision_id, None);
         assert_eq!(info.version, "$LATEST");
         assert!(info.is_stable());
+    }
+
+    #[test]
+    fn layer_versions_are_translated() {
+        let item = aws::LayerVersionsListItem::builder()
+            .layer_version_arn("arn:aws:lambda:eu-north-1:1:layer:x:3")
+            .version(3)
+            .compatible_runtimes(aws::Runtime::Python312)
+            .compatible_architectures(aws::Architecture::Arm64)
+            .build();
+        let info = layer_version_info(&item);
+        assert_eq!(info.version, 3);
+        assert_eq!(info.compatible_runtimes, ["python3.12"]);
+        assert_eq!(info.compatible_architectures, ["arm64"]);
+        let bad = aws::LayerVersionsListItem::builder().version(-1).build();
+        assert_eq!(layer_version_info(&bad).version, 0, "never wraps");
     }
 
     #[test]

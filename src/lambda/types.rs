@@ -357,6 +357,24 @@ pub struct FunctionSummary {
     pub arn: String,
 }
 
+/// One version of a layer, from `ListLayerVersions` (or `PublishLayerVersion`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LayerVersionInfo {
+    /// ARN of the layer version (`arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION`),
+    /// what a function's `Layers` lists.
+    pub layer_version_arn: String,
+    /// The version number.
+    pub version: u64,
+    /// Description of the version.
+    pub description: String,
+    /// `CreatedDate`, as Lambda formats it (ISO 8601).
+    pub created_date: String,
+    /// Runtimes the publisher declared; empty means "not declared" (any).
+    pub compatible_runtimes: Vec<String>,
+    /// Architectures the publisher declared (`x86_64`, `arm64`); empty means any.
+    pub compatible_architectures: Vec<String>,
+}
+
 /// Which call an error or a counter refers to; used by the emulator's counters, fault
 /// injection and the engine's rate limiter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -397,11 +415,15 @@ pub enum ApiOp {
     DeleteFunction,
     /// ListFunctions.
     ListFunctions,
+    /// ListLayerVersions.
+    ListLayerVersions,
+    /// PublishLayerVersion.
+    PublishLayerVersion,
 }
 
 impl ApiOp {
     /// Every operation, in declaration order.
-    pub const ALL: [ApiOp; 18] = [
+    pub const ALL: [ApiOp; 20] = [
         ApiOp::GetFunction,
         ApiOp::GetFunctionConfiguration,
         ApiOp::CreateFunction,
@@ -420,6 +442,8 @@ impl ApiOp {
         ApiOp::DeleteFunctionConcurrency,
         ApiOp::DeleteFunction,
         ApiOp::ListFunctions,
+        ApiOp::ListLayerVersions,
+        ApiOp::PublishLayerVersion,
     ];
 
     /// Lambda's operation name.
@@ -443,6 +467,8 @@ impl ApiOp {
             ApiOp::DeleteFunctionConcurrency => "DeleteFunctionConcurrency",
             ApiOp::DeleteFunction => "DeleteFunction",
             ApiOp::ListFunctions => "ListFunctions",
+            ApiOp::ListLayerVersions => "ListLayerVersions",
+            ApiOp::PublishLayerVersion => "PublishLayerVersion",
         }
     }
 
@@ -472,6 +498,7 @@ impl ApiOp {
                 | ApiOp::PutFunctionConcurrency
                 | ApiOp::DeleteFunctionConcurrency
                 | ApiOp::DeleteFunction
+                | ApiOp::PublishLayerVersion
         )
     }
 }

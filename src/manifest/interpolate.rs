@@ -7,6 +7,9 @@
 //! | `${var:NAME}` | `variables.NAME` of the chosen environment |
 //! | `${env:VAR}`, `${env:VAR:-default}` | a variable of the process Flotilla runs in |
 //!
+//! `${layer:NAME}` is not interpolation: it is a whole entry of `layers`, looked up at
+//! plan time (see `model::LayerRef`); anywhere else it is refused with a hint.
+//!
 //! `$${` writes a literal `${`.
 
 use std::collections::BTreeMap;
@@ -49,6 +52,9 @@ pub enum InterpolationError {
     /// `${region}` where no region is known (or inside `region` itself).
     #[error("`${{region}}` is used but no region is known here")]
     NoRegion,
+    /// `${layer:...}` anywhere but as a whole entry of `layers`.
+    #[error("`${{{0}}}` can only be a whole entry of `layers`")]
+    LayerNotHere(String),
 }
 
 impl InterpolationError {
@@ -62,6 +68,7 @@ impl InterpolationError {
             Self::NoStage => "pass `--env NAME` (one of the manifest's `environments`)".into(),
             Self::NoAccount => "set `account:` on the environment, in `defaults` or on the function".into(),
             Self::NoRegion => "set `region:` on the environment, in `defaults` or on the function".into(),
+            Self::LayerNotHere(_) => "list it on its own under `layers:`, e.g. `layers: [\"${layer:NAME}\"]`; it is replaced by the ARN of the layer's latest version when planning".into(),
         }
     }
 }
@@ -133,6 +140,9 @@ fn resolve(expr: &str, ctx: &Context<'_>) -> Result<String, InterpolationError> 
                 .map(str::to_owned)
                 .ok_or_else(|| InterpolationError::EnvUnset(name.to_owned())),
         };
+    }
+    if expr.starts_with("layer:") {
+        return Err(InterpolationError::LayerNotHere(expr.to_owned()));
     }
     Err(InterpolationError::Unknown(expr.to_owned()))
 }

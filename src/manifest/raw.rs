@@ -170,7 +170,9 @@ pub struct RawSettings {
         ] }
     }))]
     pub environment: Option<Entries<Sp<RawEnvValue>>>,
-    /// Layer version ARNs (at most 5).
+    /// Layers (at most 5): layer version ARNs, or `${layer:NAME}` for the latest version
+    /// of layer NAME in the function's account and region (looked up when planning),
+    /// or `${layer:NAME:VERSION}` for one version of it.
     #[schemars(length(max = 5))]
     pub layers: Option<Sp<Vec<Sp<String>>>>,
     /// Tags. Maps merge key by key like `environment`. Keys 1–128 characters, not
@@ -335,7 +337,9 @@ pub struct RawS3 {
 #[derive(Debug, Clone, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct RawImage {
-    /// Image URI in ECR, by tag or `@sha256:` digest.
+    /// Image URI in ECR, by tag (`REPO:v1`) or pinned by digest
+    /// (`REPO@sha256:<64 hex digits>`). A pinned image is compared by digest; a tag
+    /// only as text, so a re-pushed tag is not seen as a change: pin digests.
     pub image: Sp<String>,
 }
 

@@ -180,6 +180,13 @@ impl<'a> Validator<'a> {
             }
             RawArtifact::Image(i) => {
                 let uri = self.text(&i.image, ctx, &p("image"))?;
+                if let Some(why) = crate::artifact::image::malformed_digest(&uri) {
+                    self.push(
+                        Problem::new(i.image.pos, format!("`{}`: {why}", p("image")), "malformed digest")
+                            .help("pin the image as `REPOSITORY@sha256:<64 hex digits>` (as `docker buildx imagetools inspect` or `aws ecr describe-images` print it), or use a tag such as `REPOSITORY:v1`"),
+                    );
+                    return None;
+                }
                 Some(ArtifactSource::Image { uri })
             }
         }

@@ -183,9 +183,25 @@ impl<'a> Validator<'a> {
             return None;
         }
         let mut out = Vec::new();
+        let mut ok = true;
         for (i, l) in list.value.iter().enumerate() {
-            out.push(self.text(l, ctx, &format!("{path}[{i}]"))?);
+            let entry_path = format!("{path}[{i}]");
+            // A by-name reference stays as written; `deploy` looks it up before planning.
+            match super::layer_ref::parse_named(&l.value) {
+                Some(Ok(r)) => out.push(r.to_entry()),
+                Some(Err(why)) => {
+                    self.push(
+                        Problem::new(l.pos, format!("`{entry_path}`: {why}"), "bad layer reference")
+                            .help("write `${layer:NAME}` for the latest version of layer NAME in the function's account and region, or `${layer:NAME:VERSION}` for one version"),
+                    );
+                    ok = false;
+                }
+                None => match self.text(l, ctx, &entry_path) {
+                    Some(v) => out.push(v),
+                    None => ok = false,
+                },
+            }
         }
-        Some(out)
+        ok.then_some(out)
     }
 }

@@ -8,6 +8,7 @@ mod artifact_check;
 mod env_vars;
 mod error;
 mod graph;
+mod layer_ref;
 mod layers;
 mod load;
 mod policies;
@@ -17,6 +18,7 @@ mod validate;
 
 pub use env_vars::{MAX_ENVIRONMENT_BYTES, MAX_LAYERS, is_reserved_env_key};
 pub use error::{ErrorKind, ManifestError, Problem};
+pub use layer_ref::LayerRef;
 pub use load::{Checked, EnvLookup, LoadOptions, Source, load};
 pub use report::DiagnosticRecord;
 pub use types::*;

@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::artifact::image::{image_digest, is_digest_hex};
 use crate::artifact::{ArtifactDigest, Artifacts};
 use crate::lambda::{AliasInfo, FunctionInfo, VersionInfo};
-use crate::model::{ArtifactSource, Function, FunctionKey, Model};
+use crate::model::{ArtifactSource, Function, FunctionKey, LayerRef, Model};
 use crate::observe::{LiveFunction, LiveState};
 
 use super::diff::{diff_config, fill_defaults};
@@ -45,6 +46,17 @@ pub enum PlanError {
         /// Desired package type.
         desired: &'static str,
     },
+    /// A `${layer:NAME}` entry reached the planner unresolved.
+    #[error("function `{key}` lists layer `{reference}`, which was not resolved to an ARN")]
+    #[diagnostic(help(
+        "resolve layer references first (`deploy::resolve_layers`, which `make_plan` runs)"
+    ))]
+    UnresolvedLayer {
+        /// The function.
+        key: FunctionKey,
+        /// The entry as written.
+        reference: String,
+    },
 }
 
 /// Diffs the validated model against live state. Pure: no I/O, no clock (`created_at`
@@ -63,6 +75,13 @@ pub fn plan(
             let artifact = artifacts
                 .get(&f.key)
                 .ok_or_else(|| PlanError::MissingArtifact { key: f.key.clone() })?;
+            // A plan holds ARNs only: apply never resolves anything.
+            if let Some(named) = f.layers.iter().find(|l| LayerRef::from_entry(l).is_named()) {
+                return Err(PlanError::UnresolvedLayer {
+                    key: f.key.clone(),
+                    reference: named.clone(),
+                });
+            }
             plan_function(
                 f,
                 live.functions.get(&f.key).unwrap_or(&missing),
@@ -303,14 +322,51 @@ fn code_change(info: &FunctionInfo, artifact: &ArtifactDigest) -> Option<FieldCh
                 })),
             })
         }
-        ArtifactDigest::Image { uri } => {
-            (info.image_uri.as_ref() != Some(uri)).then(|| FieldChange {
-                field: Field::Code,
-                old: info.image_uri.clone().map(FieldValue::Text),
-                new: Some(FieldValue::Text(uri.clone())),
-            })
-        }
+        ArtifactDigest::Image { uri } => image_change(info, uri),
     }
+}
+
+/// The image change, if any. A URI pinned by digest is compared by digest, so the same
+/// image under another spelling (a tag plus the digest, another registry alias of the
+/// repository) is no change. A tag is compared as text: the plan cannot know what the
+/// tag points to now, and Lambda keeps the digest it resolved when the code was set, so
+/// an unchanged tag is no change (as in Terraform and lambroll); pin digests to deploy
+/// re-pushed images.
+fn image_change(info: &FunctionInfo, uri: &str) -> Option<FieldChange> {
+    let live_digest = live_image_digest(info);
+    let unchanged = match (image_digest(uri), live_digest) {
+        (Some(want), Some(have)) => want == have,
+        _ => info.image_uri.as_deref() == Some(uri),
+    };
+    if unchanged {
+        return None;
+    }
+    // The live image with the digest it runs: `repo:tag@sha256:…` is a valid reference.
+    let old = match (info.image_uri.as_deref(), live_digest) {
+        (Some(u), Some(d)) if image_digest(u) == Some(d) => Some(u.to_owned()),
+        (Some(u), Some(d)) => Some(format!(
+            "{}@sha256:{d}",
+            u.split_once('@').map_or(u, |(repo, _)| repo)
+        )),
+        (Some(u), None) => Some(u.to_owned()),
+        (None, Some(d)) => Some(format!("sha256:{d}")),
+        (None, None) => None,
+    };
+    Some(FieldChange {
+        field: Field::Code,
+        old: old.map(FieldValue::Text),
+        new: Some(FieldValue::Text(uri.to_owned())),
+    })
+}
+
+/// The digest a live image function runs: from `ResolvedImageUri`, else `CodeSha256`
+/// (the digest's hex for images), else a digest in `ImageUri`.
+fn live_image_digest(info: &FunctionInfo) -> Option<&str> {
+    info.resolved_image_uri
+        .as_deref()
+        .and_then(image_digest)
+        .or_else(|| is_digest_hex(&info.code_sha256).then_some(info.code_sha256.as_str()))
+        .or_else(|| info.image_uri.as_deref().and_then(image_digest))
 }
 
 fn tag_steps(desired: &BTreeMap<String, String>, live: &BTreeMap<String, String>) -> Vec<Step> {

@@ -1,8 +1,9 @@
 //! The display lines of one function plan, shared by the text and Markdown renderers.
 
 use crate::artifact::ArtifactDigest;
+use crate::artifact::image::short_digests;
 use crate::lambda::PackageType;
-use crate::plan::{Action, EnvValue, FieldChange, FieldValue, FunctionPlan, Step};
+use crate::plan::{Action, EnvValue, Field, FieldChange, FieldValue, FunctionPlan, Step};
 
 /// How a line changes its attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +78,7 @@ fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
             out.extend(tags.iter().map(|(k, v)| add(format!("tags.{k}"), quote(v))));
         }
         Step::UpdateCode { changes } | Step::UpdateConfiguration { changes } => {
-            out.extend(changes.iter().map(change_line));
+            out.extend(changes.iter().map(|c| change_line(fp, c)));
         }
         Step::PublishVersion => out.push(add("version", NEW_VERSION)),
         Step::CreateAlias { alias } => out.push(add(format!("alias.{alias}"), NEW_VERSION)),
@@ -138,12 +139,22 @@ fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
     }
 }
 
-fn change_line(c: &FieldChange) -> Line {
+fn change_line(fp: &FunctionPlan, c: &FieldChange) -> Line {
     let sign = match (&c.old, &c.new) {
         (None, _) => Sign::Add,
         (_, None) => Sign::Remove,
         _ => Sign::Change,
     };
+    if c.field == Field::Code && fp.desired.package_type == PackageType::Image {
+        // Digests are cut to 12 digits here; the JSON plan keeps them whole.
+        let show = |v: &FieldValue| short_digests(&v.to_string());
+        return Line {
+            sign,
+            label: IMAGE_LABEL.to_owned(),
+            old: c.old.as_ref().map(show),
+            new: c.new.as_ref().map(show),
+        };
+    }
     Line {
         sign,
         label: c.field.to_string(),
@@ -152,9 +163,15 @@ fn change_line(c: &FieldChange) -> Line {
     }
 }
 
+/// The label of an image function's code line.
+const IMAGE_LABEL: &str = "image";
+
 fn created_config(fp: &FunctionPlan, out: &mut Vec<Line>) {
     let d = &fp.desired;
-    out.push(add("code", artifact(&fp.artifact)));
+    match &fp.artifact {
+        ArtifactDigest::Image { uri } => out.push(add(IMAGE_LABEL, short_digests(&quote(uri)))),
+        other => out.push(add("code", artifact(other))),
+    }
     out.push(add(
         "package_type",
         match d.package_type {

@@ -10,7 +10,8 @@ use super::state::parse_function_ref;
 use super::{Sim, to_api_error};
 use crate::lambda::{
     AliasInfo, AliasInput, ApiOp, ApiResult, CreateFunctionInput, FunctionInfo, FunctionSummary,
-    LambdaApi, PublishVersionInput, UpdateCodeInput, UpdateConfigInput, VersionInfo,
+    LambdaApi, LayerVersionInfo, PublishVersionInput, UpdateCodeInput, UpdateConfigInput,
+    VersionInfo,
 };
 
 /// A `LambdaApi` for one account and region of a [`Sim`]. Cheap to clone.
@@ -212,6 +213,13 @@ impl LambdaApi for SimClient {
                     arn: f.arn,
                 })
                 .collect())
+        })
+        .await
+    }
+
+    async fn list_layer_versions(&self, layer_name: &str) -> ApiResult<Vec<LayerVersionInfo>> {
+        self.run(ApiOp::ListLayerVersions, None, |w, c| {
+            w.list_layer_versions(c, layer_name)
         })
         .await
     }

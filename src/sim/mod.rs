@@ -18,6 +18,7 @@ mod counters;
 mod faults;
 pub mod http;
 mod ops_function;
+mod ops_layer;
 mod ops_version;
 mod quota;
 mod state;
@@ -33,9 +34,10 @@ pub use client::SimClient;
 pub use config::{DEFAULT_ACCOUNT, Latency, LatencyConfig, QuotaConfig, SimConfig, UpdateKind};
 pub use counters::{Counters, ErrorEvent, FunctionCounters};
 pub use faults::{FaultKind, FaultRule, Trigger};
-pub use ops_function::SeedFunction;
+pub use ops_function::{SeedFunction, image_code_sha256};
+pub use ops_layer::PublishLayer;
 
-use crate::lambda::{ApiError, ApiOp, FunctionConfig, FunctionInfo};
+use crate::lambda::{ApiError, ApiOp, FunctionConfig, FunctionInfo, LayerVersionInfo};
 pub(crate) use state::SimError;
 pub(crate) use world::{Call, World};
 
@@ -129,6 +131,39 @@ impl Sim {
             fail_update: None,
         };
         self.lock().seed(&call, seed).map_err(to_api_error)
+    }
+
+    /// Publishes the next version of layer `name` in an account and region directly (no
+    /// call counted, no quota, no faults), for seeding and tests.
+    pub fn publish_layer_version(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        input: PublishLayer,
+    ) -> Result<LayerVersionInfo, ApiError> {
+        let call = Call {
+            account,
+            region,
+            now: Instant::now(),
+            fail_update: None,
+        };
+        self.lock()
+            .publish_layer_version(&call, name, input)
+            .map_err(to_api_error)
+    }
+
+    /// Every version of a layer, newest first; no call counted.
+    pub fn layer_versions(&self, account: &str, region: &str, name: &str) -> Vec<LayerVersionInfo> {
+        let call = Call {
+            account,
+            region,
+            now: Instant::now(),
+            fail_update: None,
+        };
+        self.lock()
+            .list_layer_versions(&call, name)
+            .unwrap_or_default()
     }
 
     /// `$LATEST` of a function with tags and concurrency, for assertions; no call counted.
@@ -320,8 +355,9 @@ impl SeedSpec {
                 v.or_else(|| Some(d.to_owned()))
             }
         };
-        let code_sha256 = self.code_sha256.unwrap_or_else(|| {
-            ops_function::code_sha256(self.image_uri.as_deref().unwrap_or(&self.name).as_bytes())
+        let code_sha256 = self.code_sha256.unwrap_or_else(|| match &self.image_uri {
+            Some(uri) => ops_function::image_code_sha256(uri),
+            None => ops_function::code_sha256(self.name.as_bytes()),
         });
         SeedFunction {
             config: FunctionConfig {

@@ -41,6 +41,19 @@ pub(crate) fn code_sha256(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
 }
 
+/// `CodeSha256` of an image function, as Lambda reports it: the hex of the image's
+/// digest. A pinned URI gives its digest; a tag (which the emulator cannot resolve) a
+/// stable stand-in, the SHA-256 of the URI, so the same tag always "resolves" the same.
+pub fn image_code_sha256(uri: &str) -> String {
+    match crate::artifact::image::image_digest(uri) {
+        Some(hex) => hex.to_owned(),
+        None => Sha256::digest(uri.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    }
+}
+
 /// The hash and size Lambda would report for a code source. S3 objects and images are
 /// not fetched: their hash is derived from their address, which is stable per object.
 fn code_identity(code: &CodeSource) -> (String, u64, Option<String>) {
@@ -57,7 +70,7 @@ fn code_identity(code: &CodeSource) -> (String, u64, Option<String>) {
             );
             (code_sha256(address.as_bytes()), 1024, None)
         }
-        CodeSource::Image(uri) => (code_sha256(uri.as_bytes()), 0, Some(uri.clone())),
+        CodeSource::Image(uri) => (image_code_sha256(uri), 0, Some(uri.clone())),
     }
 }
 
@@ -173,6 +186,7 @@ impl World {
         vpc: bool,
     ) -> Result<FunctionInfo, SimError> {
         validate(&input.config)?;
+        self.check_layers_exist(&input.config.layers)?;
         let name = input.config.name.clone();
         let arn = self.env.arn(call, &name);
         if self
@@ -296,6 +310,9 @@ impl World {
         input: UpdateConfigInput,
         vpc: Option<bool>,
     ) -> Result<FunctionInfo, SimError> {
+        if let Some(layers) = &input.layers {
+            self.check_layers_exist(layers)?;
+        }
         let (record, env) = self.begin_change(call, &input.name)?;
         record.check_revision(input.revision_id.as_deref())?;
         let mut config = record.config.clone();

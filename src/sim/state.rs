@@ -252,10 +252,16 @@ impl FunctionRecord {
     }
 }
 
-/// A digest-pinned image URI, derived from the code hash so it is stable per image.
+/// The digest-pinned URI (`ResolvedImageUri`): the repository at the digest that
+/// `CodeSha256` holds for images.
 fn resolved_image(uri: &str, sha: &str) -> String {
-    let repo = uri.split(['@', ':']).next().unwrap_or(uri);
-    let hex: String = sha.bytes().map(|b| format!("{b:02x}")).take(32).collect();
+    let repo = crate::artifact::image::image_repository(uri);
+    let hex = if crate::artifact::image::is_digest_hex(sha) {
+        sha.to_owned()
+    } else {
+        // A function seeded with a hash of another shape: still a stable digest.
+        super::ops_function::image_code_sha256(&format!("{uri}#{sha}"))
+    };
     format!("{repo}@sha256:{hex}")
 }
 

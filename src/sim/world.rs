@@ -14,6 +14,7 @@ use tokio::time::Instant;
 use super::config::{SimConfig, UpdateKind};
 use super::counters::Tally;
 use super::faults::Faults;
+use super::ops_layer::LayerStore;
 use super::quota::Quotas;
 use super::state::{FunctionRecord, SimError, last_modified};
 
@@ -107,6 +108,8 @@ impl Regions {
 #[derive(Debug)]
 pub(crate) struct World {
     pub regions: Regions,
+    /// Layer versions, by account, region and name.
+    pub layers: LayerStore,
     pub env: Env,
     pub quotas: Quotas,
     pub faults: Faults,
@@ -117,6 +120,7 @@ impl World {
     pub(crate) fn new(config: SimConfig, now: Instant) -> Self {
         World {
             regions: Regions::default(),
+            layers: LayerStore::default(),
             env: Env::new(config, now),
             quotas: Quotas::default(),
             faults: Faults::default(),

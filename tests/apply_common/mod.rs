@@ -305,6 +305,12 @@ impl LambdaApi for Recording {
     async fn list_functions(&self) -> ApiResult<Vec<FunctionSummary>> {
         self.inner.list_functions().await
     }
+    async fn list_layer_versions(
+        &self,
+        layer_name: &str,
+    ) -> ApiResult<Vec<flotilla::lambda::LayerVersionInfo>> {
+        self.inner.list_layer_versions(layer_name).await
+    }
 }
 
 /// A context wired to the sim through a [`Recording`] client, secrets from a map,

@@ -4,6 +4,7 @@
 
 mod faults;
 mod harness;
+mod layers;
 mod lifecycle;
 mod resources;
 mod wire_shapes;

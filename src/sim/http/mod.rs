@@ -6,6 +6,7 @@
 //! A dropped-connection fault closes the socket without writing a response.
 
 mod control;
+mod layers;
 mod routes;
 mod wire;
 

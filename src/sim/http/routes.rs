@@ -26,14 +26,14 @@ pub(crate) struct LambdaRequest<'a> {
 }
 
 impl LambdaRequest<'_> {
-    fn query_value(&self, key: &str) -> Option<&str> {
+    pub(crate) fn query_value(&self, key: &str) -> Option<&str> {
         self.query
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     }
 
-    fn body(&self) -> Body<'_> {
+    pub(crate) fn body(&self) -> Body<'_> {
         Body(&self.body)
     }
 }
@@ -53,7 +53,7 @@ fn unknown_operation(method: &str, path: &str) -> SimError {
 }
 
 /// The `MaxItems`/`Marker` page of a list, and the next marker.
-fn page<T: Clone>(
+pub(crate) fn page<T: Clone>(
     req: &LambdaRequest<'_>,
     all: &[T],
     default_max: usize,
@@ -76,7 +76,7 @@ fn page<T: Clone>(
     (items, next)
 }
 
-fn with_marker(mut body: Value, next: Option<String>) -> Value {
+pub(crate) fn with_marker(mut body: Value, next: Option<String>) -> Value {
     if let Some(m) = next {
         body["NextMarker"] = json!(m);
     }
@@ -291,6 +291,9 @@ pub(crate) async fn handle(sim: &Sim, req: LambdaRequest<'_>, raw_path: &str) ->
             )
             .await?;
             Ok((204, None))
+        }
+        ("GET" | "POST", ["2018-10-31", "layers", layer, "versions"]) => {
+            super::layers::handle(sim, &req, layer).await
         }
         _ => Err(unknown_operation(req.method, raw_path)),
     }
