@@ -5,12 +5,14 @@
 mod clients;
 mod code;
 mod local;
+mod roles;
 
 use std::sync::Arc;
 
 pub use clients::ClientSet;
 pub use code::LocalCode;
 pub use local::{LOCAL_SEED, live_function, local_sim, seed_from_model};
+pub use roles::{AccountRoles, RoleConflict};
 
 use crate::artifact::{ArtifactErrors, Artifacts, digest_all};
 use crate::lambda::{ApiError, ClientOptions, SdkFactory};
@@ -44,6 +46,10 @@ pub enum DeployError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Plan(#[from] PlanError),
+    /// Functions of one account name different roles to assume.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Roles(#[from] RoleConflict),
     /// The local emulator could not be seeded.
     #[error("could not seed the local emulator: {0}")]
     #[diagnostic(help("this is a bug in Flotilla's local mode; please report it"))]
@@ -81,8 +87,9 @@ pub async fn digest(model: &Model) -> Result<Artifacts, DeployError> {
     }
 }
 
-/// Observes the fleet and plans it. When `sim` is given (local mode) it is seeded from
-/// the manifest first.
+/// Observes the fleet and plans it, assuming each account's `assume_role` first (the
+/// emulator ignores roles). When `sim` is given (local mode) it is seeded from the
+/// manifest first.
 ///
 /// # Errors
 /// Artifact, observe, plan or seeding errors.
@@ -91,6 +98,7 @@ pub async fn make_plan(
     clients: &ClientSet,
     sim: Option<&Sim>,
 ) -> Result<Plan, DeployError> {
+    clients.assume_roles(&AccountRoles::of_model(model)?).await;
     let artifacts = digest(model).await?;
     if let Some(sim) = sim {
         seed_from_model(sim, model, &artifacts).map_err(DeployError::Seed)?;
