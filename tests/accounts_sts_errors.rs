@@ -1,0 +1,136 @@
+//! A role STS refuses to let Flotilla assume fails `plan` at once: exit 1, one STS call
+//! for the whole fleet (no retry storm), and an error naming the role and the
+//! environment but no secret. The refusing STS is a small server in this test, reached
+//! through `AWS_ENDPOINT_URL_STS` while `AWS_ENDPOINT_URL` points at nothing, which also
+//! shows the STS endpoint override is honoured.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::post;
+
+const SECRET: &str = "wJalrXUtnFEMI-not-a-real-secret";
+const ROLE: &str = "arn:aws:iam::111111111111:role/deployer";
+
+const MANIFEST: &str = r#"version: 1
+defaults:
+  region: eu-north-1
+  role: arn:aws:iam::${account}:role/app
+  runtime: python3.12
+  handler: app.handler
+environments:
+  staging:
+    account: "111111111111"
+    assume_role: arn:aws:iam::${account}:role/deployer
+    external_id: ext-123
+functions:
+  api: { artifact: { dir: src } }
+  worker: { artifact: { dir: src } }
+  cron: { artifact: { dir: src } }
+  audit: { artifact: { dir: src } }
+"#;
+
+/// An STS that refuses every AssumeRole, remembering each request body.
+async fn refusing_sts() -> (String, Arc<Mutex<Vec<String>>>) {
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let seen = bodies.clone();
+    let app = Router::new().route(
+        "/",
+        post(move |body: String| {
+            let seen = seen.clone();
+            async move {
+                seen.lock().unwrap().push(body);
+                (
+                    StatusCode::FORBIDDEN,
+                    [("content-type", "text/xml")],
+                    format!(
+                        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+                         <Error><Type>Sender</Type><Code>AccessDenied</Code>\
+                         <Message>User: arn:aws:iam::000000000000:user/ci is not authorized \
+                         to perform: sts:AssumeRole on resource: {ROLE}</Message></Error>\
+                         <RequestId>7a62c49f</RequestId></ErrorResponse>"
+                    ),
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, bodies)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_role_fails_plan_once_naming_role_and_environment() {
+    let (sts, bodies) = refusing_sts().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::write(
+        dir.path().join("src/app.py"),
+        "def handler(e, c):\n    pass\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("deploy.yaml"), MANIFEST).unwrap();
+    let no_config = dir.path().join("no-aws-config");
+    std::fs::write(&no_config, "").unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_flotilla"))
+        .args(["plan", "--env", "staging"])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .env("AWS_ACCESS_KEY_ID", "AKIDBASECREDENTIALS")
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("AWS_REGION", "eu-north-1")
+        .env("AWS_CONFIG_FILE", &no_config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &no_config)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        // Nothing listens on the discard port: Lambda must never be reached.
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_ENDPOINT_URL_STS", &sts)
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    // miette wraps long lines (even inside an ARN) behind a `│` gutter: compare without
+    // white space and gutters.
+    let squeeze = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && *c != '│')
+            .collect()
+    };
+    for expected in [
+        format!(
+            "GetFunction failed: AssumeRoleFailed: cannot assume role {ROLE} (session `flotilla-staging`) for environment `staging`: AccessDenied (HTTP 403): User: arn:aws:iam::000000000000:user/ci is not authorized"
+        ),
+        "calls made: 1".to_owned(),
+    ] {
+        assert!(
+            squeeze(&stderr).contains(&squeeze(&expected)),
+            "missing {expected:?} in: {stderr}"
+        );
+    }
+    assert!(
+        !stderr.contains("WARN"),
+        "the refusal is reported once: {stderr}"
+    );
+    assert!(!stderr.contains(SECRET), "{stderr}");
+
+    let bodies = bodies.lock().unwrap().clone();
+    assert_eq!(
+        bodies.len(),
+        1,
+        "one AssumeRole for four functions: {bodies:?}"
+    );
+    for field in [
+        "Action=AssumeRole",
+        "RoleSessionName=flotilla-staging",
+        "ExternalId=ext-123",
+        "RoleArn=arn%3Aaws%3Aiam%3A%3A111111111111%3Arole%2Fdeployer",
+    ] {
+        assert!(bodies[0].contains(field), "{field} in {}", bodies[0]);
+    }
+}
