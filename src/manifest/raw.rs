@@ -136,7 +136,8 @@ pub struct RawSettings {
     pub role: Option<Sp<String>>,
     /// IAM role Flotilla assumes (through STS, session `flotilla-<environment>`) for
     /// every call to this account, e.g. `arn:aws:iam::${account}:role/deployer`. Its
-    /// account must match `account`; without `account`, it is the role's account.
+    /// account must match `account`; without `account`, it is the role's account. Like
+    /// `account`, a function's own value wins over the environment's.
     #[schemars(regex(
         pattern = r"^(arn:aws[a-z-]*:iam::([0-9]{12}|\$\{[^}]*\}):role/.+|.*\$\{.*)$"
     ))]

@@ -141,19 +141,29 @@ impl<'a> Validator<'a> {
         account: Option<&AccountId>,
         path: &str,
     ) -> Result<Option<(AssumeRole, &'a Sp<String>)>, ()> {
-        let external = layers.pick(|s| s.external_id.as_ref());
-        let Some(src) = layers.pick(|s| s.assume_role.as_ref()) else {
-            if let Some(e) = external {
-                self.push(
-                    Problem::new(
-                        e.pos,
-                        format!("`{path}.external_id` is set but no `assume_role`"),
-                        "external_id without assume_role",
-                    )
-                    .help("`external_id` is passed to STS when assuming `assume_role`; set both or neither"),
-                );
-                return Err(());
-            }
+        // The role belongs to the account, so it layers like `account` (a function's own
+        // value wins over the environment's); its external ID comes with it.
+        let layered = [Some(layers.function), layers.environment, layers.defaults];
+        let stray = layered
+            .iter()
+            .flatten()
+            .find_map(|s| s.external_id.as_ref().filter(|_| s.assume_role.is_none()));
+        if let Some(e) = stray {
+            self.push(
+                Problem::new(
+                    e.pos,
+                    "`external_id` is set without an `assume_role` next to it",
+                    "external_id without assume_role",
+                )
+                .help("`external_id` is passed to STS with the `assume_role` it sits next to; write both in the same place"),
+            );
+            return Err(());
+        }
+        let Some((src, external)) = layered
+            .into_iter()
+            .flatten()
+            .find_map(|s| Some((s.assume_role.as_ref()?, s.external_id.as_ref())))
+        else {
             return Ok(None);
         };
         let arn_path = format!("{path}.assume_role");
