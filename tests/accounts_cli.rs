@@ -198,3 +198,21 @@ fn a_saved_plan_with_an_invalid_role_arn_is_refused() {
         .code(1)
         .stderr(predicate::str::contains("is not an IAM role ARN"));
 }
+
+#[test]
+fn the_readme_example_is_the_checked_example() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = readme
+        .split_once("<!-- section: accounts -->")
+        .map(|(_, rest)| rest)
+        .unwrap();
+    let block = section
+        .split_once("```yaml\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(yaml, _)| yaml)
+        .unwrap();
+    assert_eq!(
+        block,
+        std::fs::read_to_string(root().join(EXAMPLE)).unwrap()
+    );
+}
