@@ -32,8 +32,9 @@ functions:
   audit: { artifact: { dir: src } }
 "#;
 
-/// An STS that refuses every AssumeRole, remembering each request body.
-async fn refusing_sts() -> (String, Arc<Mutex<Vec<String>>>) {
+/// An STS that answers the first `unavailable` AssumeRole calls with 503 and refuses
+/// every later one, remembering each request body.
+async fn refusing_sts(unavailable: usize) -> (String, Arc<Mutex<Vec<String>>>) {
     let bodies = Arc::new(Mutex::new(Vec::new()));
     let seen = bodies.clone();
     let app = Router::new().route(
@@ -41,7 +42,20 @@ async fn refusing_sts() -> (String, Arc<Mutex<Vec<String>>>) {
         post(move |body: String| {
             let seen = seen.clone();
             async move {
-                seen.lock().unwrap().push(body);
+                let n = {
+                    let mut seen = seen.lock().unwrap();
+                    seen.push(body);
+                    seen.len()
+                };
+                if n <= unavailable {
+                    return (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        [("content-type", "text/xml")],
+                        "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>\
+                         <Message>try again</Message></Error></ErrorResponse>"
+                            .to_owned(),
+                    );
+                }
                 (
                     StatusCode::FORBIDDEN,
                     [("content-type", "text/xml")],
@@ -62,9 +76,9 @@ async fn refusing_sts() -> (String, Arc<Mutex<Vec<String>>>) {
     (url, bodies)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_role_fails_plan_once_naming_role_and_environment() {
-    let (sts, bodies) = refusing_sts().await;
+/// `flotilla plan --env staging` of `manifest` with base credentials from the
+/// environment, STS at `sts` and Lambda at nothing.
+async fn plan_with_sts(sts: &str, manifest: &str) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("src")).unwrap();
     std::fs::write(
@@ -72,10 +86,10 @@ async fn a_refused_role_fails_plan_once_naming_role_and_environment() {
         "def handler(e, c):\n    pass\n",
     )
     .unwrap();
-    std::fs::write(dir.path().join("deploy.yaml"), MANIFEST).unwrap();
+    std::fs::write(dir.path().join("deploy.yaml"), manifest).unwrap();
     let no_config = dir.path().join("no-aws-config");
     std::fs::write(&no_config, "").unwrap();
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_flotilla"))
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_flotilla"))
         .args(["plan", "--env", "staging"])
         .current_dir(dir.path())
         .env_clear()
@@ -89,10 +103,16 @@ async fn a_refused_role_fails_plan_once_naming_role_and_environment() {
         .env("AWS_EC2_METADATA_DISABLED", "true")
         // Nothing listens on the discard port: Lambda must never be reached.
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-        .env("AWS_ENDPOINT_URL_STS", &sts)
+        .env("AWS_ENDPOINT_URL_STS", sts)
         .output()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_role_fails_plan_once_naming_role_and_environment() {
+    let (sts, bodies) = refusing_sts(0).await;
+    let out = plan_with_sts(&sts, MANIFEST).await;
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     // miette wraps long lines (even inside an ARN) behind a `│` gutter: compare without
@@ -133,4 +153,19 @@ async fn a_refused_role_fails_plan_once_naming_role_and_environment() {
     ] {
         assert!(bodies[0].contains(field), "{field} in {}", bodies[0]);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sts_unavailable_is_retried_but_a_refusal_is_not() {
+    let (sts, bodies) = refusing_sts(1).await;
+    let manifest = MANIFEST.replace(
+        "  handler: app.handler\n",
+        "  handler: app.handler\n  retry: { max_attempts: 4, backoff: { initial: 10ms, max: 10ms } }\n",
+    );
+    let out = plan_with_sts(&sts, &manifest).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("AccessDenied"), "{stderr}");
+    // The 503 was retried once; the refusal that followed ended the run.
+    assert_eq!(bodies.lock().unwrap().len(), 2, "{stderr}");
 }
