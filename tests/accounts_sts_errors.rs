@@ -79,6 +79,11 @@ async fn refusing_sts(unavailable: usize) -> (String, Arc<Mutex<Vec<String>>>) {
 /// `flotilla plan --env staging` of `manifest` with base credentials from the
 /// environment, STS at `sts` and Lambda at nothing.
 async fn plan_with_sts(sts: &str, manifest: &str) -> std::process::Output {
+    let dir = fleet(manifest);
+    run_with_sts(dir.path(), sts, &["plan", "--env", "staging"]).await
+}
+
+fn fleet(manifest: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("src")).unwrap();
     std::fs::write(
@@ -87,14 +92,20 @@ async fn plan_with_sts(sts: &str, manifest: &str) -> std::process::Output {
     )
     .unwrap();
     std::fs::write(dir.path().join("deploy.yaml"), manifest).unwrap();
-    let no_config = dir.path().join("no-aws-config");
+    dir
+}
+
+/// `flotilla ARGS` in `dir` with base credentials from the environment, STS at `sts`
+/// and Lambda at nothing.
+async fn run_with_sts(dir: &std::path::Path, sts: &str, args: &[&str]) -> std::process::Output {
+    let no_config = dir.join("no-aws-config");
     std::fs::write(&no_config, "").unwrap();
     tokio::process::Command::new(env!("CARGO_BIN_EXE_flotilla"))
-        .args(["plan", "--env", "staging"])
-        .current_dir(dir.path())
+        .args(args)
+        .current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir.path())
+        .env("HOME", dir)
         .env("AWS_ACCESS_KEY_ID", "AKIDBASECREDENTIALS")
         .env("AWS_SECRET_ACCESS_KEY", SECRET)
         .env("AWS_REGION", "eu-north-1")
@@ -168,4 +179,38 @@ async fn sts_unavailable_is_retried_but_a_refusal_is_not() {
     assert!(stderr.contains("AccessDenied"), "{stderr}");
     // The 503 was retried once; the refusal that followed ended the run.
     assert_eq!(bodies.lock().unwrap().len(), 2, "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn applying_a_saved_plan_assumes_its_role_and_a_refusal_fails_every_function_once() {
+    let (sts, bodies) = refusing_sts(0).await;
+    let dir = fleet(MANIFEST);
+    // The local emulator makes a plan without AWS; it records the role all the same.
+    let plan = run_with_sts(
+        dir.path(),
+        &sts,
+        &["plan", "--local", "--env", "staging", "-o", "plan.json"],
+    )
+    .await;
+    assert_eq!(plan.status.code(), Some(0), "{plan:?}");
+    assert!(bodies.lock().unwrap().is_empty(), "--local never calls STS");
+    let apply = run_with_sts(dir.path(), &sts, &["apply", "plan.json"]).await;
+    let stderr = String::from_utf8_lossy(&apply.stderr);
+    assert_eq!(apply.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("4 functions: 0 converged, 4 failed"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("AssumeRoleFailed"), "{stderr}");
+    let bodies = bodies.lock().unwrap().clone();
+    assert_eq!(
+        bodies.len(),
+        1,
+        "one AssumeRole for the whole apply: {bodies:?}"
+    );
+    assert!(
+        bodies[0].contains("RoleSessionName=flotilla-staging"),
+        "{}",
+        bodies[0]
+    );
 }
