@@ -24,6 +24,7 @@ fn function(key: &str, artifact: ArtifactSource) -> Function {
         key: FunctionKey(key.to_owned()),
         name: FunctionName::new(key).unwrap(),
         account: None,
+        assume_role: None,
         region: Region::new("eu-north-1").unwrap(),
         role: "arn:aws:iam::111111111111:role/r".to_owned(),
         runtime: Some("python3.12".to_owned()),

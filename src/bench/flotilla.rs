@@ -193,6 +193,7 @@ fn function_plan(f: &BenchFunction, live: &FunctionInfo) -> FunctionPlan {
         name: f.name.clone(),
         account: Some(f.account.clone()),
         region: f.region.clone(),
+        assume_role: None,
         action: if f.changes.is_empty() {
             Action::NoChange
         } else {

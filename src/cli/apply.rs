@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use flotilla::apply::{ApplyContext, CancelToken, Report, SecretSource, apply};
-use flotilla::deploy::{self, ClientSet, LocalCode, make_plan};
+use flotilla::deploy::{self, AccountRoles, ClientSet, LocalCode, make_plan};
 use flotilla::model::{FunctionKey, Limits, Model};
 use flotilla::plan::{Plan, PlanFile};
 use flotilla::sim::Sim;
@@ -120,6 +120,11 @@ async fn run_async(args: Args) -> Exit {
     if model.is_some() && !args.auto_approve && !confirm() {
         eprintln!("Apply cancelled; nothing was changed.");
         return Exit::Failure;
+    }
+    // A saved plan records each account's role, so apply assumes what plan assumed.
+    match AccountRoles::of_plan(&plan) {
+        Ok(roles) => clients.assume_roles(&roles).await,
+        Err(e) => return report_error(e),
     }
     let base = manifest_dir(Path::new(&plan.manifest_path));
     let mut report = run_plan(&args, &plan, &clients, model.as_ref(), &base).await;

@@ -62,7 +62,11 @@ enum Command {
 /// Sets up `tracing` from `RUST_LOG` (default: warnings only), writing to stderr.
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        // A refused AssumeRole is reported once, as Flotilla's own error naming the role
+        // and environment; aws-config's warning about it would only repeat it.
+        .unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new("warn,aws_config::sts::assume_role=error")
+        });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

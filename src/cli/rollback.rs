@@ -64,6 +64,10 @@ pub fn run(args: Args) -> Exit {
     }
     super::runtime().block_on(async {
         let (clients, _) = deploy::connect(&args.target.target()).await;
+        match deploy::AccountRoles::of_model(&model) {
+            Ok(roles) => clients.assume_roles(&roles).await,
+            Err(e) => return report_error(e),
+        }
         let pacer = Pacer::new(model.limits);
         let rb = match rollback::read(&model, &*clients, &pacer, args.to).await {
             Ok(rb) => rb,

@@ -65,6 +65,11 @@ impl TargetArgs {
     /// saying why each was selected. Errors are reported here; the exit code returns.
     pub fn load_selected(&self) -> Result<Model, super::Exit> {
         let model = self.load().map_err(|e| report_manifest_error(&e))?;
+        if self.local && model.functions.iter().any(|f| f.assume_role.is_some()) {
+            eprintln!(
+                "note: --local ignores `assume_role`: the in-process emulator has no STS, and each account is simply a separate account in it."
+            );
+        }
         if self.select.criteria().is_empty() {
             return Ok(model);
         }

@@ -133,14 +133,18 @@ fn print_fleets(models: &[Model], format: Format) {
                     .functions
                     .iter()
                     .map(|f| {
-                        serde_json::json!({
+                        let mut json = serde_json::json!({
                             "key": f.key.0,
                             "name": f.name.as_str(),
                             "account": f.account.as_ref().map(|a| a.as_str()),
                             "region": f.region.as_str(),
                             "runtime": f.runtime,
                             "artifact": artifact_text(&f.artifact, &m.manifest_dir),
-                        })
+                        });
+                        if let (Some(role), Some(obj)) = (&f.assume_role, json.as_object_mut()) {
+                            obj.insert("assume_role".to_owned(), role.role_arn.as_str().into());
+                        }
+                        json
                     })
                     .collect();
                 serde_json::json!({ "environment": m.environment, "functions": functions })
@@ -161,6 +165,7 @@ fn print_fleets(models: &[Model], format: Format) {
             m.manifest_path.display(),
             if count == 1 { "" } else { "s" }
         );
+        print_roles(m);
         let rows: Vec<[String; 5]> = m
             .functions
             .iter()
@@ -189,6 +194,23 @@ fn print_fleets(models: &[Model], format: Format) {
                 w1 = widths[1],
                 w2 = widths[2],
                 w3 = widths[3]
+            );
+        }
+    }
+}
+
+/// One line per account reached through `assume_role` (nothing when none is).
+fn print_roles(m: &Model) {
+    let mut seen = std::collections::BTreeSet::new();
+    for f in &m.functions {
+        if let Some(role) = &f.assume_role
+            && seen.insert(role.role_arn.as_str())
+        {
+            println!(
+                "  assumes {} (session {}) in account {}",
+                role.role_arn,
+                role.session_name,
+                role.role_arn.account()
             );
         }
     }

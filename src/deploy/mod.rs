@@ -6,6 +6,7 @@ mod clients;
 mod code;
 mod layers;
 mod local;
+mod roles;
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ pub use clients::ClientSet;
 pub use code::LocalCode;
 pub use layers::{LayerError, LayerErrors, Location, resolve_layers};
 pub use local::{LOCAL_SEED, live_function, local_sim, seed_from_model};
+pub use roles::{AccountRoles, RoleConflict};
 
 use crate::artifact::{ArtifactErrors, Artifacts, digest_all};
 use crate::lambda::{ApiError, ClientOptions, SdkFactory};
@@ -50,6 +52,10 @@ pub enum DeployError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Plan(#[from] PlanError),
+    /// Functions of one account name different roles to assume.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Roles(#[from] RoleConflict),
     /// The local emulator could not be seeded.
     #[error("could not seed the local emulator: {0}")]
     #[diagnostic(help("this is a bug in Flotilla's local mode; please report it"))]
@@ -87,8 +93,9 @@ pub async fn digest(model: &Model) -> Result<Artifacts, DeployError> {
     }
 }
 
-/// Resolves `${layer:NAME}` references, observes the fleet and plans it. When `sim` is
-/// given (local mode) it is seeded from the manifest first.
+/// Assumes each account's `assume_role` (the emulator ignores roles), resolves
+/// `${layer:NAME}` references, observes the fleet and plans it. When `sim` is given
+/// (local mode) it is seeded from the manifest first.
 ///
 /// # Errors
 /// Artifact, observe, plan or seeding errors.
@@ -110,6 +117,7 @@ pub async fn observe_and_plan(
     clients: &ClientSet,
     sim: Option<&Sim>,
 ) -> Result<(LiveState, Plan), DeployError> {
+    clients.assume_roles(&AccountRoles::of_model(model)?).await;
     let artifacts = digest(model).await?;
     if let Some(sim) = sim {
         seed_from_model(sim, model, &artifacts).map_err(DeployError::Seed)?;

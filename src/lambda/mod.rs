@@ -1,11 +1,12 @@
 //! The cloud seam: everything Flotilla asks of Lambda goes through [`LambdaApi`].
 //!
-//! Types here are the crate's own; `sdk.rs` is the only file that imports `aws_sdk_*`,
+//! Types here are the crate's own; only `sdk*.rs` files import `aws_sdk_*`,
 //! and the emulator in `sim` implements the same trait in process. One `LambdaApi` value
 //! talks to one account and region.
 
 mod error;
 mod sdk;
+mod sdk_assume;
 mod sdk_convert;
 mod sdk_error;
 mod types;

@@ -110,6 +110,31 @@ impl SdkFactory {
         self.shared.region().map(|r| r.as_ref().to_owned())
     }
 
+    /// A factory whose clients assume `role` (through STS, with this factory's
+    /// credentials, region and endpoint) for every call. The one credentials provider is
+    /// shared by every client it makes, so all regions of the account share one cached,
+    /// refreshed set of credentials. `region` is STS's region when the configuration
+    /// names none. Nothing is called until the first client call.
+    pub async fn assuming(
+        &self,
+        role: &crate::model::AssumeRole,
+        environment: Option<&str>,
+        region: &str,
+    ) -> SdkFactory {
+        let credentials =
+            super::sdk_assume::RoleCredentials::new(role, environment, &self.shared, region).await;
+        SdkFactory {
+            shared: self
+                .shared
+                .to_builder()
+                .credentials_provider(
+                    aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
+                )
+                .build(),
+            options: self.options.clone(),
+        }
+    }
+
     /// A client for `region`.
     pub fn client(&self, region: &str) -> SdkLambda {
         let config = aws_sdk_lambda::config::Builder::from(&self.shared)

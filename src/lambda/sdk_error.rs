@@ -10,12 +10,26 @@ use aws_sdk_lambda::config::http::HttpResponse;
 use aws_sdk_lambda::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 use super::ApiError;
+use super::sdk_assume::assume_role_failure;
 
 /// Classifies a failed SDK call.
 pub(crate) fn classify<E>(err: SdkError<E, HttpResponse>) -> ApiError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
+    // A role that cannot be assumed fails every call to its account the same way:
+    // name the role and the environment, and retry only what may come back.
+    if let Some(failure) = assume_role_failure(&err) {
+        let message = failure.to_string();
+        return if failure.transient {
+            ApiError::Transient { message }
+        } else {
+            ApiError::Fatal {
+                code: "AssumeRoleFailed".to_owned(),
+                message,
+            }
+        };
+    }
     match &err {
         SdkError::ServiceError(ctx) => {
             let raw = ctx.raw();
@@ -63,7 +77,7 @@ where
 
 /// The credential provider's own explanation, when one is in the error's source chain
 /// (no credentials found, an expired SSO session, a failing `credential_process`).
-fn credentials_error(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+pub(crate) fn credentials_error(err: &(dyn std::error::Error + 'static)) -> Option<String> {
     let mut next = err.source();
     while let Some(e) = next {
         if let Some(c) = e.downcast_ref::<aws_credential_types::provider::error::CredentialsError>()

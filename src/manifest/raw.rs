@@ -134,6 +134,18 @@ pub struct RawSettings {
     pub region: Option<Sp<String>>,
     /// Execution role ARN (may use `${account}`).
     pub role: Option<Sp<String>>,
+    /// IAM role Flotilla assumes (through STS, session `flotilla-<environment>`) for
+    /// every call to this account, e.g. `arn:aws:iam::${account}:role/deployer`. Its
+    /// account must match `account`; without `account`, it is the role's account. Like
+    /// `account`, a function's own value wins over the environment's.
+    #[schemars(regex(
+        pattern = r"^(arn:aws[a-z-]*:iam::([0-9]{12}|\$\{[^}]*\}):role/.+|.*\$\{.*)$"
+    ))]
+    pub assume_role: Option<Sp<String>>,
+    /// External ID passed to STS with `assume_role`, when the role's trust policy
+    /// requires one.
+    #[schemars(length(min = 2, max = 1224))]
+    pub external_id: Option<Sp<String>>,
     /// Runtime identifier such as `python3.12`, `nodejs22.x` or `provided.al2023`
     /// (zip functions only).
     pub runtime: Option<Sp<String>>,

@@ -4,6 +4,7 @@
 //! `defaults`; `environment` and `tags` maps merge key by key in that order. `account`
 //! and `region` are the exception: a function's own value wins over the environment's,
 //! because a function pinned to a region (say `us-east-1` for Lambda@Edge) must stay there.
+//! `assume_role` and `external_id` belong to the account and layer the same way.
 
 use crate::manifest::raw::{Entries, RawSettings, Sp};
 
@@ -23,7 +24,7 @@ impl<'a> Layers<'a> {
             .or_else(|| self.defaults.and_then(&get))
     }
 
-    /// The winning account or region (function > environment > defaults).
+    /// The winning account, region or `assume_role` (function > environment > defaults).
     pub fn pick_placement(
         &self,
         get: impl Fn(&'a RawSettings) -> Option<&'a Sp<String>>,

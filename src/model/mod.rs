@@ -5,6 +5,7 @@
 //! or a [`ManifestError`] listing every problem.
 
 mod artifact_check;
+mod assume_role;
 mod env_vars;
 mod error;
 mod graph;

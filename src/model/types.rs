@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::lambda::{Architecture, FunctionConfig, PackageType};
 
+pub use super::assume_role::{AssumeRole, MAX_SESSION_NAME, RoleArn, session_name};
+
 macro_rules! bounded_u32 {
     ($(#[$doc:meta])* $name:ident, $min:expr, $max:expr, $unit:literal) => {
         $(#[$doc])*
@@ -318,8 +320,12 @@ pub struct Function {
     pub key: FunctionKey,
     /// Resolved Lambda function name.
     pub name: FunctionName,
-    /// Target account, when the manifest names one (else: the credentials' account).
+    /// Target account, when the manifest names one (else: the credentials' account, or
+    /// the account of `assume_role`).
     pub account: Option<AccountId>,
+    /// The role assumed (through STS) for every call to this function's account; `None`
+    /// uses the base credentials. Functions of one account all share the same value.
+    pub assume_role: Option<AssumeRole>,
     /// Target region.
     pub region: Region,
     /// Execution role ARN.

@@ -162,6 +162,8 @@ impl<'a> Validator<'a> {
             }
         }
         super::graph::check(&deps, self.problems);
+        self.one_role_per_account(&out);
+        let out: Vec<Function> = out.into_iter().map(|(f, _)| f).collect();
         self.duplicate_names(&out, functions);
         Some(Validated {
             limits,
@@ -290,12 +292,25 @@ impl<'a> Validator<'a> {
         key: &Sp<String>,
         f: &'a crate::manifest::raw::RawFunction,
         layers: &Layers<'a>,
-    ) -> Option<Function> {
+    ) -> Option<(Function, Option<&'a Sp<String>>)> {
         let path = format!("functions.{}", key.value);
         let p = |k: &str| format!("{path}.{k}");
         let unreadable = |k: &str| self.raw.unreadable.contains(&p(k));
         let (account, region) = self.placement(layers, key, &path);
         let vars = self.vars.clone();
+        let role_ctx = Context {
+            stage: self.input.environment,
+            account: account.as_ref().map(AccountId::as_str),
+            region: region.as_ref().map(Region::as_str),
+            vars: &vars,
+            env: self.input.env,
+        };
+        let assume_role = self.assume_role(layers, &role_ctx, account.as_ref(), &path);
+        // Without an `account`, the assumed role's account is where the function lives.
+        let account = account.or_else(|| match &assume_role {
+            Ok(Some((r, _))) => AccountId::new(r.role_arn.account()).ok(),
+            _ => None,
+        });
         let account_str = account.as_ref().map(|a| a.as_str().to_owned());
         let region_str = region.as_ref().map(|r| r.as_str().to_owned());
         let ctx = Context {
@@ -454,10 +469,15 @@ impl<'a> Validator<'a> {
             .collect();
         let paths = self.paths(f, &path);
 
-        Some(Function {
+        let (assume_role, role_src) = match assume_role.ok()? {
+            Some((r, src)) => (Some(r), Some(src)),
+            None => (None, None),
+        };
+        let function = Function {
             key: FunctionKey(key.value.clone()),
             name: name?,
             account,
+            assume_role,
             region: region?,
             role: role?,
             runtime,
@@ -480,7 +500,8 @@ impl<'a> Validator<'a> {
             wait: wait?,
             depends_on,
             paths: paths?,
-        })
+        };
+        Some((function, role_src))
     }
 
     /// Problems found so far name `unreadable` paths; used to avoid double reports.

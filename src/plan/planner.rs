@@ -131,6 +131,7 @@ fn plan_function(
         name: f.name.as_str().to_owned(),
         account: f.account.as_ref().map(|a| a.as_str().to_owned()),
         region: f.region.as_str().to_owned(),
+        assume_role: f.assume_role.clone(),
         action,
         observed_revision_id: live.info.as_ref().and_then(|i| i.revision_id.clone()),
         observed_code_sha256: live.info.as_ref().map(|i| i.code_sha256.clone()),

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::artifact::ArtifactDigest;
 use crate::lambda::{Architecture, PackageType};
-use crate::model::{EnvSource, FunctionKey, Limits, RetryPolicy, WaitPolicy};
+use crate::model::{AssumeRole, EnvSource, FunctionKey, Limits, RetryPolicy, WaitPolicy};
 
 /// The plan-file format this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -141,6 +141,10 @@ pub struct FunctionPlan {
     pub account: Option<String>,
     /// Target region.
     pub region: String,
+    /// The role apply assumes for every call to this function's account (the same for
+    /// every function of an account); `None`: the base credentials. Never credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assume_role: Option<AssumeRole>,
     /// Create, update or nothing.
     pub action: Action,
     /// `RevisionId` of `$LATEST` when observed; apply refuses to act if it moved.

@@ -29,6 +29,9 @@ pub fn markdown(plan: &Plan) -> String {
         s.unchanged,
         code_safe(&plan.created_at)
     );
+    for line in super::role_lines(plan) {
+        let _ = writeln!(head, "Assumes role: {}\n", cell(&line));
+    }
     let changed: Vec<&FunctionPlan> = plan
         .functions
         .iter()

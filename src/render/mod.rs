@@ -5,9 +5,11 @@
 
 pub mod lines;
 mod markdown;
+mod roles;
 mod text;
 
 pub use markdown::{MARKDOWN_LIMIT, markdown};
+pub use roles::role_lines;
 pub use text::text;
 
 use crate::plan::{Plan, PlanFile};

@@ -64,6 +64,13 @@ pub fn text(plan: &Plan, color: bool) -> String {
         p.sign(Sign::Remove),
         p.action(Action::NoChange)
     );
+    let roles = super::role_lines(plan);
+    for line in &roles {
+        let _ = writeln!(out, "Assumes role: {line}");
+    }
+    if !roles.is_empty() {
+        out.push('\n');
+    }
     for fp in &plan.functions {
         function(&mut out, &p, fp);
     }

@@ -151,6 +151,7 @@ pub fn function_plan(sim: &Sim, name: &str) -> FunctionPlan {
         name: name.to_owned(),
         account: Some(ACCOUNT.to_owned()),
         region: REGION.to_owned(),
+        assume_role: None,
         action: if live.is_some() {
             Action::Update
         } else {

@@ -23,6 +23,7 @@ pub fn function(key: &str) -> Function {
         key: FunctionKey(key.to_owned()),
         name: FunctionName::new(format!("{key}-staging")).unwrap(),
         account: Some(AccountId::new("111111111111").unwrap()),
+        assume_role: None,
         region: Region::new("eu-north-1").unwrap(),
         role: "arn:aws:iam::111111111111:role/app".to_owned(),
         runtime: Some("python3.12".to_owned()),

@@ -214,6 +214,12 @@ fn python_tool(venv: &Path, module: &str, function: &str, args: &[&str]) -> Comm
 
 /// Starts MiniStack (1.5.33) and waits for its health endpoint.
 pub fn start_ministack(venv: &Path) -> Spawned {
+    start_ministack_with(venv, &[])
+}
+
+/// Starts MiniStack with extra environment variables (which may override `SERVICES`,
+/// e.g. to add `cloudtrail` with `CLOUDTRAIL_RECORDING=1`).
+pub fn start_ministack_with(venv: &Path, env: &[(&str, &str)]) -> Spawned {
     let port = free_port();
     let mut cmd = python_tool(venv, "ministack.app", "main", &[]);
     cmd.env("GATEWAY_PORT", port.to_string())
@@ -221,6 +227,9 @@ pub fn start_ministack(venv: &Path) -> Spawned {
         .env("MINISTACK_REGION", REGION)
         .env("LOG_LEVEL", "WARNING")
         .env("SERVICES", "lambda,iam,s3,sts");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     Spawned::start(cmd, "ministack", port).wait_http("/_ministack/health")
 }
 

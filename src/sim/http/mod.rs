@@ -1,13 +1,15 @@
 //! The HTTP front door: Lambda's REST-JSON API and the `/_sim/` control API.
 //!
 //! Requests are accepted with any SigV4 signature (none is checked). The caller's
-//! account comes from the access key when it is 12 digits (as LocalStack does), else
-//! the configured default; the region comes from the signature's credential scope.
+//! account comes from the access key when it is 12 digits (as LocalStack does) or a
+//! session key minted by STS `AssumeRole` (the role's account, see `sts`), else the
+//! configured default; the region comes from the signature's credential scope.
 //! A dropped-connection fault closes the socket without writing a response.
 
 mod control;
 mod layers;
 mod routes;
+mod sts;
 mod wire;
 
 use std::future::Future;
@@ -53,6 +55,7 @@ pub async fn serve_with_shutdown(
     let app = Router::new().fallback(handle).with_state(AppState {
         sim,
         requests: Arc::new(AtomicU64::new(0)),
+        sts: sts::Sessions::default(),
     });
     axum::serve(
         SimListener(listener),
@@ -66,6 +69,8 @@ pub async fn serve_with_shutdown(
 struct AppState {
     sim: Sim,
     requests: Arc<AtomicU64>,
+    /// Sessions STS `AssumeRole` granted, by access key.
+    sts: sts::Sessions,
 }
 
 /// A TCP listener whose connections can be cut from inside a handler.
@@ -165,26 +170,36 @@ impl Connected<IncomingStream<'_, SimListener>> for ConnHandle {
     }
 }
 
-/// Account and region of the caller, from the SigV4 `Authorization` header.
-fn caller(headers: &HeaderMap, default_account: &str) -> (String, String) {
-    let auth = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+/// The SigV4 credential scope: (access key, region), from the `Authorization` header.
+fn credential_scope(headers: &HeaderMap) -> Option<(String, String)> {
+    let auth = headers.get("authorization")?.to_str().ok()?;
     let scope = auth
         .split([',', ' '])
-        .find_map(|part| part.trim().strip_prefix("Credential="))
-        .map(|c| c.split('/').collect::<Vec<_>>());
-    match scope.as_deref() {
-        Some([key, _date, region, ..]) => {
+        .find_map(|part| part.trim().strip_prefix("Credential="))?;
+    match scope.split('/').collect::<Vec<_>>().as_slice() {
+        [key, _date, region, ..] => Some(((*key).to_owned(), (*region).to_owned())),
+        _ => None,
+    }
+}
+
+/// Account and region of the caller, from the SigV4 `Authorization` header.
+fn caller(
+    headers: &HeaderMap,
+    default_account: &str,
+    sessions: &sts::Sessions,
+) -> (String, String) {
+    match credential_scope(headers) {
+        Some((key, region)) => {
             let account = if key.len() == 12 && key.bytes().all(|b| b.is_ascii_digit()) {
                 key
+            } else if let Some(session) = sessions.get(&key) {
+                session.account
             } else {
-                default_account
+                default_account.to_owned()
             };
-            (account.to_owned(), (*region).to_owned())
+            (account, region)
         }
-        _ => (default_account.to_owned(), DEFAULT_REGION.to_owned()),
+        None => (default_account.to_owned(), DEFAULT_REGION.to_owned()),
     }
 }
 
@@ -196,7 +211,7 @@ async fn handle(
     let request_id = app.requests.fetch_add(1, Ordering::Relaxed);
     let request_id = format!("00000000-0000-4000-8000-{request_id:012x}");
     let (parts, body) = req.into_parts();
-    let (account, region) = caller(&parts.headers, &app.sim.config().default_account);
+    let (account, region) = caller(&parts.headers, &app.sim.config().default_account, &app.sts);
     let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {
@@ -210,6 +225,17 @@ async fn handle(
             );
         }
     };
+    let content_type = parts
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok());
+    if sts::is_sts(parts.method.as_str(), parts.uri.path(), content_type) {
+        let key = credential_scope(&parts.headers).map(|(key, _)| key);
+        return sts::handle(&app.sts, &bytes, &account, key.as_deref(), &request_id);
+    }
+    if parts.method == "GET" && parts.uri.path() == "/_sim/sts/sessions" {
+        return axum::Json(app.sts.list()).into_response();
+    }
     let json: Value = if bytes.is_empty() {
         Value::Null
     } else {
