@@ -80,7 +80,7 @@ pub enum ArtifactError {
     #[diagnostic(
         code(flotilla::artifact::zip_too_large),
         help(
-            "upload the zip to S3 yourself and point the function at it with `artifact: {{ s3: {{ bucket: ..., key: ... }} }}`, or make the package smaller (`exclude:`, layers)"
+            "add `upload: {{ bucket: ... }}` to the artifact (or to `defaults`) so Flotilla uploads it to S3 and deploys it from there, point at an object you uploaded with `artifact: {{ s3: {{ bucket: ..., key: ... }} }}`, or make the package smaller (`exclude:`, layers)"
         )
     )]
     ZipTooLarge {
@@ -229,6 +229,12 @@ fn zip_too_large(path: &std::path::Path, size: Option<u64>, limit: u64) -> Strin
         Some(size) => format!("{size} bytes"),
         None => format!("more than {limit} bytes"),
     };
+    if limit > super::MAX_ZIP_BYTES {
+        return format!(
+            "the zip from `{}` is {size}, over Lambda's {limit}-byte (250 MB) package limit",
+            path.display()
+        );
+    }
     format!(
         "the zip from `{}` is {size}, over Lambda's limit for direct upload ({limit} bytes, 50 MB)",
         path.display()

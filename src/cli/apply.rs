@@ -9,6 +9,7 @@ use flotilla::apply::{ApplyContext, CancelToken, Report, SecretSource, apply};
 use flotilla::deploy::{self, ClientSet, LocalCode, make_plan};
 use flotilla::model::{FunctionKey, Limits, Model};
 use flotilla::plan::{Plan, PlanFile};
+use flotilla::s3::UploadOptions;
 use flotilla::sim::Sim;
 
 use super::Exit;
@@ -139,7 +140,9 @@ async fn run_plan(
     model: Option<&Model>,
     base: &Path,
 ) -> Report {
-    let mut ctx = ApplyContext::new(clients.clone(), Arc::new(LocalCode::new(base.to_owned())));
+    let code =
+        LocalCode::new(base.to_owned()).with_uploads(clients.clone(), UploadOptions::default());
+    let mut ctx = ApplyContext::new(clients.clone(), Arc::new(code));
     ctx.parallelism = args.parallelism.max(1);
     ctx.refresh = args.refresh;
     ctx.events = if std::io::stderr().is_terminal() {

@@ -9,7 +9,7 @@ mod local;
 use std::sync::Arc;
 
 pub use clients::ClientSet;
-pub use code::LocalCode;
+pub use code::{DEFAULT_PARALLEL_UPLOADS, LocalCode};
 pub use local::{LOCAL_SEED, live_function, local_sim, seed_from_model};
 
 use crate::artifact::{ArtifactErrors, Artifacts, digest_all};

@@ -1,4 +1,5 @@
-//! The HTTP front door: Lambda's REST-JSON API and the `/_sim/` control API.
+//! The HTTP front door: Lambda's REST-JSON API, the `/_sim/` control API, and S3 in
+//! path style for every other path (`s3_routes`).
 //!
 //! Requests are accepted with any SigV4 signature (none is checked). The caller's
 //! account comes from the access key when it is 12 digits (as LocalStack does), else
@@ -7,6 +8,7 @@
 
 mod control;
 mod routes;
+mod s3_routes;
 mod wire;
 
 use std::future::Future;
@@ -209,6 +211,25 @@ async fn handle(
             );
         }
     };
+    let first = parts
+        .uri
+        .path()
+        .split('/')
+        .find(|s| !s.is_empty())
+        .map(|s| wire::percent_decode(s, false));
+    if s3_routes::is_s3(first.as_deref()) {
+        return s3_routes::handle(
+            &app.sim,
+            s3_routes::S3Request {
+                method: parts.method.as_str(),
+                raw_path: parts.uri.path(),
+                query: parts.uri.query(),
+                headers: &parts.headers,
+                body: bytes,
+                request_id: &request_id,
+            },
+        );
+    }
     let json: Value = if bytes.is_empty() {
         Value::Null
     } else {
