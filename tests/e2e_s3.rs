@@ -65,7 +65,16 @@ fn apply(dir: &Path, sim: &Sim, env: &str) -> Run {
     let out = flo(
         dir,
         sim,
-        &["apply", "-f", "deploy.yaml", "--env", env, "--auto-approve"],
+        &[
+            "apply",
+            "-f",
+            "deploy.yaml",
+            "--env",
+            env,
+            "--auto-approve",
+            "--report",
+            "report.json",
+        ],
     );
     assert_eq!(
         out.code,
@@ -206,6 +215,20 @@ fn dir_artifacts_are_uploaded_once_and_deployed_from_s3() {
         out.stderr
     );
     assert_eq!(calls(&sim, "PutObject"), 2);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).expect("report"))
+            .expect("report json");
+    let worker_report = report["functions"]
+        .as_array()
+        .expect("functions")
+        .iter()
+        .find(|f| f["key"] == "worker")
+        .expect("worker in the report");
+    assert_eq!(worker_report["upload"]["skipped"], true, "{report}");
+    assert_eq!(
+        worker_report["upload"]["location"],
+        format!("s3://{BUCKET}/{shared_key}").as_str()
+    );
     let worker = sim.get_function(ACCOUNT, "eu-north-1", "worker-prod");
     assert_eq!(worker["Configuration"]["CodeSha256"], b64.as_str());
 

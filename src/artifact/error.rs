@@ -91,6 +91,25 @@ pub enum ArtifactError {
         /// The limit in bytes.
         limit: u64,
     },
+    /// A zip uploaded through S3 is over Lambda's 250 MB package limit.
+    #[error(
+        "the zip from `{path}` is {}, over Lambda's {limit}-byte (250 MB) package limit",
+        size.map_or_else(|| format!("more than {limit} bytes"), |s| format!("{s} bytes"))
+    )]
+    #[diagnostic(
+        code(flotilla::artifact::package_too_large),
+        help(
+            "leave files out with `exclude:`, move dependencies into a layer, or deploy a container image (`image:`)"
+        )
+    )]
+    PackageTooLarge {
+        /// The zip file, or the folder being packaged.
+        path: PathBuf,
+        /// Size of the zip; `None` when packaging stopped as soon as the limit was crossed.
+        size: Option<u64>,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// The folder holds more than Lambda accepts unzipped.
     #[error(
         "`{path}` holds {size} bytes of files, over Lambda's {limit}-byte (250 MB) unzipped limit"
@@ -211,6 +230,16 @@ pub enum ArtifactError {
 }
 
 impl ArtifactError {
+    /// The error for a zip over `limit`: the direct-upload limit (50 MB), which `upload`
+    /// lifts, or the 250 MB package limit, which nothing does.
+    pub(crate) fn too_large(path: PathBuf, size: Option<u64>, limit: u64) -> Self {
+        if limit > super::MAX_ZIP_BYTES {
+            ArtifactError::PackageTooLarge { path, size, limit }
+        } else {
+            ArtifactError::ZipTooLarge { path, size, limit }
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
         let path = path.into();
         if source.kind() == io::ErrorKind::NotFound {
@@ -229,12 +258,6 @@ fn zip_too_large(path: &std::path::Path, size: Option<u64>, limit: u64) -> Strin
         Some(size) => format!("{size} bytes"),
         None => format!("more than {limit} bytes"),
     };
-    if limit > super::MAX_ZIP_BYTES {
-        return format!(
-            "the zip from `{}` is {size}, over Lambda's {limit}-byte (250 MB) package limit",
-            path.display()
-        );
-    }
     format!(
         "the zip from `{}` is {size}, over Lambda's limit for direct upload ({limit} bytes, 50 MB)",
         path.display()

@@ -130,11 +130,7 @@ fn write_zip<W: Write>(
 /// a real I/O failure of the output.
 fn io_error(root: &Path, path: &Path, e: io::Error, limit: u64) -> ArtifactError {
     if is_limit_exceeded(&e) {
-        ArtifactError::ZipTooLarge {
-            path: root.to_owned(),
-            size: None,
-            limit,
-        }
+        ArtifactError::too_large(root.to_owned(), None, limit)
     } else {
         ArtifactError::io(path, e)
     }

@@ -57,11 +57,11 @@ fn check_size(path: &Path, limit: u64) -> Result<u64, ArtifactError> {
         });
     }
     if meta.len() > limit {
-        return Err(ArtifactError::ZipTooLarge {
-            path: path.to_owned(),
-            size: Some(meta.len()),
+        return Err(ArtifactError::too_large(
+            path.to_owned(),
+            Some(meta.len()),
             limit,
-        });
+        ));
     }
     Ok(meta.len())
 }
