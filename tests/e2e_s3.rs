@@ -344,3 +344,42 @@ fn bad_bucket_names_are_validation_errors_with_a_span() {
         "{json}"
     );
 }
+
+/// The README's example manifest for this feature is valid as written.
+#[test]
+fn the_readme_example_validates() {
+    let readme =
+        std::fs::read_to_string(e2e_support::crate_root().join("README.md")).expect("README");
+    let section = readme
+        .split("<!-- section: s3 -->")
+        .nth(1)
+        .and_then(|s| s.split("<!-- section:").next())
+        .expect("the s3 section");
+    let yaml = section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("a yaml block");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("services/api")).expect("api");
+    std::fs::write(dir.join("services/api/app.py"), "x = 1\n").expect("app");
+    std::fs::create_dir_all(dir.join("build")).expect("build");
+    std::fs::write(dir.join("build/ml.zip"), support::tiny_zip("ml")).expect("zip");
+    std::fs::write(dir.join("deploy.yaml"), yaml).expect("manifest");
+    let out = run({
+        let mut cmd = flotilla(dir, ACCOUNT);
+        cmd.args(["validate", "-f", "deploy.yaml", "--env", "staging"]);
+        cmd
+    });
+    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(
+            "dir services/api/ via s3://my-artifacts-111111111111-eu-north-1/lambda/staging/"
+        ) && out
+            .stdout
+            .contains("zip build/ml.zip via s3://ml-artifacts-eu-north-1/"),
+        "{}",
+        out.stdout
+    );
+}
