@@ -232,14 +232,42 @@ fn dir_artifacts_are_uploaded_once_and_deployed_from_s3() {
     let worker = sim.get_function(ACCOUNT, "eu-north-1", "worker-prod");
     assert_eq!(worker["Configuration"]["CodeSha256"], b64.as_str());
 
-    // A changed file: a new key, uploaded, and the code updated to it.
+    // A changed file: a new key, uploaded from a saved plan, and the code updated to it.
     std::fs::write(dir.join("src/app.py"), "def handler(e, c):\n    return 2\n").expect("app");
     let (hex2, b64_2) = digest(dir);
     assert_ne!(hex2, hex);
-    let plan = flo(dir, &sim, &["plan", "-f", "deploy.yaml", "--env", "prod"]);
+    let plan = flo(
+        dir,
+        &sim,
+        &[
+            "plan",
+            "-f",
+            "deploy.yaml",
+            "--env",
+            "prod",
+            "-o",
+            "plan.json",
+        ],
+    );
     assert!(plan.stdout.contains("~ code"), "{}", plan.stdout);
     assert!(plan.stdout.contains(&hex2), "{}", plan.stdout);
-    apply(dir, &sim, "prod");
+
+    // The files changed after the plan: apply refuses to upload what was not reviewed.
+    std::fs::write(dir.join("src/app.py"), "def handler(e, c):\n    return 3\n").expect("app");
+    let out = flo(dir, &sim, &["apply", "plan.json"]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("the artifact changed since the plan was made"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(calls(&sim, "PutObject"), 2);
+
+    std::fs::write(dir.join("src/app.py"), "def handler(e, c):\n    return 2\n").expect("app");
+    let out = flo(dir, &sim, &["apply", "plan.json"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stderr.contains(&hex2), "{}", out.stderr);
     assert_eq!(calls(&sim, "PutObject"), 3);
     for name in ["api-prod", "worker-prod"] {
         let live = sim.get_function(ACCOUNT, "eu-north-1", name);

@@ -319,3 +319,128 @@ async fn the_sdk_uploads_through_the_http_emulator() {
             .is_none()
     );
 }
+
+/// Fails the first `failures` calls of every kind with a transient error, then passes
+/// them on: the upload retries each call under the function's retry policy.
+struct Flaky {
+    inner: flotilla::sim::SimObjectStore,
+    failures: u32,
+    seen: std::sync::Mutex<std::collections::BTreeMap<&'static str, u32>>,
+}
+
+impl Flaky {
+    fn fail(&self, op: &'static str) -> Result<(), S3Error> {
+        let mut seen = self.seen.lock().unwrap();
+        let n = seen.entry(op).or_default();
+        *n += 1;
+        if *n <= self.failures {
+            return Err(S3Error::Transient {
+                message: format!("{op} attempt {n}: connection reset"),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl ObjectStore for Flaky {
+    async fn head_object(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Option<flotilla::s3::ObjectInfo>, S3Error> {
+        self.fail("head")?;
+        self.inner.head_object(bucket, key).await
+    }
+    async fn put_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: Vec<u8>,
+        metadata: std::collections::BTreeMap<String, String>,
+    ) -> Result<(), S3Error> {
+        self.fail("put")?;
+        self.inner.put_object(bucket, key, body, metadata).await
+    }
+    async fn create_multipart_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        metadata: std::collections::BTreeMap<String, String>,
+    ) -> Result<String, S3Error> {
+        self.fail("create")?;
+        self.inner
+            .create_multipart_upload(bucket, key, metadata)
+            .await
+    }
+    async fn upload_part(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        body: Vec<u8>,
+    ) -> Result<String, S3Error> {
+        self.fail("part")?;
+        self.inner
+            .upload_part(bucket, key, upload_id, part_number, body)
+            .await
+    }
+    async fn complete_multipart_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        parts: Vec<flotilla::s3::CompletedPart>,
+    ) -> Result<(), S3Error> {
+        self.fail("complete")?;
+        self.inner
+            .complete_multipart_upload(bucket, key, upload_id, parts)
+            .await
+    }
+    async fn abort_multipart_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<(), S3Error> {
+        self.inner
+            .abort_multipart_upload(bucket, key, upload_id)
+            .await
+    }
+}
+
+#[tokio::test]
+async fn transient_failures_are_retried_within_the_policy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (file, bytes) = random_file(tmp.path(), 11 * MIB);
+    let sim = Sim::new(SimConfig::default());
+    sim.create_bucket("artifacts");
+    let flaky = Flaky {
+        inner: sim.object_store(),
+        failures: 1,
+        seen: Default::default(),
+    };
+    // Two attempts per call: one failure each is survived.
+    let report = upload(&flaky, &file, &bytes, small_parts()).await.unwrap();
+    assert_eq!(report.parts, 3);
+    assert!(
+        sim.s3_object("artifacts", &format!("lambda/{}.zip", hex(&bytes)))
+            .unwrap()
+            == bytes
+    );
+
+    // Two failures per call exceed two attempts: the error comes back, nothing is left open.
+    let sim = Sim::new(SimConfig::default());
+    sim.create_bucket("artifacts");
+    let flakier = Flaky {
+        inner: sim.object_store(),
+        failures: 2,
+        seen: Default::default(),
+    };
+    let err = upload(&flakier, &file, &bytes, small_parts())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, S3Error::Transient { .. }), "{err:?}");
+    assert_eq!(sim.s3_counters().open_multipart_uploads, 0);
+}
