@@ -411,3 +411,35 @@ fn the_readme_example_validates() {
         out.stdout
     );
 }
+
+/// `AWS_ENDPOINT_URL_S3` sends S3 calls to another endpoint than Lambda's.
+#[test]
+fn aws_endpoint_url_s3_moves_only_the_uploads() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("src")).expect("src");
+    std::fs::write(dir.join("src/app.py"), "x = 1\n").expect("app");
+    std::fs::write(dir.join("deploy.yaml"), MANIFEST).expect("manifest");
+    let lambda = Sim::start(dir, &["--account", ACCOUNT]);
+    let s3_sim = Sim::start(dir, &["--account", ACCOUNT]);
+    let (status, _) =
+        support::http(s3_sim.port, "PUT", &format!("/{BUCKET}"), &[], "").expect("sim answers");
+    assert_eq!(status, 200);
+    let mut cmd = flotilla(dir, ACCOUNT);
+    cmd.args([
+        "apply",
+        "-f",
+        "deploy.yaml",
+        "--env",
+        "staging",
+        "--auto-approve",
+        "--endpoint-url",
+        &lambda.url,
+    ])
+    .env("AWS_ENDPOINT_URL_S3", &s3_sim.url);
+    let out = run(cmd);
+    assert!(out.stderr.contains("api: uploaded"), "{}", out.stderr);
+    assert_eq!(calls(&s3_sim, "PutObject"), 1);
+    assert_eq!(calls(&lambda, "PutObject"), 0);
+    assert_eq!(lambda.counters()["calls"]["CreateFunction"], 1);
+}

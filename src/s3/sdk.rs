@@ -38,13 +38,24 @@ impl SdkS3 {
         upload_timeout: Duration,
     ) -> Self {
         let overridden = shared.endpoint_url().is_some()
-            || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some_and(|v| !v.is_empty());
+            || ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
+                .iter()
+                .any(|var| std::env::var_os(var).is_some_and(|v| !v.is_empty()));
         let timeouts = TimeoutConfig::builder()
             .connect_timeout(connect_timeout)
             .operation_attempt_timeout(upload_timeout)
             .operation_timeout(upload_timeout)
             .build();
-        let config = aws_sdk_s3::config::Builder::from(shared)
+        // The service-specific variable beats a global endpoint (`--endpoint-url` sets
+        // one in code, which the SDK would otherwise prefer).
+        let s3_endpoint = std::env::var("AWS_ENDPOINT_URL_S3")
+            .ok()
+            .filter(|v| !v.is_empty());
+        let mut builder = aws_sdk_s3::config::Builder::from(shared);
+        if let Some(url) = s3_endpoint {
+            builder = builder.endpoint_url(url);
+        }
+        let config = builder
             .region(Region::new(region.to_owned()))
             .force_path_style(overridden)
             .timeout_config(timeouts)
