@@ -221,6 +221,18 @@ fn finish(args: &Args, report: &Report, sim: Option<&Sim>) -> Exit {
             c.faults.values().sum::<u64>(),
             c.max_overlap()
         );
+        let s3 = sim.s3_counters();
+        if !s3.calls.is_empty() {
+            let count = |op: &str| s3.calls.get(op).copied().unwrap_or(0);
+            eprintln!(
+                "local S3: {} objects, {} PutObject, {} UploadPart, {} HeadObject, {} bytes received",
+                s3.objects.len(),
+                count("PutObject"),
+                count("UploadPart"),
+                count("HeadObject"),
+                s3.bytes_received
+            );
+        }
     }
     if let Some(path) = &args.report {
         let json = serde_json::to_string_pretty(report).unwrap_or_default();

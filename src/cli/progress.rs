@@ -141,3 +141,23 @@ impl Drop for LiveView {
         self.overall.finish_and_clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::upload_bar;
+
+    #[test]
+    fn the_upload_bar_fills_with_the_bytes_sent() {
+        let half = upload_bar(5 * 1024 * 1024, 10 * 1024 * 1024);
+        assert_eq!(
+            half,
+            format!(
+                "uploading [{}>{}] 5.0/10.0 MiB",
+                "=".repeat(12),
+                " ".repeat(11)
+            )
+        );
+        assert!(upload_bar(0, 0).starts_with("uploading [>"));
+        assert!(upload_bar(10, 10).contains(&"=".repeat(24)));
+    }
+}
