@@ -3,7 +3,8 @@
 //! Data flows one way: `manifest` (raw YAML with spans) → `model` (validated newtypes)
 //! → `plan` (pure diff against `observe`d live state) → `apply` (scheduler that carries a
 //! plan out through the `lambda::LambdaApi` seam). `sim` is a Lambda control-plane
-//! emulator behind the same seam, for tests, benchmarks and local runs.
+//! emulator behind the same seam, for tests, benchmarks and local runs. `s3` uploads
+//! large artifacts to S3 (through its own `ObjectStore` seam) before Lambda reads them.
 #![deny(missing_docs)]
 
 pub mod apply;
@@ -18,6 +19,7 @@ pub mod pace;
 pub mod plan;
 pub mod render;
 pub mod rollback;
+pub mod s3;
 pub mod select;
 pub mod sim;
 pub mod status;

@@ -323,7 +323,7 @@ fn artifact_change<'a>(f: &Function, files: &'a [PathBuf]) -> Option<&'a PathBuf
             let path = canonical(path);
             files.iter().find(|file| file.starts_with(&path))
         }
-        ArtifactSource::Zip { path } => {
+        ArtifactSource::Zip { path, .. } => {
             let path = canonical_parent(path);
             files.iter().find(|file| **file == path)
         }

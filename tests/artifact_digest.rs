@@ -65,6 +65,7 @@ fn dir_source(path: &Path, exclude: &[&str]) -> ArtifactSource {
     ArtifactSource::Dir {
         path: path.to_owned(),
         exclude: exclude.iter().map(|e| (*e).to_owned()).collect(),
+        upload: None,
     }
 }
 
@@ -98,7 +99,13 @@ fn every_kind_of_source_gets_its_digest() {
             function("from-dir", dir_source(&src, &["test_*.py"])),
             function("same-dir", dir_source(&src, &["test_*.py", "test_*.py"])),
             function("whole-dir", dir_source(&src, &[])),
-            function("from-zip", ArtifactSource::Zip { path: zip.clone() }),
+            function(
+                "from-zip",
+                ArtifactSource::Zip {
+                    path: zip.clone(),
+                    upload: None,
+                },
+            ),
             function(
                 "from-s3",
                 ArtifactSource::S3 {
@@ -156,7 +163,10 @@ fn load_package_gives_the_bytes_that_were_planned() {
     let (root, src, zip) = workspace();
     let sources = [
         dir_source(&src, &["test_*.py"]),
-        ArtifactSource::Zip { path: zip },
+        ArtifactSource::Zip {
+            path: zip,
+            upload: None,
+        },
     ];
     let fleet = model(
         root.path(),
@@ -195,7 +205,13 @@ fn every_failure_is_reported_under_each_function_it_affects() {
         vec![
             function("gone", dir_source(&missing, &[])),
             function("ok", dir_source(&src, &[])),
-            function("too-big", ArtifactSource::Zip { path: big.clone() }),
+            function(
+                "too-big",
+                ArtifactSource::Zip {
+                    path: big.clone(),
+                    upload: None,
+                },
+            ),
             function("link", dir_source(&escaping, &[])),
             function("gone-too", dir_source(&missing, &[])),
         ],

@@ -57,7 +57,7 @@ fn digest_and_paths() {
     assert_eq!(m.manifest_digest, hex);
     assert!(m.manifest_dir.is_absolute());
     match &function(&m, "hello").artifact {
-        ArtifactSource::Dir { path, exclude } => {
+        ArtifactSource::Dir { path, exclude, .. } => {
             assert!(
                 path.is_absolute() && path.ends_with("examples/minimal/hello"),
                 "{path:?}"

@@ -51,6 +51,7 @@ fn fleet(root: &Path) -> Model {
         f.artifact = ArtifactSource::Dir {
             path: dir.join("services").join(key),
             exclude: Vec::new(),
+            upload: None,
         };
         f
     };

@@ -201,6 +201,7 @@ fn zip_artifacts_are_selected_when_the_zip_changes() {
     let mut fleet = fleet();
     fleet.functions[3].artifact = ArtifactSource::Zip {
         path: PathBuf::from("/repo/dist/billing.zip"),
+        upload: None,
     };
     let (criteria, repo) = changed(&["dist/billing.zip"]);
     let s = select(&fleet, &criteria, &repo).unwrap();

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use crate::lambda::{CodeSource, LambdaApi};
 use crate::model::{EnvSource, FunctionKey, Limits};
 use crate::plan::{EnvValue, FunctionPlan};
+use crate::s3::{UploadProgress, UploadReport};
 
 use super::cancel::CancelToken;
 use super::events::{EventSink, LineSink};
@@ -41,6 +42,33 @@ pub trait CodeProvider: Send + Sync {
     /// # Errors
     /// A message saying why the code is unavailable or differs from the plan.
     async fn code(&self, function: &FunctionPlan) -> Result<CodeSource, String>;
+
+    /// The code for `function`, uploading it to S3 first when the plan says
+    /// [`FunctionPlan::upload`]; `progress` hears how many bytes were sent. Apply calls
+    /// this; the default serves [`CodeProvider::code`] and uploads nothing.
+    ///
+    /// # Errors
+    /// As [`CodeProvider::code`], plus why an upload failed.
+    async fn prepare(
+        &self,
+        function: &FunctionPlan,
+        progress: &dyn UploadProgress,
+    ) -> Result<PreparedCode, String> {
+        let _ = progress;
+        Ok(PreparedCode {
+            source: self.code(function).await?,
+            upload: None,
+        })
+    }
+}
+
+/// Code ready for CreateFunction or UpdateFunctionCode.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedCode {
+    /// What to pass to Lambda.
+    pub source: CodeSource,
+    /// What the upload to S3 did, when there was one.
+    pub upload: Option<UploadReport>,
 }
 
 /// Reads the environment variables secret values come from (`{ from_env: VAR }`).

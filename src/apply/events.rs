@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::model::FunctionKey;
 
 use super::report::Outcome;
+use crate::s3::UploadReport;
 
 /// Something that happened during apply.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +51,22 @@ pub enum Event {
         key: FunctionKey,
         /// Lambda operation name.
         step: &'static str,
+    },
+    /// Bytes of a function's zip sent to S3 so far (`sent` is 0 when the upload starts).
+    UploadProgress {
+        /// Function key.
+        key: FunctionKey,
+        /// Bytes sent.
+        sent: u64,
+        /// Size of the zip.
+        total: u64,
+    },
+    /// A function's zip is in S3: uploaded now, or found there already (skipped).
+    Uploaded {
+        /// Function key.
+        key: FunctionKey,
+        /// What the upload did.
+        report: UploadReport,
     },
     /// A function finished (any outcome).
     FunctionFinished {
@@ -98,6 +115,23 @@ impl LineSink {
             Event::Landed { key, step } => {
                 format!("{key}: {step} response lost, but it had landed; not repeating it")
             }
+            Event::UploadProgress { key, sent, total } => {
+                if *sent > 0 {
+                    return None;
+                }
+                format!("{key}: uploading {total} bytes to S3")
+            }
+            Event::Uploaded { key, report } if report.skipped => format!(
+                "{key}: {} already uploaded ({} bytes), upload skipped",
+                report.location, report.bytes
+            ),
+            Event::Uploaded { key, report } => format!(
+                "{key}: uploaded {} bytes to {} ({} part{})",
+                report.bytes,
+                report.location,
+                report.parts,
+                if report.parts == 1 { "" } else { "s" }
+            ),
             Event::FunctionFinished { key, outcome } => match outcome.detail() {
                 Some(d) => format!("{key}: {}: {d}", outcome.label()),
                 None => format!("{key}: {}", outcome.label()),

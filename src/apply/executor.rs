@@ -77,23 +77,43 @@ impl FnRun<'_> {
             .any(|s| matches!(s, Step::CreateFunction { .. } | Step::UpdateCode { .. }));
         if needs_code {
             self.code_permit = self.reserve_code_memory().await;
-            let code = self
+            let events = self.ctx.events.clone();
+            let key = plan.key.clone();
+            let progress = move |sent: u64, total: u64| {
+                events.event(&Event::UploadProgress {
+                    key: key.clone(),
+                    sent,
+                    total,
+                });
+            };
+            let prepared = self
                 .ctx
                 .code
-                .code(plan)
+                .prepare(plan, &progress)
                 .await
                 .map_err(|e| Stop::Failed(format!("code for `{}`: {e}", plan.key)))?;
-            self.code = Some(code);
+            if let Some(report) = prepared.upload {
+                self.report.upload = Some(report.clone());
+                self.emit(Event::Uploaded {
+                    key: plan.key.clone(),
+                    report,
+                });
+            }
+            self.code = Some(prepared.source);
         }
         Ok(())
     }
 
     /// Takes the zip's size (in MiB, at least 1, at most the whole budget) from the
-    /// code-memory budget; S3 objects and images hold nothing.
+    /// code-memory budget; S3 objects, uploads and images hold nothing.
     async fn reserve_code_memory(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
         let ArtifactDigest::Zip { size, .. } = &self.plan.artifact else {
             return None;
         };
+        if self.plan.upload.is_some() {
+            // Streamed from disk to S3 in parts; Lambda gets only the object's address.
+            return None;
+        }
         let budget = self.ctx.code_memory.clone();
         let mib = size.div_ceil(1024 * 1024).max(1);
         let permits = u32::try_from(mib).unwrap_or(u32::MAX);

@@ -24,7 +24,8 @@ mod waiter;
 
 pub use cancel::{CancelLevel, CancelToken};
 pub use context::{
-    ApplyContext, ClientProvider, CodeProvider, DEFAULT_PARALLELISM, ProcessEnv, SecretSource,
+    ApplyContext, ClientProvider, CodeProvider, DEFAULT_PARALLELISM, PreparedCode, ProcessEnv,
+    SecretSource,
 };
 pub use events::{CollectEvents, Event, EventSink, LineSink, NoEvents};
 pub use limits::{AdaptiveLimiter, LimiterRegistry, RegionLimiters};

@@ -112,6 +112,9 @@ pub struct FunctionReport {
     pub backoff_ms: u64,
     /// Version published by this run, if any.
     pub published_version: Option<String>,
+    /// The upload of the zip to S3, when the plan uploads it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upload: Option<crate::s3::UploadReport>,
 }
 
 impl FunctionReport {
@@ -133,6 +136,7 @@ impl FunctionReport {
             waited_ms: 0,
             backoff_ms: 0,
             published_version: None,
+            upload: None,
         }
     }
 

@@ -14,27 +14,35 @@ use std::thread;
 use super::package::{digest_dir, package_dir};
 use super::zipfile::{digest_zip, read_zip};
 use super::{
-    ArtifactDigest, ArtifactError, ArtifactErrors, Artifacts, FunctionArtifactError, Package,
+    ArtifactDigest, ArtifactError, ArtifactErrors, Artifacts, FunctionArtifactError,
+    MAX_UNZIPPED_BYTES, MAX_ZIP_BYTES, Package,
 };
 use crate::model::{ArtifactSource, Model};
 
 /// A source that needs reading; equal keys give equal digests.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Job {
-    Zip(PathBuf),
+    /// A zip and the largest size allowed for it.
+    Zip(PathBuf, u64),
     /// Exclude patterns sorted and de-duplicated: their order does not change the package.
-    Dir(PathBuf, Vec<String>),
+    Dir(PathBuf, Vec<String>, u64),
 }
 
 impl Job {
     fn of(source: &ArtifactSource) -> Option<Job> {
         match source {
-            ArtifactSource::Zip { path } => Some(Job::Zip(path.clone())),
-            ArtifactSource::Dir { path, exclude } => {
+            ArtifactSource::Zip { path, .. } => {
+                Some(Job::Zip(path.clone(), zip_limit(source.upload().is_some())))
+            }
+            ArtifactSource::Dir { path, exclude, .. } => {
                 let mut exclude = exclude.clone();
                 exclude.sort();
                 exclude.dedup();
-                Some(Job::Dir(path.clone(), exclude))
+                Some(Job::Dir(
+                    path.clone(),
+                    exclude,
+                    zip_limit(source.upload().is_some()),
+                ))
             }
             ArtifactSource::S3 { .. } | ArtifactSource::Image { .. } => None,
         }
@@ -42,9 +50,20 @@ impl Job {
 
     fn run(&self) -> Result<(String, u64), ArtifactError> {
         match self {
-            Job::Zip(path) => digest_zip(path),
-            Job::Dir(path, exclude) => digest_dir(path, exclude),
+            Job::Zip(path, limit) => digest_zip(path, *limit),
+            Job::Dir(path, exclude, limit) => digest_dir(path, exclude, *limit),
         }
+    }
+}
+
+/// The largest zip a function may have: Lambda's direct-upload limit, or (uploaded to
+/// S3 first) its 250 MB package limit, which a zip cannot exceed without its contents
+/// exceeding it too.
+pub fn zip_limit(uploaded: bool) -> u64 {
+    if uploaded {
+        MAX_UNZIPPED_BYTES
+    } else {
+        MAX_ZIP_BYTES
     }
 }
 
@@ -156,8 +175,8 @@ fn run_all(jobs: &[Job]) -> Vec<Result<(String, u64), ArtifactError>> {
 /// Apply compares the package's `code_sha256` with the one in the plan before uploading.
 pub fn load_package(source: &ArtifactSource) -> Result<Option<Package>, ArtifactError> {
     match source {
-        ArtifactSource::Zip { path } => read_zip(path).map(Some),
-        ArtifactSource::Dir { path, exclude } => package_dir(path, exclude).map(Some),
+        ArtifactSource::Zip { path, .. } => read_zip(path).map(Some),
+        ArtifactSource::Dir { path, exclude, .. } => package_dir(path, exclude).map(Some),
         ArtifactSource::S3 { .. } | ArtifactSource::Image { .. } => Ok(None),
     }
 }
@@ -170,17 +189,20 @@ mod tests {
         let dir = |exclude: &[&str]| ArtifactSource::Dir {
             path: PathBuf::from("/w/src"),
             exclude: exclude.iter().map(|e| (*e).to_owned()).collect(),
+            upload: None,
         };
         vec![
             dir(&["a", "b"]),
             ArtifactSource::Zip {
                 path: PathBuf::from("/w/app.zip"),
+                upload: None,
             },
             dir(&["b", "a", "a"]),
             ArtifactSource::Image { uri: "i".into() },
             dir(&[]),
             ArtifactSource::Zip {
                 path: PathBuf::from("/w/app.zip"),
+                upload: None,
             },
         ]
     }

@@ -80,10 +80,29 @@ pub enum ArtifactError {
     #[diagnostic(
         code(flotilla::artifact::zip_too_large),
         help(
-            "upload the zip to S3 yourself and point the function at it with `artifact: {{ s3: {{ bucket: ..., key: ... }} }}`, or make the package smaller (`exclude:`, layers)"
+            "add `upload: {{ bucket: ... }}` to the artifact (or to `defaults`) so Flotilla uploads it to S3 and deploys it from there, point at an object you uploaded with `artifact: {{ s3: {{ bucket: ..., key: ... }} }}`, or make the package smaller (`exclude:`, layers)"
         )
     )]
     ZipTooLarge {
+        /// The zip file, or the folder being packaged.
+        path: PathBuf,
+        /// Size of the zip; `None` when packaging stopped as soon as the limit was crossed.
+        size: Option<u64>,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A zip uploaded through S3 is over Lambda's 250 MB package limit.
+    #[error(
+        "the zip from `{path}` is {}, over Lambda's {limit}-byte (250 MB) package limit",
+        size.map_or_else(|| format!("more than {limit} bytes"), |s| format!("{s} bytes"))
+    )]
+    #[diagnostic(
+        code(flotilla::artifact::package_too_large),
+        help(
+            "leave files out with `exclude:`, move dependencies into a layer, or deploy a container image (`image:`)"
+        )
+    )]
+    PackageTooLarge {
         /// The zip file, or the folder being packaged.
         path: PathBuf,
         /// Size of the zip; `None` when packaging stopped as soon as the limit was crossed.
@@ -211,6 +230,16 @@ pub enum ArtifactError {
 }
 
 impl ArtifactError {
+    /// The error for a zip over `limit`: the direct-upload limit (50 MB), which `upload`
+    /// lifts, or the 250 MB package limit, which nothing does.
+    pub(crate) fn too_large(path: PathBuf, size: Option<u64>, limit: u64) -> Self {
+        if limit > super::MAX_ZIP_BYTES {
+            ArtifactError::PackageTooLarge { path, size, limit }
+        } else {
+            ArtifactError::ZipTooLarge { path, size, limit }
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
         let path = path.into();
         if source.kind() == io::ErrorKind::NotFound {

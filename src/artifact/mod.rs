@@ -7,7 +7,8 @@
 //! In: a validated [`Model`](crate::model::Model) (its `ArtifactSource`s). Out: the
 //! planner's [`Artifacts`] from [`digest_all`], and at upload time the bytes of one
 //! artifact as a [`Package`] ([`read_zip`], [`package_dir`], [`load_package`]). This
-//! module reads files only; it never calls Lambda or S3.
+//! module reads files only; it never calls Lambda or S3. Packages uploaded to S3 first
+//! ([`package_dir_to_file`]) may be up to 250 MB instead of 50 MB.
 
 mod digest;
 mod error;
@@ -17,11 +18,11 @@ mod package;
 mod walk;
 mod zipfile;
 
-pub use digest::{digest_all, load_package};
+pub use digest::{digest_all, load_package, zip_limit};
 pub use error::{ArtifactError, ArtifactErrors, FunctionArtifactError};
 pub use hash::hash_file;
-pub use package::package_dir;
-pub use zipfile::read_zip;
+pub use package::{package_dir, package_dir_to_file};
+pub use zipfile::{digest_zip, read_zip};
 
 use std::collections::BTreeMap;
 

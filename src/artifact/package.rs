@@ -28,7 +28,7 @@ const DEFLATE_LEVEL: i64 = 6;
 /// matches (globs relative to the folder; see the README's "Artifacts" section).
 pub fn package_dir(path: &Path, exclude: &[String]) -> Result<Package, ArtifactError> {
     let entries = list(path, exclude)?;
-    let (bytes, code_sha256, size) = write_zip(path, &entries, Vec::new())?;
+    let (bytes, code_sha256, size) = write_zip(path, &entries, Vec::new(), MAX_ZIP_BYTES)?;
     Ok(Package {
         bytes,
         code_sha256,
@@ -36,10 +36,40 @@ pub fn package_dir(path: &Path, exclude: &[String]) -> Result<Package, ArtifactE
     })
 }
 
-/// `CodeSha256` and size of the folder's package, without keeping its bytes.
-pub(crate) fn digest_dir(path: &Path, exclude: &[String]) -> Result<(String, u64), ArtifactError> {
+/// `CodeSha256` and size of the folder's package, without keeping its bytes; a package
+/// over `limit` bytes is refused.
+pub(crate) fn digest_dir(
+    path: &Path,
+    exclude: &[String],
+    limit: u64,
+) -> Result<(String, u64), ArtifactError> {
     let entries = list(path, exclude)?;
-    let (_, code_sha256, size) = write_zip(path, &entries, io::sink())?;
+    let (_, code_sha256, size) = write_zip(path, &entries, io::sink(), limit)?;
+    Ok((code_sha256, size))
+}
+
+/// Packages the folder into the file `out` (created or truncated), streaming, so a
+/// package of any size (up to `limit` bytes) is never held in memory. Returns the
+/// package's `CodeSha256` and size. Used for packages uploaded to S3.
+pub fn package_dir_to_file(
+    path: &Path,
+    exclude: &[String],
+    out: &Path,
+    limit: u64,
+) -> Result<(String, u64), ArtifactError> {
+    let entries = list(path, exclude)?;
+    let file = File::create(out).map_err(|e| ArtifactError::io(out, e))?;
+    let (writer, code_sha256, size) = write_zip(
+        path,
+        &entries,
+        io::BufWriter::with_capacity(CHUNK, file),
+        limit,
+    )?;
+    writer
+        .into_inner()
+        .map_err(|e| ArtifactError::io(out, e.into_error()))?
+        .sync_all()
+        .map_err(|e| ArtifactError::io(out, e))?;
     Ok((code_sha256, size))
 }
 
@@ -59,15 +89,16 @@ fn write_zip<W: Write>(
     root: &Path,
     entries: &[Entry],
     out: W,
+    limit: u64,
 ) -> Result<(W, String, u64), ArtifactError> {
     let write_error = |e: zip::result::ZipError| match e {
-        zip::result::ZipError::Io(e) => io_error(root, root, e),
+        zip::result::ZipError::Io(e) => io_error(root, root, e, limit),
         other => ArtifactError::ZipWrite {
             path: root.to_owned(),
             reason: other.to_string(),
         },
     };
-    let mut zip = ZipWriter::new_stream(HashingWriter::new(out, MAX_ZIP_BYTES));
+    let mut zip = ZipWriter::new_stream(HashingWriter::new(out, limit));
     let mut buf = vec![0u8; CHUNK];
     for entry in entries {
         let options = SimpleFileOptions::default()
@@ -88,7 +119,7 @@ fn write_zip<W: Write>(
                 Err(e) => return Err(ArtifactError::io(&entry.source, e)),
             };
             zip.write_all(&buf[..n])
-                .map_err(|e| io_error(root, &entry.source, e))?;
+                .map_err(|e| io_error(root, &entry.source, e, limit))?;
         }
     }
     let hashing = zip.finish().map_err(write_error)?.into_inner();
@@ -97,13 +128,9 @@ fn write_zip<W: Write>(
 
 /// A write error is either the size limit tripping (reported for the whole folder) or
 /// a real I/O failure of the output.
-fn io_error(root: &Path, path: &Path, e: io::Error) -> ArtifactError {
+fn io_error(root: &Path, path: &Path, e: io::Error, limit: u64) -> ArtifactError {
     if is_limit_exceeded(&e) {
-        ArtifactError::ZipTooLarge {
-            path: root.to_owned(),
-            size: None,
-            limit: MAX_ZIP_BYTES,
-        }
+        ArtifactError::too_large(root.to_owned(), None, limit)
     } else {
         ArtifactError::io(path, e)
     }

@@ -11,7 +11,7 @@ use super::{ArtifactError, MAX_ZIP_BYTES, Package};
 
 /// Reads the zip at `path` into memory for upload, with its `CodeSha256`.
 pub fn read_zip(path: &Path) -> Result<Package, ArtifactError> {
-    let size = check_size(path)?;
+    let size = check_size(path, MAX_ZIP_BYTES)?;
     let mut file = File::open(path).map_err(|e| ArtifactError::io(path, e))?;
     let capacity = usize::try_from(size).unwrap_or(0);
     let mut out = HashingWriter::new(Vec::with_capacity(capacity), MAX_ZIP_BYTES);
@@ -40,27 +40,28 @@ pub fn read_zip(path: &Path) -> Result<Package, ArtifactError> {
     })
 }
 
-/// `CodeSha256` and size of the zip at `path`, streaming it rather than loading it.
-pub(crate) fn digest_zip(path: &Path) -> Result<(String, u64), ArtifactError> {
-    let size = check_size(path)?;
+/// `CodeSha256` and size of the zip at `path`, streaming it rather than loading it;
+/// a zip over `limit` bytes is refused.
+pub fn digest_zip(path: &Path, limit: u64) -> Result<(String, u64), ArtifactError> {
+    let size = check_size(path, limit)?;
     let file = File::open(path).map_err(|e| ArtifactError::io(path, e))?;
     check_archive(path, file)?;
     Ok((hash_file(path)?, size))
 }
 
-fn check_size(path: &Path) -> Result<u64, ArtifactError> {
+fn check_size(path: &Path, limit: u64) -> Result<u64, ArtifactError> {
     let meta = fs::metadata(path).map_err(|e| ArtifactError::io(path, e))?;
     if !meta.is_file() {
         return Err(ArtifactError::NotAFile {
             path: path.to_owned(),
         });
     }
-    if meta.len() > MAX_ZIP_BYTES {
-        return Err(ArtifactError::ZipTooLarge {
-            path: path.to_owned(),
-            size: Some(meta.len()),
-            limit: MAX_ZIP_BYTES,
-        });
+    if meta.len() > limit {
+        return Err(ArtifactError::too_large(
+            path.to_owned(),
+            Some(meta.len()),
+            limit,
+        ));
     }
     Ok(meta.len())
 }

@@ -204,6 +204,7 @@ fn function_plan(f: &BenchFunction, live: &FunctionInfo) -> FunctionPlan {
         artifact,
         // S3 and image code: nothing to read from disk.
         source: None,
+        upload: None,
         desired,
         depends_on: Vec::new(),
         retry: RetryPolicy::default().into(),

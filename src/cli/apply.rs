@@ -9,6 +9,7 @@ use flotilla::apply::{ApplyContext, CancelToken, Report, SecretSource, apply};
 use flotilla::deploy::{self, AccountRoles, ClientSet, LocalCode, make_plan};
 use flotilla::model::{FunctionKey, Limits, Model};
 use flotilla::plan::{Plan, PlanFile};
+use flotilla::s3::UploadOptions;
 use flotilla::sim::Sim;
 
 use super::Exit;
@@ -144,7 +145,9 @@ async fn run_plan(
     model: Option<&Model>,
     base: &Path,
 ) -> Report {
-    let mut ctx = ApplyContext::new(clients.clone(), Arc::new(LocalCode::new(base.to_owned())));
+    let code =
+        LocalCode::new(base.to_owned()).with_uploads(clients.clone(), UploadOptions::default());
+    let mut ctx = ApplyContext::new(clients.clone(), Arc::new(code));
     ctx.parallelism = args.parallelism.max(1);
     ctx.refresh = args.refresh;
     ctx.events = if std::io::stderr().is_terminal() {
@@ -223,6 +226,18 @@ fn finish(args: &Args, report: &Report, sim: Option<&Sim>) -> Exit {
             c.faults.values().sum::<u64>(),
             c.max_overlap()
         );
+        let s3 = sim.s3_counters();
+        if !s3.calls.is_empty() {
+            let count = |op: &str| s3.calls.get(op).copied().unwrap_or(0);
+            eprintln!(
+                "local S3: {} objects, {} PutObject, {} UploadPart, {} HeadObject, {} bytes received",
+                s3.objects.len(),
+                count("PutObject"),
+                count("UploadPart"),
+                count("HeadObject"),
+                s3.bytes_received
+            );
+        }
     }
     if let Some(path) = &args.report {
         let json = serde_json::to_string_pretty(report).unwrap_or_default();

@@ -86,6 +86,15 @@ impl EventSink for LiveView {
             Event::StepDone { key, step } => {
                 self.bar(key).set_message(format!("{step} done, waiting"));
             }
+            Event::UploadProgress { key, sent, total } => {
+                self.bar(key).set_message(upload_bar(*sent, *total));
+            }
+            Event::Uploaded { key, .. } => {
+                self.bar(key).set_message("uploaded, waiting");
+                if let Some(line) = LineSink::line(event) {
+                    let _ = self.multi.println(line);
+                }
+            }
             Event::Retrying { key, .. } | Event::Landed { key, .. } => {
                 if let Some(line) = LineSink::line(event) {
                     self.bar(key).set_message(line);
@@ -110,8 +119,45 @@ impl EventSink for LiveView {
     }
 }
 
+/// `uploading [=======>      ] 12.0/40.0 MiB`, drawn in a spinner's message.
+fn upload_bar(sent: u64, total: u64) -> String {
+    const WIDTH: u64 = 24;
+    const MIB: f64 = 1024.0 * 1024.0;
+    let filled = (sent.saturating_mul(WIDTH) / total.max(1)).min(WIDTH);
+    let bar: String = (0..WIDTH)
+        .map(|i| match i.cmp(&filled) {
+            std::cmp::Ordering::Less => '=',
+            std::cmp::Ordering::Equal => '>',
+            std::cmp::Ordering::Greater => ' ',
+        })
+        .collect();
+    #[allow(clippy::cast_precision_loss)] // sizes under 250 MB are exact in f64
+    let (sent, total) = (sent as f64 / MIB, total as f64 / MIB);
+    format!("uploading [{bar}] {sent:.1}/{total:.1} MiB")
+}
+
 impl Drop for LiveView {
     fn drop(&mut self) {
         self.overall.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::upload_bar;
+
+    #[test]
+    fn the_upload_bar_fills_with_the_bytes_sent() {
+        let half = upload_bar(5 * 1024 * 1024, 10 * 1024 * 1024);
+        assert_eq!(
+            half,
+            format!(
+                "uploading [{}>{}] 5.0/10.0 MiB",
+                "=".repeat(12),
+                " ".repeat(11)
+            )
+        );
+        assert!(upload_bar(0, 0).starts_with("uploading [>"));
+        assert!(upload_bar(10, 10).contains(&"=".repeat(24)));
     }
 }

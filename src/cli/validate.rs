@@ -114,11 +114,23 @@ fn note_unpinned_images(models: &[Model]) {
     }
 }
 
+fn with_upload(text: String, upload: Option<&flotilla::model::Upload>) -> String {
+    match upload {
+        Some(u) if u.prefix.is_empty() => format!("{text} via s3://{}/", u.bucket),
+        Some(u) => format!("{text} via s3://{}/{}/", u.bucket, u.prefix),
+        None => text,
+    }
+}
+
 fn artifact_text(a: &ArtifactSource, base: &Path) -> String {
     let rel = |p: &Path| p.strip_prefix(base).unwrap_or(p).display().to_string();
     match a {
-        ArtifactSource::Zip { path } => format!("zip {}", rel(path)),
-        ArtifactSource::Dir { path, .. } => format!("dir {}/", rel(path)),
+        ArtifactSource::Zip { path, upload } => {
+            with_upload(format!("zip {}", rel(path)), upload.as_ref())
+        }
+        ArtifactSource::Dir { path, upload, .. } => {
+            with_upload(format!("dir {}/", rel(path)), upload.as_ref())
+        }
         ArtifactSource::S3 { bucket, key, .. } => format!("s3://{bucket}/{key}"),
         ArtifactSource::Image { uri } => format!("image {uri}"),
     }

@@ -8,6 +8,7 @@ use crate::apply::ClientProvider;
 use crate::lambda::{LambdaApi, SdkFactory};
 use crate::model::AssumeRole;
 use crate::observe::Clients;
+use crate::s3::{ObjectStore, SdkS3};
 use crate::sim::Sim;
 
 /// An account (`None`: the credentials' own) and a region.
@@ -87,6 +88,21 @@ impl ClientSet {
 
     fn lock_assumed(&self) -> std::sync::MutexGuard<'_, Assumed> {
         self.assumed.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// An S3 client for `region` (Lambda reads code only from a bucket in the function's
+    /// own region), from the same configuration as the Lambda clients; with the
+    /// emulator, its in-process S3.
+    pub fn object_store(&self, region: &str) -> Arc<dyn ObjectStore> {
+        match &self.backend {
+            Backend::Sdk(factory) => Arc::new(SdkS3::new(
+                factory.sdk_config(),
+                region,
+                factory.options().connect_timeout,
+                factory.options().upload_timeout,
+            )),
+            Backend::Sim(sim) => Arc::new(sim.object_store()),
+        }
     }
 
     fn get(&self, account: Option<&str>, region: &str) -> Arc<dyn LambdaApi> {

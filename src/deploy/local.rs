@@ -17,12 +17,18 @@ pub const LOCAL_SEED: u64 = 42;
 /// Creates the model's functions in `sim` (and the layer versions they list) in a
 /// slightly different state from the manifest's, so a first plan has something to show: every fourth function is left
 /// out (a create), the others get older code, a different memory size or an extra
-/// environment variable, in turn. Returns how many functions were seeded.
+/// environment variable, in turn. The buckets the manifest uploads to are created.
+/// Returns how many functions were seeded.
 ///
 /// # Errors
 /// The emulator's error when a function cannot be placed.
 pub fn seed_from_model(sim: &Sim, model: &Model, artifacts: &Artifacts) -> Result<usize, ApiError> {
     let default_account = sim.config().default_account;
+    for f in &model.functions {
+        if let Some(upload) = f.artifact.upload() {
+            sim.create_bucket(&upload.bucket);
+        }
+    }
     let mut seeded = 0;
     for (i, f) in model.functions.iter().enumerate() {
         let account = f

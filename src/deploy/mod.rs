@@ -11,7 +11,7 @@ mod roles;
 use std::sync::Arc;
 
 pub use clients::ClientSet;
-pub use code::LocalCode;
+pub use code::{DEFAULT_PARALLEL_UPLOADS, LocalCode};
 pub use layers::{LayerError, LayerErrors, Location, resolve_layers};
 pub use local::{LOCAL_SEED, live_function, local_sim, seed_from_model};
 pub use roles::{AccountRoles, RoleConflict};

@@ -105,6 +105,17 @@ impl SdkFactory {
         }
     }
 
+    /// The loaded configuration, so clients of other services (S3) share its
+    /// credentials, region and endpoint settings.
+    pub fn sdk_config(&self) -> &aws_config::SdkConfig {
+        &self.shared
+    }
+
+    /// The options the configuration was loaded with (timeouts for other clients).
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+
     /// The region the configuration names, if any.
     pub fn default_region(&self) -> Option<String> {
         self.shared.region().map(|r| r.as_ref().to_owned())

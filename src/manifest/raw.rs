@@ -209,6 +209,9 @@ pub struct RawSettings {
     pub retry: Option<RawRetry>,
     /// How long to wait for a function to settle.
     pub wait: Option<RawWait>,
+    /// Upload `zip`/`dir` packages to this S3 bucket and deploy them from there
+    /// (an artifact's own `upload` wins). Ignored for `s3` and `image` artifacts.
+    pub upload: Option<Sp<RawUpload>>,
 }
 
 /// One function of the fleet.
@@ -311,6 +314,10 @@ pub enum RawArtifact {
 pub struct RawZip {
     /// Path to the .zip, relative to the manifest's folder (must stay inside it).
     pub zip: Sp<String>,
+    /// Upload the zip to S3 and deploy it from there (needed above Lambda's 50 MB
+    /// direct-upload limit). Overrides an `upload` setting from the function,
+    /// environment or `defaults`.
+    pub upload: Option<Sp<RawUpload>>,
 }
 
 /// A directory packaged reproducibly into a .zip.
@@ -321,6 +328,21 @@ pub struct RawDir {
     pub dir: Sp<String>,
     /// Glob patterns (relative to `dir`) left out of the package.
     pub exclude: Option<Vec<Sp<String>>>,
+    /// Upload the package to S3 and deploy it from there (needed above Lambda's 50 MB
+    /// direct-upload limit). Overrides an `upload` setting from the function,
+    /// environment or `defaults`.
+    pub upload: Option<Sp<RawUpload>>,
+}
+
+/// Where a `zip`/`dir` package is uploaded before Lambda reads it: the object key is
+/// `{prefix}/{hex sha256 of the zip}.zip`, so an unchanged package is uploaded once.
+#[derive(Debug, Clone, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawUpload {
+    /// Bucket, in the function's region (may use `${stage}`, `${account}`, `${region}`).
+    pub bucket: Sp<String>,
+    /// Key prefix such as `lambda/${stage}` (optional; slashes at either end are ignored).
+    pub prefix: Option<Sp<String>>,
 }
 
 /// An artifact in S3.

@@ -61,6 +61,7 @@ const SETTINGS_KEYS: &[&str] = &[
     "alias",
     "retry",
     "wait",
+    "upload",
 ];
 
 /// The closest allowed word to `word`, if close enough to be a likely typo.
@@ -313,7 +314,36 @@ impl Reader<'_> {
                     timeout: r.field(&f, p, "timeout", Self::duration),
                 })
             }),
+            upload: self.field(f, path, "upload", Self::upload),
         }
+    }
+
+    fn upload(&mut self, node: &Node, path: &str) -> Option<Sp<RawUpload>> {
+        let f = self.map(node, path, &["bucket", "prefix"])?;
+        let bucket = match f.get("bucket") {
+            Some(n) => self.string(n, &join(path, "bucket")),
+            None => {
+                self.push(
+                    Problem::new(
+                        node.pos,
+                        format!("`{path}` needs `bucket`"),
+                        "missing `bucket`",
+                    )
+                    .help("e.g. `upload: { bucket: my-artifacts-${region}, prefix: lambda }`"),
+                );
+                None
+            }
+        };
+        let prefix = f
+            .get("prefix")
+            .and_then(|n| self.string(n, &join(path, "prefix")));
+        Some(Sp::new(
+            RawUpload {
+                bucket: bucket?,
+                prefix,
+            },
+            node.pos,
+        ))
     }
 
     /// Reads one field; a field that is present but unreadable is remembered, so
@@ -390,7 +420,11 @@ impl Reader<'_> {
 
     fn artifact(&mut self, node: &Node, path: &str) -> Option<Sp<RawArtifact>> {
         const KINDS: [&str; 4] = ["zip", "dir", "s3", "image"];
-        let f = self.map(node, path, &["zip", "dir", "exclude", "s3", "image"])?;
+        let f = self.map(
+            node,
+            path,
+            &["zip", "dir", "exclude", "upload", "s3", "image"],
+        )?;
         let kinds: Vec<&str> = KINDS.into_iter().filter(|k| f.get(k).is_some()).collect();
         if kinds.len() != 1 {
             let found = if kinds.is_empty() {
@@ -416,16 +450,33 @@ impl Reader<'_> {
                 .help("remove `exclude`, or package a directory with `dir:`"),
             );
         }
+        if !matches!(kinds[0], "dir" | "zip")
+            && let Some(up) = f.get("upload")
+        {
+            self.push(
+                Problem::new(
+                    up.pos,
+                    format!("`{path}.upload` only applies to `zip` and `dir` artifacts"),
+                    "not allowed here",
+                )
+                .help("an `s3` artifact is already in S3 and an image is in ECR; remove `upload`"),
+            );
+        }
+        let upload = f
+            .get("upload")
+            .and_then(|n| self.upload(n, &join(path, "upload")));
         let p = |k: &str| join(path, k);
         let artifact = match kinds[0] {
             "zip" => RawArtifact::Zip(RawZip {
                 zip: self.string(f.get("zip")?, &p("zip"))?,
+                upload,
             }),
             "dir" => RawArtifact::Dir(RawDir {
                 dir: self.string(f.get("dir")?, &p("dir"))?,
                 exclude: f
                     .get("exclude")
                     .and_then(|n| self.strings(n, &p("exclude"))),
+                upload,
             }),
             "image" => RawArtifact::Image(RawImage {
                 image: self.string(f.get("image")?, &p("image"))?,

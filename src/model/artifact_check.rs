@@ -5,10 +5,67 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::manifest::Problem;
 use crate::manifest::interpolate::Context;
-use crate::manifest::raw::{RawArtifact, RawFunction, Sp};
+use crate::manifest::raw::{RawArtifact, RawFunction, RawUpload, Sp};
 
-use super::ArtifactSource;
 use super::validate::Validator;
+use super::{ArtifactSource, Upload};
+
+/// A `zip:` over the limit: Lambda would refuse it, so say so now, with the way out.
+fn too_large(s: &Sp<String>, size: u64, limit: u64) -> Problem {
+    if limit > crate::artifact::MAX_ZIP_BYTES {
+        return Problem::new(
+            s.pos,
+            format!(
+                "`{}` is {size} bytes, over Lambda's {limit}-byte (250 MB) package limit",
+                s.value
+            ),
+            "zip too large",
+        )
+        .help(
+            "make the package smaller (`exclude:`, layers) or deploy a container image (`image:`)",
+        );
+    }
+    Problem::new(
+        s.pos,
+        format!(
+            "`{}` is {size} bytes, over Lambda's {limit}-byte (50 MB) limit for direct upload",
+            s.value
+        ),
+        "zip too large for direct upload",
+    )
+    .help("add `upload: { bucket: my-artifacts }` to the artifact (or to `defaults`): Flotilla then uploads the zip to S3 and Lambda reads it from there (up to 250 MB unzipped)")
+}
+
+/// S3's bucket naming rules (general purpose buckets), after interpolation.
+fn check_bucket_name(name: &str) -> Result<(), &'static str> {
+    let bytes = name.as_bytes();
+    if !(3..=63).contains(&bytes.len()) {
+        return Err("it must be 3–63 characters long");
+    }
+    if !bytes
+        .iter()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'.' || *b == b'-')
+    {
+        return Err("only lowercase letters, digits, `.` and `-` are allowed");
+    }
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    if !alnum(bytes[0]) || !alnum(bytes[bytes.len() - 1]) {
+        return Err("it must start and end with a letter or digit");
+    }
+    if name.contains("..") {
+        return Err("it must not contain two adjacent periods");
+    }
+    if name.parse::<std::net::Ipv4Addr>().is_ok() {
+        return Err("it must not look like an IP address");
+    }
+    if name.starts_with("xn--") || name.starts_with("sthree-") {
+        return Err("the prefixes `xn--` and `sthree-` are reserved");
+    }
+    if name.ends_with("-s3alias") || name.ends_with("--ol-s3") || name.ends_with("--x-s3") {
+        return Err("the suffixes `-s3alias`, `--ol-s3` and `--x-s3` are reserved");
+    }
+    Ok(())
+}
 
 /// `base.join(rel)` with `.` and `..` resolved lexically (no file system access).
 fn normalize(base: &Path, rel: &Path) -> PathBuf {
@@ -87,6 +144,48 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// Interpolates and checks an `upload` destination. `path` names it in messages.
+    fn upload(&mut self, u: &Sp<RawUpload>, ctx: &Context<'_>, path: &str) -> Option<Upload> {
+        let bucket_path = format!("{path}.bucket");
+        let bucket = self.text(&u.value.bucket, ctx, &bucket_path);
+        let prefix = match &u.value.prefix {
+            Some(p) => Some(self.text(p, ctx, &format!("{path}.prefix"))?),
+            None => None,
+        };
+        let bucket = bucket?;
+        if let Err(why) = check_bucket_name(&bucket) {
+            self.push(
+                Problem::new(
+                    u.value.bucket.pos,
+                    format!("`{bucket_path}`: `{bucket}` is not a valid S3 bucket name: {why}"),
+                    "invalid bucket name",
+                )
+                .help("S3 bucket names are 3–63 lowercase letters, digits, `.` and `-`, starting and ending with a letter or digit"),
+            );
+            return None;
+        }
+        Some(Upload::new(bucket, prefix.as_deref().unwrap_or("")))
+    }
+
+    /// The artifact's own `upload`, else the merged setting. `Some(None)`: no upload;
+    /// `None`: an invalid one (already reported).
+    fn upload_of(
+        &mut self,
+        own: Option<&Sp<RawUpload>>,
+        setting: Option<&Sp<RawUpload>>,
+        ctx: &Context<'_>,
+        path: &str,
+    ) -> Option<Option<Upload>> {
+        match (own, setting) {
+            (Some(u), _) => self
+                .upload(u, ctx, &format!("{path}.artifact.upload"))
+                .map(Some),
+            (None, Some(u)) => self.upload(u, ctx, &format!("{path}.upload")).map(Some),
+            (None, None) => Some(None),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)] // one call site; the settings layers are separate inputs
     pub(crate) fn artifact(
         &mut self,
         f: &'a RawFunction,
@@ -95,6 +194,7 @@ impl<'a> Validator<'a> {
         path: &str,
         runtime: Option<&Sp<String>>,
         handler: Option<&Sp<String>>,
+        upload_setting: Option<&Sp<RawUpload>>,
     ) -> Option<ArtifactSource> {
         let p = |k: &str| format!("{path}.artifact.{k}");
         let Some(artifact) = &f.artifact else {
@@ -135,10 +235,22 @@ impl<'a> Validator<'a> {
         }
         match &artifact.value {
             RawArtifact::Zip(z) => {
+                let upload = self.upload_of(z.upload.as_ref(), upload_setting, ctx, path);
                 let path = self.local_path(&z.zip, ctx, &p("zip"), false)?;
-                Some(ArtifactSource::Zip { path })
+                let limit = crate::artifact::zip_limit(matches!(upload, Some(Some(_))));
+                if let Ok(meta) = std::fs::metadata(&path)
+                    && meta.len() > limit
+                {
+                    self.push(too_large(&z.zip, meta.len(), limit));
+                    return None;
+                }
+                Some(ArtifactSource::Zip {
+                    path,
+                    upload: upload?,
+                })
             }
             RawArtifact::Dir(d) => {
+                let upload = self.upload_of(d.upload.as_ref(), upload_setting, ctx, path);
                 let dir = self.local_path(&d.dir, ctx, &p("dir"), true);
                 let mut exclude = Vec::new();
                 for g in d.exclude.iter().flatten() {
@@ -157,6 +269,7 @@ impl<'a> Validator<'a> {
                 Some(ArtifactSource::Dir {
                     path: dir?,
                     exclude,
+                    upload: upload?,
                 })
             }
             RawArtifact::S3(s) => {

@@ -222,6 +222,9 @@ pub enum ArtifactSource {
     Zip {
         /// Absolute path.
         path: PathBuf,
+        /// Upload the zip to S3 and deploy it from there instead of inline.
+        #[serde(default)]
+        upload: Option<Upload>,
     },
     /// A directory packaged into a reproducible .zip.
     Dir {
@@ -229,6 +232,9 @@ pub enum ArtifactSource {
         path: PathBuf,
         /// Glob patterns (relative to `path`) left out of the package.
         exclude: Vec<String>,
+        /// Upload the zip to S3 and deploy it from there instead of inline.
+        #[serde(default)]
+        upload: Option<Upload>,
     },
     /// An object in S3, passed through.
     S3 {
@@ -246,6 +252,55 @@ pub enum ArtifactSource {
         /// The URI, possibly pinned with `@sha256:`.
         uri: String,
     },
+}
+
+impl ArtifactSource {
+    /// Where a `zip:` or `dir:` package goes in S3, when it is uploaded rather than
+    /// sent inline.
+    pub fn upload(&self) -> Option<&Upload> {
+        match self {
+            ArtifactSource::Zip { upload, .. } | ArtifactSource::Dir { upload, .. } => {
+                upload.as_ref()
+            }
+            ArtifactSource::S3 { .. } | ArtifactSource::Image { .. } => None,
+        }
+    }
+}
+
+/// Where a packaged zip is uploaded: a bucket and an optional key prefix. The object's
+/// key is content-addressed (`{prefix}/{hex sha256}.zip`), so an unchanged package is
+/// never uploaded twice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upload {
+    /// Bucket name (checked against S3's naming rules).
+    pub bucket: String,
+    /// Key prefix without leading, trailing or doubled `/`; empty for none.
+    pub prefix: String,
+}
+
+impl Upload {
+    /// A destination; `prefix` is normalised (empty segments dropped), so no key ever
+    /// has a leading or doubled `/`.
+    pub fn new(bucket: impl Into<String>, prefix: &str) -> Self {
+        let prefix = prefix
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("/");
+        Self {
+            bucket: bucket.into(),
+            prefix,
+        }
+    }
+
+    /// The object key of a zip whose SHA-256 is `hex_sha256` (lowercase hex).
+    pub fn key_for(&self, hex_sha256: &str) -> String {
+        if self.prefix.is_empty() {
+            format!("{hex_sha256}.zip")
+        } else {
+            format!("{}/{hex_sha256}.zip", self.prefix)
+        }
+    }
 }
 
 /// Where an environment value came from, recorded for sensitive values.

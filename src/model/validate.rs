@@ -458,7 +458,16 @@ impl<'a> Validator<'a> {
             }
             AliasName::new(v).map_err(|e| self.push(Problem::new(a.pos, e, "invalid alias").help("an alias is 1–128 letters, digits, `-` or `_`, and not all digits"))).ok()
         });
-        let artifact = self.artifact(f, &ctx, key, &path, runtime_src, handler_src);
+        let upload_setting = layers.pick(|s| s.upload.as_ref());
+        let artifact = self.artifact(
+            f,
+            &ctx,
+            key,
+            &path,
+            runtime_src,
+            handler_src,
+            upload_setting,
+        );
         let retry = self.retry(layers, &path);
         let wait = self.wait(layers, &path);
         let depends_on = f

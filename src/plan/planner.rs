@@ -12,7 +12,7 @@ use crate::observe::{LiveFunction, LiveState};
 use super::diff::{diff_config, fill_defaults};
 use super::types::{
     Action, CodeOrigin, DesiredConfig, EnvValue, FORMAT_VERSION, Field, FieldChange, FieldValue,
-    FunctionPlan, Plan, Step,
+    FunctionPlan, Plan, Step, UploadTarget,
 };
 
 /// Tag keys with this prefix belong to Flotilla: a live one the manifest no longer sets is
@@ -137,6 +137,7 @@ fn plan_function(
         observed_code_sha256: live.info.as_ref().map(|i| i.code_sha256.clone()),
         artifact: artifact.clone(),
         source: code_origin(f, manifest_dir),
+        upload: upload_target(f, artifact),
         desired,
         depends_on: f.depends_on.clone(),
         retry: f.retry.into(),
@@ -147,6 +148,24 @@ fn plan_function(
 
 /// The artifact's local source relative to the manifest's folder (the model holds
 /// absolute paths inside that folder), so a saved plan works from any checkout.
+/// The content-addressed S3 object of an uploaded zip: its key carries the zip's
+/// SHA-256 in hex (the digest holds it in base64, as Lambda reports it).
+fn upload_target(f: &Function, artifact: &ArtifactDigest) -> Option<UploadTarget> {
+    use base64::Engine as _;
+    let upload = f.artifact.upload()?;
+    let ArtifactDigest::Zip { code_sha256, .. } = artifact else {
+        return None;
+    };
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(code_sha256)
+        .ok()?;
+    let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    Some(UploadTarget {
+        bucket: upload.bucket.clone(),
+        key: upload.key_for(&hex),
+    })
+}
+
 fn code_origin(f: &Function, manifest_dir: &Path) -> Option<CodeOrigin> {
     let rel = |p: &Path| {
         p.strip_prefix(manifest_dir)
@@ -155,8 +174,8 @@ fn code_origin(f: &Function, manifest_dir: &Path) -> Option<CodeOrigin> {
             .into_owned()
     };
     match &f.artifact {
-        ArtifactSource::Zip { path } => Some(CodeOrigin::Zip { path: rel(path) }),
-        ArtifactSource::Dir { path, exclude } => Some(CodeOrigin::Dir {
+        ArtifactSource::Zip { path, .. } => Some(CodeOrigin::Zip { path: rel(path) }),
+        ArtifactSource::Dir { path, exclude, .. } => Some(CodeOrigin::Dir {
             path: rel(path),
             exclude: exclude.clone(),
         }),

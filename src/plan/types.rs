@@ -129,6 +129,22 @@ pub enum CodeOrigin {
     },
 }
 
+/// An S3 object a zip artifact is uploaded to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UploadTarget {
+    /// Bucket.
+    pub bucket: String,
+    /// Key: `{prefix}/{hex sha256 of the zip}.zip`.
+    pub key: String,
+}
+
+impl fmt::Display for UploadTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "s3://{}/{}", self.bucket, self.key)
+    }
+}
+
 /// The plan for one function.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -157,6 +173,11 @@ pub struct FunctionPlan {
     /// folder; `None` for S3 and image artifacts.
     #[serde(default)]
     pub source: Option<CodeOrigin>,
+    /// Where apply uploads the zip before Lambda reads it from S3 (the manifest's
+    /// `upload`); `None`: the zip is sent inline. The key is content-addressed, so it
+    /// names exactly the bytes of [`FunctionPlan::artifact`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload: Option<UploadTarget>,
     /// The whole desired configuration (secrets by reference only).
     pub desired: DesiredConfig,
     /// Keys of functions apply must finish first.

@@ -75,9 +75,14 @@ fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
     match step {
         Step::CreateFunction { tags } => {
             created_config(fp, out);
+            upload_line(fp, out);
             out.extend(tags.iter().map(|(k, v)| add(format!("tags.{k}"), quote(v))));
         }
-        Step::UpdateCode { changes } | Step::UpdateConfiguration { changes } => {
+        Step::UpdateCode { changes } => {
+            out.extend(changes.iter().map(|c| change_line(fp, c)));
+            upload_line(fp, out);
+        }
+        Step::UpdateConfiguration { changes } => {
             out.extend(changes.iter().map(|c| change_line(fp, c)));
         }
         Step::PublishVersion => out.push(add("version", NEW_VERSION)),
@@ -136,6 +141,14 @@ fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
             old: Some(old.to_string()),
             new: None,
         }),
+    }
+}
+
+/// `+ upload s3://bucket/prefix/<sha>.zip`: where apply puts the zip before Lambda
+/// reads it (whether it is already there is found out at apply time).
+fn upload_line(fp: &FunctionPlan, out: &mut Vec<Line>) {
+    if let Some(target) = &fp.upload {
+        out.push(add("upload", target.to_string()));
     }
 }
 

@@ -47,6 +47,7 @@ pub(crate) fn function_plan(
             size: 0,
         },
         source: None,
+        upload: None,
         assume_role: f.assume_role.clone(),
         desired: desired_config(f),
         // Alias moves are independent of each other: no ordering between functions.

@@ -21,6 +21,8 @@ mod ops_function;
 mod ops_layer;
 mod ops_version;
 mod quota;
+mod s3;
+mod s3_client;
 mod state;
 mod world;
 
@@ -36,6 +38,8 @@ pub use counters::{Counters, ErrorEvent, FunctionCounters};
 pub use faults::{FaultKind, FaultRule, Trigger};
 pub use ops_function::{SeedFunction, image_code_sha256};
 pub use ops_layer::PublishLayer;
+pub use s3::{MIN_PART_SIZE, S3Counters, S3SimError};
+pub use s3_client::SimObjectStore;
 
 use crate::lambda::{ApiError, ApiOp, FunctionConfig, FunctionInfo, LayerVersionInfo};
 pub(crate) use state::SimError;
@@ -115,6 +119,35 @@ impl Sim {
             config.seed = seed;
         }
         *world = World::new(config, Instant::now());
+    }
+
+    /// The emulator's S3 as an [`ObjectStore`](crate::s3::ObjectStore), in process.
+    pub fn object_store(&self) -> SimObjectStore {
+        SimObjectStore::new(self.clone())
+    }
+
+    /// Creates an S3 bucket (buckets are global, as in AWS); an existing one is kept.
+    pub fn create_bucket(&self, bucket: &str) {
+        self.lock().s3.create_bucket(bucket);
+    }
+
+    /// S3 calls served, bytes received and objects stored.
+    pub fn s3_counters(&self) -> S3Counters {
+        self.lock().s3.counters()
+    }
+
+    /// The bytes of an S3 object, for assertions; no call counted.
+    pub fn s3_object(&self, bucket: &str, key: &str) -> Option<Vec<u8>> {
+        self.lock()
+            .s3
+            .read_for_lambda(bucket, key)
+            .ok()
+            .map(|b| b.as_ref().clone())
+    }
+
+    /// Runs one S3 operation under the lock.
+    pub(crate) fn with_s3<T>(&self, op: impl FnOnce(&mut s3::S3State) -> T) -> T {
+        op(&mut self.lock().s3)
     }
 
     /// Places a function directly: `Active`, last update `Successful`, no call counted.

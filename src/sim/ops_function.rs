@@ -54,16 +54,30 @@ pub fn image_code_sha256(uri: &str) -> String {
     }
 }
 
-/// The hash and size Lambda would report for a code source. S3 objects and images are
-/// not fetched: their hash is derived from their address, which is stable per object.
-fn code_identity(code: &CodeSource) -> (String, u64, Option<String>) {
-    match code {
+/// The hash and size Lambda would report for a code source. An S3 object in a bucket
+/// the emulator holds is read (a missing one fails as in Lambda); in a bucket it does
+/// not hold (benchmarks name S3 code without uploading it) the hash is derived from
+/// the address, which is stable per object. Images are not fetched.
+fn code_identity(
+    s3: &mut super::s3::S3State,
+    code: &CodeSource,
+) -> Result<(String, u64, Option<String>), SimError> {
+    Ok(match code {
         CodeSource::Zip(bytes) => (code_sha256(bytes), bytes.len() as u64, None),
         CodeSource::S3 {
             bucket,
             key,
             version,
         } => {
+            if s3.has_bucket(bucket) {
+                let bytes = s3.read_for_lambda(bucket, key).map_err(|e| {
+                    SimError::invalid(format!(
+                        "Error occurred while GetObject. S3 Error Code: {}. S3 Error Message: {}",
+                        e.code, e.message
+                    ))
+                })?;
+                return Ok((code_sha256(&bytes), bytes.len() as u64, None));
+            }
             let address = format!(
                 "s3://{bucket}/{key}?versionId={}",
                 version.as_deref().unwrap_or("")
@@ -71,7 +85,7 @@ fn code_identity(code: &CodeSource) -> (String, u64, Option<String>) {
             (code_sha256(address.as_bytes()), 1024, None)
         }
         CodeSource::Image(uri) => (image_code_sha256(uri), 0, Some(uri.clone())),
-    }
+    })
 }
 
 /// The checks Lambda makes on a configuration before accepting it.
@@ -198,7 +212,7 @@ impl World {
                 "Function already exist: {name}"
             )));
         }
-        let (sha, size, image_uri) = code_identity(&input.code);
+        let (sha, size, image_uri) = code_identity(&mut self.s3, &input.code)?;
         let is_image = matches!(input.code, CodeSource::Image(_));
         if is_image != (input.config.package_type == PackageType::Image) {
             return Err(SimError::invalid(
@@ -270,6 +284,8 @@ impl World {
         input: UpdateCodeInput,
         publish: bool,
     ) -> Result<FunctionInfo, SimError> {
+        // Read before the function is borrowed; its error counts once the function accepted the call.
+        let identity = code_identity(&mut self.s3, &input.code);
         let (record, env) = self.begin_change(call, &input.name)?;
         record.check_revision(input.revision_id.as_deref())?;
         let is_image = matches!(input.code, CodeSource::Image(_));
@@ -284,7 +300,7 @@ impl World {
                 record.config.package_type
             )));
         }
-        let (sha, size, image_uri) = code_identity(&input.code);
+        let (sha, size, image_uri) = identity?;
         record.code_sha256 = sha;
         record.code_size = size;
         record.image_uri = image_uri;

@@ -114,6 +114,8 @@ pub(crate) struct World {
     pub quotas: Quotas,
     pub faults: Faults,
     pub tally: Tally,
+    /// S3 buckets and objects (global, like S3's bucket namespace).
+    pub s3: super::s3::S3State,
 }
 
 impl World {
@@ -125,6 +127,7 @@ impl World {
             quotas: Quotas::default(),
             faults: Faults::default(),
             tally: Tally::default(),
+            s3: super::s3::S3State::default(),
         }
     }
 

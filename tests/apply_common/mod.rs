@@ -164,6 +164,7 @@ pub fn function_plan(sim: &Sim, name: &str) -> FunctionPlan {
             size: code.len() as u64,
         },
         source: None,
+        upload: None,
         desired: desired(live.as_ref()),
         depends_on: Vec::new(),
         retry: retry(),

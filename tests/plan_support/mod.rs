@@ -44,6 +44,7 @@ pub fn function(key: &str) -> Function {
         artifact: ArtifactSource::Dir {
             path: PathBuf::from(format!("/repo/services/{key}")),
             exclude: Vec::new(),
+            upload: None,
         },
         retry: RetryPolicy::default(),
         wait: WaitPolicy::default(),

@@ -101,6 +101,7 @@ pub(crate) fn handle(
             Ok((200, Some(to_json(&sim.config().latency))))
         }
         ("GET", ["counters"]) => Ok((200, Some(to_json(&sim.counters())))),
+        ("GET", ["s3"]) => Ok((200, Some(to_json(&sim.s3_counters())))),
         ("POST", ["outside-write"]) => {
             let req: OutsideWriteRequest = parse(body)?;
             let account = req.account.as_deref().unwrap_or(account);

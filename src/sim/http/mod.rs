@@ -1,4 +1,5 @@
-//! The HTTP front door: Lambda's REST-JSON API and the `/_sim/` control API.
+//! The HTTP front door: Lambda's REST-JSON API, the `/_sim/` control API, and S3 in
+//! path style for every other path (`s3_routes`).
 //!
 //! Requests are accepted with any SigV4 signature (none is checked). The caller's
 //! account comes from the access key when it is 12 digits (as LocalStack does) or a
@@ -9,6 +10,7 @@
 mod control;
 mod layers;
 mod routes;
+mod s3_routes;
 mod sts;
 mod wire;
 
@@ -235,6 +237,25 @@ async fn handle(
     }
     if parts.method == "GET" && parts.uri.path() == "/_sim/sts/sessions" {
         return axum::Json(app.sts.list()).into_response();
+    }
+    let first = parts
+        .uri
+        .path()
+        .split('/')
+        .find(|s| !s.is_empty())
+        .map(|s| wire::percent_decode(s, false));
+    if s3_routes::is_s3(first.as_deref()) {
+        return s3_routes::handle(
+            &app.sim,
+            s3_routes::S3Request {
+                method: parts.method.as_str(),
+                raw_path: parts.uri.path(),
+                query: parts.uri.query(),
+                headers: &parts.headers,
+                body: bytes,
+                request_id: &request_id,
+            },
+        );
     }
     let json: Value = if bytes.is_empty() {
         Value::Null
