@@ -16,6 +16,7 @@ pub mod model;
 pub mod observe;
 pub mod pace;
 pub mod plan;
+pub mod prune;
 pub mod render;
 pub mod select;
 pub mod sim;

@@ -28,7 +28,7 @@ impl FnRun<'_> {
             return Ok(());
         }
         self.prepare().await?;
-        if plan.action == Action::Update {
+        if matches!(plan.action, Action::Update | Action::Delete) {
             self.check_not_stale().await?;
         }
         for step in &plan.steps {
@@ -142,6 +142,7 @@ impl FnRun<'_> {
             Step::UntagResource { keys } => self.untag_resource(keys).await,
             Step::PutConcurrency { old: _, reserved } => self.put_concurrency(*reserved).await,
             Step::DeleteConcurrency { old: _ } => self.delete_concurrency().await,
+            Step::DeleteFunction { owner_tags } => self.delete_function(owner_tags).await,
         }
     }
 
@@ -387,7 +388,8 @@ impl FnRun<'_> {
         Ok(())
     }
 
-    async fn arn(&mut self) -> Result<String, Stop> {
+    /// The function's ARN from the last read, else from a wait until stable.
+    pub(crate) async fn arn(&mut self) -> Result<String, Stop> {
         if let Some(arn) = &self.arn {
             return Ok(arn.clone());
         }

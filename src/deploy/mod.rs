@@ -40,6 +40,10 @@ pub enum DeployError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Observe(#[from] ObserveError),
+    /// Managed functions that left the manifest could not be listed (`--prune`).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Prune(#[from] crate::prune::PruneScanError),
     /// The planner refused the change.
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -91,12 +95,36 @@ pub async fn make_plan(
     clients: &ClientSet,
     sim: Option<&Sim>,
 ) -> Result<Plan, DeployError> {
+    make_plan_with(model, clients, sim, &PlanOptions::default()).await
+}
+
+/// What a plan looks at besides the manifest's own functions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// Also list the managed functions that left the manifest and plan their deletion
+    /// (`--prune`). Only for a whole manifest: never with a selection.
+    pub prune: bool,
+}
+
+/// [`make_plan`] with options (`--prune`).
+///
+/// # Errors
+/// Artifact, observe, prune-scan, plan or seeding errors.
+pub async fn make_plan_with(
+    model: &Model,
+    clients: &ClientSet,
+    sim: Option<&Sim>,
+    options: &PlanOptions,
+) -> Result<Plan, DeployError> {
     let artifacts = digest(model).await?;
     if let Some(sim) = sim {
         seed_from_model(sim, model, &artifacts).map_err(DeployError::Seed)?;
     }
     let pacer = Pacer::new(model.limits);
-    let live = observe(model, clients, &pacer).await?;
+    let mut live = observe(model, clients, &pacer).await?;
+    if options.prune {
+        live.left_manifest = crate::prune::find_left(model, clients, &pacer).await?;
+    }
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     Ok(plan(model, &live, &artifacts, &now)?)
 }

@@ -68,6 +68,7 @@ pub fn model(functions: Vec<Function>) -> Model {
         environment: Some("staging".to_owned()),
         limits: Limits::default(),
         functions,
+        ownership: flotilla::model::Ownership::new("deploy.yaml", Some("staging")),
     }
 }
 
@@ -140,6 +141,7 @@ pub fn live(entries: Vec<(&Function, LiveFunction)>) -> LiveState {
             .into_iter()
             .map(|(f, l)| (f.key.clone(), l))
             .collect(),
+        ..LiveState::default()
     }
 }
 
