@@ -184,9 +184,10 @@ pub struct RawSettings {
     #[schemars(length(max = 5))]
     pub layers: Option<Sp<Vec<Sp<String>>>>,
     /// Tags. Maps merge key by key like `environment`. Keys 1–128 characters, not
-    /// starting with `aws:`; values at most 256 characters.
+    /// starting with `aws:` or `flotilla:` (Flotilla's own: `flotilla:manifest`,
+    /// `flotilla:env`); values at most 256 characters.
     #[schemars(extend(
-        "propertyNames" = { "minLength": 1, "maxLength": 128, "not": { "pattern": "^aws:" } },
+        "propertyNames" = { "minLength": 1, "maxLength": 128, "not": { "pattern": "^(aws|flotilla):" } },
         "additionalProperties" = { "type": ["string", "number", "boolean"], "maxLength": 256 }
     ))]
     pub tags: Option<Entries<Sp<RawScalar>>>,
