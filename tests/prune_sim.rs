@@ -1,5 +1,6 @@
 //! `--prune` through the library on the in-process emulator: which functions count as
 //! having left the manifest, the plan's deletions, and apply's ownership re-check.
+#![allow(clippy::unwrap_used)] // tests may unwrap
 
 mod plan_support;
 
