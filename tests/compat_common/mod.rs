@@ -31,11 +31,19 @@ pub const KEYS: [&str; 5] = ["api", "worker", "cron", "audit", "report"];
 /// nothing else (`audit` matches the manifest exactly; `report` does not exist).
 pub const FIRST_PLAN: [&str; 5] = [
     r#"api update: update_configuration(description,memory_mb,environment.LOG_LEVEL) → publish_version → update_alias alias="live" from_version="1""#,
-    r#"worker update: tag_resource old={"tier":"batch"} tags={"tier":"background"} → put_concurrency old=2 reserved=5"#,
+    r#"worker update: tag_resource old={"tier":"batch"} tags={"flotilla:env":"staging","flotilla:manifest":"compat-fleet","tier":"background"} → put_concurrency old=2 reserved=5"#,
     "cron update: update_code(code)",
     "audit no_change: ",
-    r#"report create: create_function tags={"team":"platform"}"#,
+    r#"report create: create_function tags={"flotilla:env":"staging","flotilla:manifest":"compat-fleet","team":"platform"}"#,
 ];
+
+/// The ownership tags Flotilla sets on this fleet's functions (`project: compat-fleet`).
+pub fn ownership_tags() -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("flotilla:env".to_owned(), "staging".to_owned()),
+        ("flotilla:manifest".to_owned(), "compat-fleet".to_owned()),
+    ])
+}
 
 /// A manifest and its source folders in a temp dir.
 pub struct Fleet {
@@ -69,6 +77,7 @@ impl Fleet {
             &manifest,
             format!(
                 r#"version: 1
+project: compat-fleet
 defaults:
   region: {REGION}
   role: {role}
@@ -160,15 +169,20 @@ functions:
         }
     }
 
-    /// Creates every function but `report` the way someone else left them:
+    /// Creates every function but `report` the way someone else left them, deployed by
+    /// Flotilla before (with its ownership tags) but drifted since:
     /// `api` with an older description, memory and log level, published as version 1
-    /// behind `live`; `worker` with another `tier` tag and reserved concurrency 2;
-    /// `cron` with older code; `audit` exactly as the manifest says.
+    /// behind `live`; `worker` with another `tier` tag, reserved concurrency 2 and no
+    /// ownership tags (made by hand: the plan adopts it); `cron` with older code;
+    /// `audit` exactly as the manifest says.
     pub async fn seed_drift(&self, api: &dyn LambdaApi) {
         let team = BTreeMap::from([("team".to_owned(), "platform".to_owned())]);
         for key in ["api", "worker", "cron", "audit"] {
             let mut config = self.desired(key);
             let mut tags = team.clone();
+            if key != "worker" {
+                tags.extend(ownership_tags());
+            }
             let mut zip = self.package(key);
             match key {
                 "api" => {
@@ -327,6 +341,7 @@ functions:
                 "{key}'s code"
             );
             let mut tags = BTreeMap::from([("team".to_owned(), "platform".to_owned())]);
+            tags.extend(ownership_tags());
             if key == "worker" {
                 tags.insert("tier".to_owned(), "background".to_owned());
             }
