@@ -137,6 +137,11 @@ pub enum CodeOrigin {
 }
 
 /// The plan for one function.
+///
+/// A deletion ([`Action::Delete`], `plan --prune`) has no manifest entry: its key is
+/// its Lambda name (`NAME@ACCOUNT/REGION` where that would be ambiguous), `artifact`
+/// and `desired` describe the live function as observed (without environment values),
+/// and `depends_on` names every other function of the plan, so it runs last.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FunctionPlan {
