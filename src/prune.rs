@@ -48,19 +48,29 @@ pub async fn find_left(
     clients: &dyn Clients,
     pacer: &Pacer,
 ) -> Result<Vec<LeftFunction>, PruneScanError> {
-    let mut places: BTreeMap<(Option<String>, String), BTreeSet<String>> = BTreeMap::new();
+    let places: BTreeSet<(Option<String>, String)> = model
+        .functions
+        .iter()
+        .map(|f| {
+            (
+                f.account.as_ref().map(|a| a.as_str().to_owned()),
+                f.region.as_str().to_owned(),
+            )
+        })
+        .collect();
+    // Names are kept per region across accounts: an account left implicit (the
+    // credentials' own) may be the same as one written out, so a name the manifest has
+    // in the region under any account is never a candidate.
+    let mut names: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     for f in &model.functions {
-        let place = (
-            f.account.as_ref().map(|a| a.as_str().to_owned()),
-            f.region.as_str().to_owned(),
-        );
-        places
-            .entry(place)
+        names
+            .entry(f.region.as_str())
             .or_default()
             .insert(f.name.as_str().to_owned());
     }
-    let mut left = Vec::new();
-    for ((account, region), names) in &places {
+    let no_names = BTreeSet::new();
+    let mut left: Vec<LeftFunction> = Vec::new();
+    for (account, region) in &places {
         let scan = Scan {
             clients,
             pacer,
@@ -68,9 +78,25 @@ pub async fn find_left(
             account: account.as_deref(),
             region,
         };
-        left.extend(scan.run(names).await?);
+        let found = scan
+            .run(names.get(region.as_str()).unwrap_or(&no_names))
+            .await?;
+        // The same account listed under two spellings yields each function twice.
+        for f in found {
+            if !left.iter().any(|l| same_function(l, &f)) {
+                left.push(f);
+            }
+        }
     }
     Ok(left)
+}
+
+fn same_function(a: &LeftFunction, b: &LeftFunction) -> bool {
+    if a.info.arn.is_empty() || b.info.arn.is_empty() {
+        a.region == b.region && a.account == b.account && a.info.config.name == b.info.config.name
+    } else {
+        a.info.arn == b.info.arn
+    }
 }
 
 struct Scan<'a> {

@@ -271,3 +271,27 @@ async fn without_the_scan_or_with_no_managed_leftovers_nothing_is_deleted() {
         Some("elsewhere.yaml")
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_manifest_mixing_implicit_and_explicit_accounts_never_deletes_its_own_functions() {
+    let (sim, _) = world();
+    seed(
+        &sim,
+        REGION,
+        "implicit-staging",
+        tags("deploy.yaml", "staging"),
+    );
+    // `implicit` leaves the account to the credentials, `kept` names it: both are
+    // listed by the same client, so each scan sees the other's function.
+    let mut implicit = function("implicit");
+    implicit.account = None;
+    let model = model(vec![function("kept"), implicit]);
+    let p = prune_plan(&sim, &model, same).await;
+    let deletions: Vec<&str> = p
+        .functions
+        .iter()
+        .filter(|f| f.action == Action::Delete)
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(deletions, ["gone-staging"], "found once, and only it");
+}
