@@ -295,3 +295,55 @@ async fn a_manifest_mixing_implicit_and_explicit_accounts_never_deletes_its_own_
         .collect();
     assert_eq!(deletions, ["gone-staging"], "found once, and only it");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_managed_function_whose_creation_failed_is_still_deleted() {
+    use flotilla::lambda::{CodeSource, FunctionConfig, FunctionStateKind};
+    use flotilla::sim::{FaultKind, FaultRule};
+    let (sim, model) = world();
+    sim.set_faults(vec![FaultRule::next(
+        1,
+        Some(flotilla::lambda::ApiOp::CreateFunction),
+        None,
+        FaultKind::FailUpdate {
+            reason: Some("ENI limit".into()),
+            reason_code: None,
+        },
+    )]);
+    let client = sim.client(ACCOUNT, REGION);
+    client
+        .create_function(CreateFunctionInput {
+            config: FunctionConfig {
+                name: "broken-staging".into(),
+                role: "arn:aws:iam::111111111111:role/app".into(),
+                runtime: Some("python3.12".into()),
+                handler: Some("app.handler".into()),
+                memory_mb: 128,
+                timeout_s: 3,
+                ephemeral_storage_mb: 512,
+                ..FunctionConfig::default()
+            },
+            code: CodeSource::Zip(Arc::new(b"PK broken".to_vec())),
+            publish: false,
+            tags: tags("deploy.yaml", "staging"),
+        })
+        .await
+        .expect("create accepted");
+    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    let info = sim
+        .function_info(ACCOUNT, REGION, "broken-staging")
+        .expect("exists");
+    assert_eq!(info.state, Some(FunctionStateKind::Failed));
+
+    let mut p = prune_plan(&sim, &model, same).await;
+    p.functions
+        .retain(|f| f.action == Action::Delete && f.name == "broken-staging");
+    assert_eq!(p.functions.len(), 1);
+    p.functions[0].depends_on.clear();
+    let report = apply(&p, context(Arc::new(sim.client(ACCOUNT, REGION)))).await;
+    assert!(report.success(), "{}", report.to_table());
+    assert!(
+        sim.function_info(ACCOUNT, REGION, "broken-staging")
+            .is_none()
+    );
+}

@@ -112,6 +112,11 @@ impl FnRun<'_> {
                 self.fresh = Some(first.clone());
                 first
             }
+            // A function whose creation failed can still be deleted.
+            Verdict::Fail(_) if self.plan.action == Action::Delete => {
+                self.fresh = Some(first.clone());
+                first
+            }
             Verdict::Keep => self.wait_for(Goal::Stable).await?,
             Verdict::Fail(why) => return Err(Stop::Failed(why)),
         };
