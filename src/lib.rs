@@ -17,6 +17,7 @@ pub mod model;
 pub mod observe;
 pub mod pace;
 pub mod plan;
+pub mod prune;
 pub mod render;
 pub mod rollback;
 pub mod s3;

@@ -14,6 +14,21 @@ use crate::pace::{Class, Pacer};
 pub struct LiveState {
     /// Observed functions; a key that is absent counts as a missing function.
     pub functions: BTreeMap<FunctionKey, LiveFunction>,
+    /// Functions tagged for this manifest and environment that the manifest no longer
+    /// has (read only with `--prune`, see [`crate::prune`]); the planner deletes them.
+    pub left_manifest: Vec<LeftFunction>,
+}
+
+/// A managed function found in an account and region the manifest deploys to, whose
+/// name the manifest no longer has there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeftFunction {
+    /// The account, as the manifest names it (`None`: the credentials' own).
+    pub account: Option<String>,
+    /// The region.
+    pub region: String,
+    /// `$LATEST` as GetFunction returned it (tags included).
+    pub info: FunctionInfo,
 }
 
 /// What exists in Lambda for one function.
@@ -84,7 +99,10 @@ pub async fn observe(
         let (key, live) = result?;
         functions.insert(key, live);
     }
-    Ok(LiveState { functions })
+    Ok(LiveState {
+        functions,
+        left_manifest: Vec::new(),
+    })
 }
 
 async fn observe_one(

@@ -58,6 +58,7 @@ fn model(dir: &Path, functions: Vec<Function>) -> Model {
         environment: None,
         limits: Limits::default(),
         functions,
+        ..Model::default()
     }
 }
 

@@ -91,8 +91,10 @@ fn an_image_pinned_by_digest_is_planned_by_digest_and_applied_through_the_slow_u
     let seed = format!(
         r#"{{"account": "{FLEET_ACCOUNT}", "region": "{REGION}", "functions": [
             {{"name": "thumbnailer", "image_uri": "{REPO}@sha256:{a}", "memory_mb": 1024,
-              "role": "arn:aws:iam::{FLEET_ACCOUNT}:role/thumb"}}]}}"#
+              "role": "arn:aws:iam::{FLEET_ACCOUNT}:role/thumb",
+              "tags": {{"flotilla:manifest": "deploy.yaml", "flotilla:env": "default"}}}}]}}"#
     );
+    // Deployed by Flotilla before (from this manifest, outside git: its file name).
     sim.control("POST", "seed", &seed);
     let live = sim.get_function(FLEET_ACCOUNT, REGION, "thumbnailer");
     assert_eq!(live["Configuration"]["CodeSha256"], a.as_str(), "{live}");

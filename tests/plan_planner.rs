@@ -39,7 +39,12 @@ fn missing_function_is_created_with_publish_alias_and_concurrency() {
         p.steps,
         vec![
             Step::CreateFunction {
-                tags: f.tags.clone()
+                tags: [
+                    ("flotilla:env".into(), "staging".into()),
+                    ("flotilla:manifest".into(), "deploy.yaml".into()),
+                    ("team".into(), "core".into()),
+                ]
+                .into()
             },
             Step::PublishVersion,
             Step::CreateAlias {
@@ -61,7 +66,26 @@ fn plain_create_has_one_step() {
     assert_eq!(
         p.steps,
         vec![Step::CreateFunction {
-            tags: Default::default()
+            tags: ownership().tags()
+        }]
+    );
+    assert_eq!(p.desired.tags, ownership().tags());
+}
+
+#[test]
+fn a_function_without_ownership_tags_is_adopted_by_a_tag_step() {
+    let mut f = function("api");
+    f.tags.insert("team".into(), "web".into());
+    let mut info = live_info(&f, SHA_A);
+    info.tags.remove("flotilla:manifest");
+    info.tags.insert("flotilla:env".into(), "prod".into());
+    let p = single(&f, Some(existing(info)), zip(SHA_A));
+    assert_eq!(p.action, Action::Update);
+    assert_eq!(
+        p.steps,
+        vec![Step::TagResource {
+            tags: ownership().tags(),
+            old: [("flotilla:env".into(), "prod".into())].into(),
         }]
     );
 }

@@ -28,7 +28,7 @@ impl FnRun<'_> {
             return Ok(());
         }
         self.prepare().await?;
-        if plan.action == Action::Update {
+        if matches!(plan.action, Action::Update | Action::Delete) {
             self.check_not_stale().await?;
         }
         for step in &plan.steps {
@@ -132,6 +132,11 @@ impl FnRun<'_> {
                 self.fresh = Some(first.clone());
                 first
             }
+            // A function whose creation failed can still be deleted.
+            Verdict::Fail(_) if self.plan.action == Action::Delete => {
+                self.fresh = Some(first.clone());
+                first
+            }
             Verdict::Keep => self.wait_for(Goal::Stable).await?,
             Verdict::Fail(why) => return Err(Stop::Failed(why)),
         };
@@ -171,6 +176,7 @@ impl FnRun<'_> {
             Step::UntagResource { keys } => self.untag_resource(keys).await,
             Step::PutConcurrency { old: _, reserved } => self.put_concurrency(*reserved).await,
             Step::DeleteConcurrency { old: _ } => self.delete_concurrency().await,
+            Step::DeleteFunction { owner_tags } => self.delete_function(owner_tags).await,
         }
     }
 
@@ -462,7 +468,8 @@ impl FnRun<'_> {
         }
     }
 
-    async fn arn(&mut self) -> Result<String, Stop> {
+    /// The function's ARN from the last read, else from a wait until stable.
+    pub(crate) async fn arn(&mut self) -> Result<String, Stop> {
         if let Some(arn) = &self.arn {
             return Ok(arn.clone());
         }

@@ -12,6 +12,7 @@
 
 mod cancel;
 mod context;
+mod delete;
 mod events;
 mod executor;
 mod limits;

@@ -24,7 +24,8 @@ fn expected_secs(f: &FunctionPlan, step: &Step) -> u64 {
         | Step::TagResource { .. }
         | Step::UntagResource { .. }
         | Step::PutConcurrency { .. }
-        | Step::DeleteConcurrency { .. } => 0,
+        | Step::DeleteConcurrency { .. }
+        | Step::DeleteFunction { .. } => 0,
     }
 }
 

@@ -161,6 +161,8 @@ pub struct Totals {
     pub stale: usize,
     /// Cancelled.
     pub cancelled: usize,
+    /// Functions deleted (managed functions that left the manifest, `--prune`).
+    pub deleted: usize,
     /// Steps completed.
     pub steps: usize,
     /// Retries by class.
@@ -208,6 +210,9 @@ impl Report {
                 Outcome::Cancelled => t.cancelled += 1,
             }
             t.steps += f.steps_done.len();
+            if f.steps_done.iter().any(|s| s == "DeleteFunction") {
+                t.deleted += 1;
+            }
             for (class, n) in &f.retries {
                 *t.retries.entry(class.clone()).or_default() += n;
             }
@@ -264,8 +269,13 @@ impl Report {
 
     fn totals_line(&self) -> String {
         let t = &self.totals;
+        let deleted = if t.deleted > 0 {
+            format!(", {} deleted", t.deleted)
+        } else {
+            String::new()
+        };
         format!(
-            "{} functions: {} converged, {} failed, {} skipped, {} stale, {} cancelled; {} steps, {} retries, {} calls, {} polls in {:.1}s",
+            "{} functions: {} converged, {} failed, {} skipped, {} stale, {} cancelled{deleted}; {} steps, {} retries, {} calls, {} polls in {:.1}s",
             t.functions,
             t.converged,
             t.failed,

@@ -16,7 +16,7 @@ use tokio::time::Instant;
 
 use crate::lambda::{ApiError, ApiResult, CodeSource, FunctionInfo, LambdaApi, UpdateConfigInput};
 use crate::model::WaitPolicy;
-use crate::plan::FunctionPlan;
+use crate::plan::{Action, FunctionPlan};
 
 use super::cancel::CancelLevel;
 use super::context::ApplyContext;
@@ -58,6 +58,8 @@ pub(crate) enum Landed {
     Untagged(Vec<String>),
     /// Reserved concurrency is this.
     Concurrency(Option<u32>),
+    /// The function no longer exists.
+    Deleted,
 }
 
 /// The state of one function's run.
@@ -295,6 +297,9 @@ impl FnRun<'_> {
 
     /// After an unknown outcome: waits until stable, then checks whether the change is live.
     async fn has_landed(&mut self, landed: &Landed) -> Result<bool, Stop> {
+        if let Landed::Deleted = landed {
+            return Ok(self.read_function().await?.is_none());
+        }
         let info = self.wait_for(Goal::Stable).await?;
         if matches!(
             info.last_update_status,
@@ -365,7 +370,7 @@ impl FnRun<'_> {
             Landed::Tags(tags) => tags.iter().all(|(k, v)| info.tags.get(k) == Some(v)),
             Landed::Untagged(keys) => keys.iter().all(|k| !info.tags.contains_key(k)),
             Landed::Concurrency(c) => info.reserved_concurrency == *c,
-            Landed::Publish(_) | Landed::Alias { .. } => false,
+            Landed::Publish(_) | Landed::Alias { .. } | Landed::Deleted => false,
         }
     }
 
@@ -467,6 +472,20 @@ impl Stop {
         match self {
             Stop::Failed(cause) => Outcome::Failed { cause },
             Stop::Cancelled => Outcome::Cancelled,
+            Stop::Stale {
+                live_revision_id,
+                last_modified,
+                message,
+            } if plan.action == Action::Delete => Outcome::Stale {
+                planned_revision_id: plan.observed_revision_id.clone(),
+                live_revision_id,
+                last_modified,
+                // Re-planning cannot bring back a function the manifest no longer has.
+                action: StaleAction::Refused,
+                message: format!(
+                    "{message}; not deleted: look at it, then run `flotilla plan --prune` again"
+                ),
+            },
             Stop::Stale {
                 live_revision_id,
                 last_modified,

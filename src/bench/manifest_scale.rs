@@ -138,7 +138,13 @@ pub fn synthetic_live(model: &Model) -> LiveState {
             last_modified: "2026-01-01T00:00:00.000+0000".to_owned(),
             image_uri: None,
             resolved_image_uri: None,
-            tags: Default::default(),
+            // Deployed by Flotilla before: it carries the ownership tags.
+            tags: f
+                .tags
+                .clone()
+                .into_iter()
+                .chain(model.ownership.tags())
+                .collect(),
             reserved_concurrency: None,
         };
         live.functions.insert(

@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use flotilla::apply::{ApplyContext, CancelToken, Report, SecretSource, apply};
-use flotilla::deploy::{self, AccountRoles, ClientSet, LocalCode, make_plan};
+use flotilla::deploy::{self, AccountRoles, ClientSet, LocalCode, make_plan, make_plan_with};
 use flotilla::model::{FunctionKey, Limits, Model};
-use flotilla::plan::{Plan, PlanFile};
+use flotilla::plan::{Action, Plan, PlanFile};
 use flotilla::s3::UploadOptions;
 use flotilla::sim::Sim;
 
 use super::Exit;
-use super::plan::{Format, print_plan};
+use super::plan::{Format, print_plan, prune_options};
 use super::progress::{LiveView, TimedLines};
 use super::target::{TargetArgs, report_error, report_manifest_error};
 
@@ -48,6 +48,11 @@ pub struct Args {
     /// Write the report as JSON.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
+    /// Also delete managed functions that left the manifest (see `plan --prune`); asks
+    /// first, listing them, unless `--auto-approve`. A saved plan made with `--prune`
+    /// carries its deletions, so this flag is for plan-and-apply only.
+    #[arg(long, conflicts_with = "plan")]
+    prune: bool,
 }
 
 /// Applies and reports.
@@ -105,7 +110,8 @@ async fn run_async(args: Args) -> Exit {
                 Ok(m) => m,
                 Err(exit) => return exit,
             };
-            match make_plan(&model, &clients, sim.as_ref()).await {
+            let options = prune_options(args.prune, &args.target);
+            match make_plan_with(&model, &clients, sim.as_ref(), &options).await {
                 Ok(plan) => (plan, Some(model)),
                 Err(e) => return report_error(e),
             }
@@ -118,7 +124,7 @@ async fn run_async(args: Args) -> Exit {
         eprintln!("No changes: every function is up to date.");
         return Exit::Ok;
     }
-    if model.is_some() && !args.auto_approve && !confirm() {
+    if model.is_some() && !args.auto_approve && !confirm(&plan) {
         eprintln!("Apply cancelled; nothing was changed.");
         return Exit::Failure;
     }
@@ -289,7 +295,22 @@ fn inline_secrets(model: &Model) -> BTreeMap<FunctionKey, BTreeMap<String, Strin
         .collect()
 }
 
-fn confirm() -> bool {
+fn confirm(plan: &Plan) -> bool {
+    let deleted: Vec<&str> = plan
+        .functions
+        .iter()
+        .filter(|f| f.action == Action::Delete)
+        .map(|f| f.name.as_str())
+        .collect();
+    if !deleted.is_empty() {
+        eprintln!(
+            "\nThis DELETES {} function(s) that left the manifest, with all their versions and aliases:",
+            deleted.len()
+        );
+        for name in &deleted {
+            eprintln!("  - {name}");
+        }
+    }
     eprint!("\nApply these changes? Only 'yes' is accepted: ");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();

@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use flotilla::deploy::{self, make_plan};
+use flotilla::deploy::{self, PlanOptions, make_plan_with};
 use flotilla::plan::{Plan, PlanFile};
 use flotilla::render;
 
@@ -39,6 +39,11 @@ pub struct Args {
     /// job matrix; each job runs `apply PLAN --shard NAME`) instead of the plan.
     #[arg(long)]
     list_shards: bool,
+    /// Also delete managed functions that left the manifest: functions in the
+    /// manifest's accounts and regions tagged for this manifest and environment
+    /// (`flotilla:manifest`, `flotilla:env`) that it no longer has.
+    #[arg(long)]
+    prune: bool,
 }
 
 /// Plans and prints.
@@ -48,9 +53,10 @@ pub fn run(args: Args) -> Exit {
         Err(exit) => return exit,
     };
     let target = args.target.target();
+    let options = prune_options(args.prune, &args.target);
     let result = super::runtime().block_on(async {
         let (clients, sim) = deploy::connect(&target).await;
-        make_plan(&model, &clients, sim.as_ref()).await
+        make_plan_with(&model, &clients, sim.as_ref(), &options).await
     });
     let plan = match result {
         Ok(p) => p,
@@ -74,6 +80,20 @@ pub fn run(args: Args) -> Exit {
         Exit::UsageOrChanges
     } else {
         Exit::Ok
+    }
+}
+
+/// `--prune` only for a whole manifest: on a selection, a function outside it would look
+/// like one that left the manifest, so nothing is deleted (and the user is told).
+pub fn prune_options(prune: bool, target: &TargetArgs) -> PlanOptions {
+    let selected = !target.select.criteria().is_empty();
+    if prune && selected {
+        eprintln!(
+            "Prune: no deletions are planned with --only/--changed-since (deleting from a partial selection is unsafe); run --prune on the whole manifest."
+        );
+    }
+    PlanOptions {
+        prune: prune && !selected,
     }
 }
 

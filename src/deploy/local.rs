@@ -17,8 +17,9 @@ pub const LOCAL_SEED: u64 = 42;
 /// Creates the model's functions in `sim` (and the layer versions they list) in a
 /// slightly different state from the manifest's, so a first plan has something to show: every fourth function is left
 /// out (a create), the others get older code, a different memory size or an extra
-/// environment variable, in turn. The buckets the manifest uploads to are created.
-/// Returns how many functions were seeded.
+/// environment variable, in turn. Seeded functions carry the manifest's ownership tags,
+/// as a fleet Flotilla deployed before would, and the buckets the manifest uploads to are
+/// created. Returns how many functions were seeded.
 ///
 /// # Errors
 /// The emulator's error when a function cannot be placed.
@@ -73,7 +74,13 @@ pub fn seed_from_model(sim: &Sim, model: &Model, artifacts: &Artifacts) -> Resul
                 code_sha256,
                 code_size,
                 image_uri,
-                tags: f.tags.clone(),
+                // As Flotilla deployed it: with its ownership tags.
+                tags: f
+                    .tags
+                    .clone()
+                    .into_iter()
+                    .chain(model.ownership.tags())
+                    .collect(),
                 reserved_concurrency: None,
                 vpc: false,
             },

@@ -48,6 +48,10 @@ pub enum DeployError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Layers(#[from] LayerErrors),
+    /// Managed functions that left the manifest could not be listed (`--prune`).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Prune(#[from] crate::prune::PruneScanError),
     /// The planner refused the change.
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -104,7 +108,28 @@ pub async fn make_plan(
     clients: &ClientSet,
     sim: Option<&Sim>,
 ) -> Result<Plan, DeployError> {
-    Ok(observe_and_plan(model, clients, sim).await?.1)
+    make_plan_with(model, clients, sim, &PlanOptions::default()).await
+}
+
+/// What a plan looks at besides the manifest's own functions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// Also list the managed functions that left the manifest and plan their deletion
+    /// (`--prune`). Only for a whole manifest: never with a selection.
+    pub prune: bool,
+}
+
+/// [`make_plan`] with options (`--prune`).
+///
+/// # Errors
+/// Artifact, observe, prune-scan, plan or seeding errors.
+pub async fn make_plan_with(
+    model: &Model,
+    clients: &ClientSet,
+    sim: Option<&Sim>,
+    options: &PlanOptions,
+) -> Result<Plan, DeployError> {
+    Ok(observe_and_plan_with(model, clients, sim, options).await?.1)
 }
 
 /// Like [`make_plan`], also returning the live state the plan was made from (for
@@ -117,6 +142,15 @@ pub async fn observe_and_plan(
     clients: &ClientSet,
     sim: Option<&Sim>,
 ) -> Result<(LiveState, Plan), DeployError> {
+    observe_and_plan_with(model, clients, sim, &PlanOptions::default()).await
+}
+
+async fn observe_and_plan_with(
+    model: &Model,
+    clients: &ClientSet,
+    sim: Option<&Sim>,
+    options: &PlanOptions,
+) -> Result<(LiveState, Plan), DeployError> {
     clients.assume_roles(&AccountRoles::of_model(model)?).await;
     let artifacts = digest(model).await?;
     if let Some(sim) = sim {
@@ -124,7 +158,10 @@ pub async fn observe_and_plan(
     }
     let pacer = Pacer::new(model.limits);
     let model = &resolve_layers(model, clients, &pacer).await?;
-    let live = observe(model, clients, &pacer).await?;
+    let mut live = observe(model, clients, &pacer).await?;
+    if options.prune {
+        live.left_manifest = crate::prune::find_left(model, clients, &pacer).await?;
+    }
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let plan = plan(model, &live, &artifacts, &now)?;
     Ok((live, plan))

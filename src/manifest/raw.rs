@@ -75,6 +75,16 @@ pub struct RawManifest {
     /// Manifest format version. Only `1` exists.
     #[schemars(required, extend("enum" = [1]))]
     pub version: Option<Sp<u32>>,
+    /// Stable name of this manifest, written to every function it deploys as the tag
+    /// `flotilla:manifest` (with `flotilla:env`), so `plan --prune` can tell which
+    /// functions it owns. Default: the manifest's path relative to the root of its git
+    /// work tree (else its file name). 1–256 ASCII letters, digits, spaces and
+    /// `_ . : / = + - @` (what a Lambda tag value allows).
+    #[schemars(
+        length(min = 1, max = 256),
+        regex(pattern = r"^[A-Za-z0-9 _.:/=+@-]+$")
+    )]
+    pub project: Option<Sp<String>>,
     /// API rate limits Flotilla paces itself under, per account and region.
     pub limits: Option<RawLimits>,
     /// Settings merged into every function (a function's own settings win).
@@ -188,9 +198,10 @@ pub struct RawSettings {
     #[schemars(length(max = 5))]
     pub layers: Option<Sp<Vec<Sp<String>>>>,
     /// Tags. Maps merge key by key like `environment`. Keys 1–128 characters, not
-    /// starting with `aws:`; values at most 256 characters.
+    /// starting with `aws:` or `flotilla:` (Flotilla's own: `flotilla:manifest`,
+    /// `flotilla:env`); values at most 256 characters.
     #[schemars(extend(
-        "propertyNames" = { "minLength": 1, "maxLength": 128, "not": { "pattern": "^aws:" } },
+        "propertyNames" = { "minLength": 1, "maxLength": 128, "not": { "pattern": "^(aws|flotilla):" } },
         "additionalProperties" = { "type": ["string", "number", "boolean"], "maxLength": 256 }
     ))]
     pub tags: Option<Entries<Sp<RawScalar>>>,

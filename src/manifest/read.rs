@@ -34,7 +34,14 @@ impl<'a> Fields<'a> {
 }
 
 /// Keys of the manifest's top level.
-const TOP_KEYS: &[&str] = &["version", "limits", "defaults", "environments", "functions"];
+const TOP_KEYS: &[&str] = &[
+    "version",
+    "project",
+    "limits",
+    "defaults",
+    "environments",
+    "functions",
+];
 
 /// Keys only a function may have (besides the settings).
 const FUNCTION_ONLY_KEYS: &[&str] = &["name", "artifact", "depends_on", "paths"];
@@ -222,6 +229,7 @@ impl Reader<'_> {
             }
         }
         raw.version = self.field(&f, "", "version", Self::u32);
+        raw.project = self.field(&f, "", "project", Self::string);
         raw.limits = f.get("limits").and_then(|n| self.limits(n));
         raw.defaults = f.get("defaults").and_then(|n| {
             let fields = self.map(n, "defaults", SETTINGS_KEYS)?;

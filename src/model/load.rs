@@ -236,6 +236,11 @@ impl Source {
                     environment: environment.map(str::to_owned),
                     limits: v.limits,
                     functions: v.functions,
+                    ownership: super::Ownership::new(
+                        v.project
+                            .unwrap_or_else(|| super::default_identity(&self.path)),
+                        environment,
+                    ),
                 },
                 unset_from_env,
             }),

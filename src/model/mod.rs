@@ -12,6 +12,7 @@ mod graph;
 mod layer_ref;
 mod layers;
 mod load;
+mod ownership;
 mod policies;
 mod report;
 mod types;
@@ -21,5 +22,9 @@ pub use env_vars::{MAX_ENVIRONMENT_BYTES, MAX_LAYERS, is_reserved_env_key};
 pub use error::{ErrorKind, ManifestError, Problem};
 pub use layer_ref::LayerRef;
 pub use load::{Checked, EnvLookup, LoadOptions, Source, load};
+pub use ownership::{
+    DEFAULT_ENV, ENV_TAG, MANIFEST_TAG, MAX_TAG_VALUE, Ownership, RESERVED_TAG_PREFIX,
+    default_identity, is_tag_value_char,
+};
 pub use report::DiagnosticRecord;
 pub use types::*;

@@ -453,7 +453,7 @@ impl Function {
 }
 
 /// The whole validated fleet for one environment.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Model {
     /// Path of the manifest as given.
     pub manifest_path: PathBuf,
@@ -467,4 +467,6 @@ pub struct Model {
     pub limits: Limits,
     /// Functions in manifest order.
     pub functions: Vec<Function>,
+    /// The ownership tags every function gets (`flotilla:manifest`, `flotilla:env`).
+    pub ownership: super::Ownership,
 }

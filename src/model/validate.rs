@@ -39,6 +39,8 @@ pub(crate) struct Validator<'a> {
 /// What validation produces when nothing is wrong.
 pub(crate) struct Validated {
     pub limits: Limits,
+    /// `project:`, when the manifest sets it.
+    pub project: Option<String>,
     pub functions: Vec<Function>,
 }
 
@@ -125,6 +127,7 @@ impl<'a> Validator<'a> {
             ),
         }
         let limits = self.limits();
+        let project = self.project();
         let env_settings = self.environment_settings();
         let functions = match &raw.functions {
             Some(f) if !f.0.is_empty() => f,
@@ -167,8 +170,29 @@ impl<'a> Validator<'a> {
         self.duplicate_names(&out, functions);
         Some(Validated {
             limits,
+            project,
             functions: out,
         })
+    }
+
+    /// `project:` must fit a tag value: it becomes `flotilla:manifest` on every function.
+    fn project(&mut self) -> Option<String> {
+        let p = self.raw.project.as_ref()?;
+        let ok = !p.value.is_empty()
+            && p.value.chars().count() <= super::MAX_TAG_VALUE
+            && p.value.chars().all(super::is_tag_value_char);
+        if !ok {
+            self.push(
+                Problem::new(
+                    p.pos,
+                    format!("`project` is `{}`, which a tag value cannot hold", p.value),
+                    "invalid project",
+                )
+                .help("use 1–256 ASCII letters, digits, spaces and `_ . : / = + - @`, e.g. `payments/deploy.yaml`"),
+            );
+            return None;
+        }
+        Some(p.value.clone())
     }
 
     fn limits(&mut self) -> Limits {
@@ -429,6 +453,17 @@ impl<'a> Validator<'a> {
                         "invalid tag key",
                     )
                     .help("tag keys are 1–128 characters and must not start with `aws:`"),
+                );
+                continue;
+            }
+            if k.value.starts_with(super::RESERVED_TAG_PREFIX) {
+                self.push(
+                    Problem::new(
+                        k.pos,
+                        format!("tag key `{tag_path}` uses the reserved prefix `flotilla:`"),
+                        "reserved tag key",
+                    )
+                    .help("Flotilla sets `flotilla:manifest` and `flotilla:env` itself (see `project:`); rename the tag"),
                 );
                 continue;
             }

@@ -8,6 +8,7 @@
 mod diff;
 mod file;
 mod planner;
+mod prune;
 mod shard;
 
 pub use shard::{DEFAULT_ACCOUNT_SHARD, shard_name};

@@ -17,7 +17,7 @@ use super::types::{
 
 /// Tag keys with this prefix belong to Flotilla: a live one the manifest no longer sets is
 /// removed. Any other tag the manifest does not mention is left alone (someone else's).
-pub const MANAGED_TAG_PREFIX: &str = "flotilla:";
+pub const MANAGED_TAG_PREFIX: &str = crate::model::RESERVED_TAG_PREFIX;
 
 /// Why no plan could be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
@@ -68,7 +68,8 @@ pub fn plan(
     created_at: &str,
 ) -> Result<Plan, PlanError> {
     let missing = LiveFunction::default();
-    let functions = model
+    let owner = model.ownership.tags();
+    let mut functions = model
         .functions
         .iter()
         .map(|f| {
@@ -84,12 +85,15 @@ pub fn plan(
             }
             plan_function(
                 f,
+                &owner,
                 live.functions.get(&f.key).unwrap_or(&missing),
                 artifact,
                 &model.manifest_dir,
             )
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let deletions = super::prune::delete_plans(model, &live.left_manifest, &functions);
+    functions.extend(deletions);
     Ok(Plan {
         format_version: FORMAT_VERSION,
         manifest_digest: model.manifest_digest.clone(),
@@ -103,16 +107,22 @@ pub fn plan(
 
 fn plan_function(
     f: &Function,
+    owner: &BTreeMap<String, String>,
     live: &LiveFunction,
     artifact: &ArtifactDigest,
     manifest_dir: &Path,
 ) -> Result<FunctionPlan, PlanError> {
-    let desired = desired_config(f);
+    // The ownership tags join the manifest's own: set at create, and added to an
+    // existing function that lacks them (adopting it) like any other tag change.
+    let mut tags = f.tags.clone();
+    tags.extend(owner.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let desired = desired_config(f, &tags);
     let (action, steps) = match &live.info {
-        None => (Action::Create, create_steps(f)),
+        None => (Action::Create, create_steps(f, &tags)),
         Some(info) => {
             let steps = update_steps(
                 f,
+                &tags,
                 info,
                 live.alias.as_ref(),
                 live.latest_published.as_ref(),
@@ -184,7 +194,7 @@ fn code_origin(f: &Function, manifest_dir: &Path) -> Option<CodeOrigin> {
 }
 
 /// The desired configuration of `f` as a plan carries it (secrets by reference).
-pub(crate) fn desired_config(f: &Function) -> DesiredConfig {
+pub(crate) fn desired_config(f: &Function, tags: &BTreeMap<String, String>) -> DesiredConfig {
     let c = fill_defaults(f.desired_config());
     let environment = c
         .environment
@@ -210,17 +220,15 @@ pub(crate) fn desired_config(f: &Function) -> DesiredConfig {
         environment,
         layers: c.layers,
         package_type: c.package_type,
-        tags: f.tags.clone(),
+        tags: tags.clone(),
         reserved_concurrency: f.reserved_concurrency,
         publish: f.publish,
         alias: f.alias.as_ref().map(|a| a.as_str().to_owned()),
     }
 }
 
-fn create_steps(f: &Function) -> Vec<Step> {
-    let mut steps = vec![Step::CreateFunction {
-        tags: f.tags.clone(),
-    }];
+fn create_steps(f: &Function, tags: &BTreeMap<String, String>) -> Vec<Step> {
+    let mut steps = vec![Step::CreateFunction { tags: tags.clone() }];
     if f.publish {
         steps.push(Step::PublishVersion);
         if let Some(alias) = &f.alias {
@@ -242,6 +250,7 @@ fn create_steps(f: &Function) -> Vec<Step> {
 /// function-level settings that need no wait (tags, concurrency).
 fn update_steps(
     f: &Function,
+    tags: &BTreeMap<String, String>,
     info: &FunctionInfo,
     alias: Option<&AliasInfo>,
     latest: Option<&VersionInfo>,
@@ -296,7 +305,7 @@ fn update_steps(
             }
         }
     }
-    steps.extend(tag_steps(&f.tags, &info.tags));
+    steps.extend(tag_steps(tags, &info.tags));
     match (f.reserved_concurrency, info.reserved_concurrency) {
         (Some(want), have) if have != Some(want) => steps.push(Step::PutConcurrency {
             old: have,

@@ -48,6 +48,7 @@ impl Plan {
                 Action::Create => s.create += 1,
                 Action::Update => s.update += 1,
                 Action::NoChange => s.unchanged += 1,
+                Action::Delete => s.delete += 1,
             }
         }
         s
@@ -68,6 +69,8 @@ pub struct Summary {
     pub update: usize,
     /// Functions already as desired.
     pub unchanged: usize,
+    /// Managed functions that left the manifest, deleted (`plan --prune`).
+    pub delete: usize,
 }
 
 /// API rate limits, copied from the manifest so apply need not read it.
@@ -108,6 +111,10 @@ pub enum Action {
     Update,
     /// The function is already as desired; no steps.
     NoChange,
+    /// A function this manifest deployed (its ownership tags say so) that the manifest
+    /// no longer has: deleted with `--prune`. Its one step is
+    /// [`Step::DeleteFunction`].
+    Delete,
 }
 
 /// The local files a zip artifact is made from, so apply can rebuild it and check its
@@ -146,6 +153,11 @@ impl fmt::Display for UploadTarget {
 }
 
 /// The plan for one function.
+///
+/// A deletion ([`Action::Delete`], `plan --prune`) has no manifest entry: its key is
+/// its Lambda name (`NAME@ACCOUNT/REGION` where that would be ambiguous), `artifact`
+/// and `desired` describe the live function as observed (without environment values),
+/// and `depends_on` names every other function of the plan, so it runs last.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FunctionPlan {
@@ -376,6 +388,14 @@ pub enum Step {
         /// Reserved concurrency when observed (for display).
         old: u32,
     },
+    /// DeleteFunction of a managed function that left the manifest ([`Action::Delete`]).
+    /// Apply first re-reads the function's tags and refuses it (stale) unless it
+    /// still carries every one of `owner_tags`.
+    DeleteFunction {
+        /// The ownership tags (`flotilla:manifest`, `flotilla:env`) the function must
+        /// still carry.
+        owner_tags: BTreeMap<String, String>,
+    },
 }
 
 impl Step {
@@ -392,6 +412,7 @@ impl Step {
             Step::UntagResource { .. } => "UntagResource",
             Step::PutConcurrency { .. } => "PutFunctionConcurrency",
             Step::DeleteConcurrency { .. } => "DeleteFunctionConcurrency",
+            Step::DeleteFunction { .. } => "DeleteFunction",
         }
     }
 }

@@ -46,6 +46,7 @@ pub fn action_symbol(action: Action) -> char {
         Action::Create => '+',
         Action::Update => '~',
         Action::NoChange => '=',
+        Action::Delete => '-',
     }
 }
 
@@ -53,7 +54,7 @@ pub fn action_symbol(action: Action) -> char {
 pub const NEW_VERSION: &str = "(version published by this plan)";
 
 /// Every line to show for `fp`: the whole desired configuration for a create, the
-/// changes of each step for an update, nothing for no change.
+/// changes of each step for an update, nothing for no change or a deletion.
 pub fn function_lines(fp: &FunctionPlan) -> Vec<Line> {
     let mut out = Vec::new();
     for step in &fp.steps {
@@ -141,6 +142,8 @@ fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
             old: Some(old.to_string()),
             new: None,
         }),
+        // The whole function goes; the heading says so and says why.
+        Step::DeleteFunction { owner_tags: _ } => {}
     }
 }
 

@@ -21,9 +21,14 @@ pub fn markdown(plan: &Plan) -> String {
     let env = plan.environment.as_deref().unwrap_or("(default)");
     let digest: String = plan.manifest_digest.chars().take(12).collect();
     let _ = writeln!(head, "## Flotilla plan: `{}`\n", code_safe(env));
+    let delete = if s.delete > 0 {
+        format!(", {} to delete", s.delete)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         head,
-        "**{} to create, {} to update, {} unchanged** (manifest `{digest}`, {})\n",
+        "**{} to create, {} to update, {} unchanged{delete}** (manifest `{digest}`, {})\n",
         s.create,
         s.update,
         s.unchanged,
@@ -32,13 +37,32 @@ pub fn markdown(plan: &Plan) -> String {
     for line in super::role_lines(plan) {
         let _ = writeln!(head, "Assumes role: {}\n", cell(&line));
     }
+    let gone: Vec<&FunctionPlan> = plan
+        .functions
+        .iter()
+        .filter(|f| f.action == Action::Delete)
+        .collect();
+    if !gone.is_empty() {
+        head.push_str("**Managed functions that left the manifest:**\n\n");
+        for fp in &gone {
+            let _ = writeln!(
+                head,
+                "- {} (delete: left the manifest), {}",
+                code(&fp.name),
+                cell(&place(fp))
+            );
+        }
+        head.push('\n');
+    }
     let changed: Vec<&FunctionPlan> = plan
         .functions
         .iter()
-        .filter(|f| f.action != Action::NoChange)
+        .filter(|f| !matches!(f.action, Action::NoChange | Action::Delete))
         .collect();
     if changed.is_empty() {
-        head.push_str("No changes. Every function is up to date.\n");
+        if gone.is_empty() {
+            head.push_str("No changes. Every function is up to date.\n");
+        }
         return head;
     }
     let table_head = "| | Function | Name | Account / region | Steps |\n|---|---|---|---|---|\n";
@@ -84,11 +108,9 @@ fn table_row(fp: &FunctionPlan) -> String {
         Action::Create => "➕ create",
         Action::Update => "🔄 update",
         Action::NoChange => "no change",
+        Action::Delete => "🗑️ delete",
     };
-    let place = match &fp.account {
-        Some(account) => format!("{account} / {}", fp.region),
-        None => fp.region.clone(),
-    };
+    let place = place(fp);
     let steps: Vec<&str> = fp.steps.iter().map(|s| s.name()).collect();
     format!(
         "| {icon} | {} | {} | {} | {} |\n",
@@ -105,6 +127,7 @@ fn details_block(fp: &FunctionPlan) -> String {
         Action::Create => "create",
         Action::Update => "update",
         Action::NoChange => "no change",
+        Action::Delete => "delete",
     };
     let mut out = format!(
         "<details><summary><code>{}</code>: {verb}, {} field{}</summary>\n\n| | Field | Old | New |\n|---|---|---|---|\n",
@@ -130,6 +153,13 @@ fn details_block(fp: &FunctionPlan) -> String {
     }
     out.push_str("\n</details>\n\n");
     out
+}
+
+fn place(fp: &FunctionPlan) -> String {
+    match &fp.account {
+        Some(account) => format!("{account} / {}", fp.region),
+        None => fp.region.clone(),
+    }
 }
 
 /// Inline code safe inside a table cell.

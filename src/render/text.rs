@@ -40,6 +40,7 @@ impl Paint {
             Action::Create => GREEN,
             Action::Update => YELLOW,
             Action::NoChange => DIM,
+            Action::Delete => RED,
         };
         self.wrap(code, &action_symbol(action).to_string())
     }
@@ -71,20 +72,26 @@ pub fn text(plan: &Plan, color: bool) -> String {
     if !roles.is_empty() {
         out.push('\n');
     }
-    for fp in &plan.functions {
+    for fp in plan.functions.iter().filter(|f| f.action != Action::Delete) {
         function(&mut out, &p, fp);
     }
+    deletions(&mut out, &p, plan);
     if !out.ends_with("\n\n") {
         out.push('\n');
     }
     let s = plan.summary();
+    let delete = if s.delete > 0 {
+        format!(", {} to delete", s.delete)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
         "{}",
         p.wrap(
             BOLD,
             &format!(
-                "Plan: {} to create, {} to update, {} unchanged.",
+                "Plan: {} to create, {} to update, {} unchanged{delete}.",
                 s.create, s.update, s.unchanged
             )
         )
@@ -92,16 +99,45 @@ pub fn text(plan: &Plan, color: bool) -> String {
     out
 }
 
+/// Managed functions that left the manifest, one line each.
+fn deletions(out: &mut String, p: &Paint, plan: &Plan) {
+    let gone: Vec<&FunctionPlan> = plan
+        .functions
+        .iter()
+        .filter(|f| f.action == Action::Delete)
+        .collect();
+    if gone.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "Managed functions that left the manifest:");
+    for fp in gone {
+        let _ = writeln!(
+            out,
+            "{} {} ({}) {}",
+            p.action(Action::Delete),
+            p.wrap(BOLD, &fp.name),
+            place(fp),
+            p.wrap(DIM, "(delete: left the manifest)")
+        );
+    }
+    out.push('\n');
+}
+
+fn place(fp: &FunctionPlan) -> String {
+    match &fp.account {
+        Some(account) => format!("{account}/{}", fp.region),
+        None => fp.region.clone(),
+    }
+}
+
 fn function(out: &mut String, p: &Paint, fp: &FunctionPlan) {
     let verb = match fp.action {
         Action::Create => "will be created",
         Action::Update => "will be updated in place",
         Action::NoChange => "is up to date",
+        Action::Delete => "will be deleted",
     };
-    let place = match &fp.account {
-        Some(account) => format!("{account}/{}", fp.region),
-        None => fp.region.clone(),
-    };
+    let place = place(fp);
     // Unchanged functions are one line each; a changed one is a block set off by blank lines.
     if fp.action != Action::NoChange && !out.ends_with("\n\n") {
         out.push('\n');

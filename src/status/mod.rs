@@ -103,6 +103,9 @@ fn function_status(fp: &FunctionPlan, live: &LiveFunction) -> FunctionStatus {
         Action::Create => (Drift::Missing, Vec::new()),
         Action::NoChange => (Drift::InSync, Vec::new()),
         Action::Update => (Drift::Drifted, drifted_fields(fp, live)),
+        // Status plans without `--prune`; a deletion would be a function that left the
+        // manifest, which is drift of the whole function.
+        Action::Delete => (Drift::Drifted, vec!["function".to_owned()]),
     };
     FunctionStatus {
         key: fp.key.clone(),
@@ -138,7 +141,7 @@ fn drifted_fields(fp: &FunctionPlan, live: &LiveFunction) -> Vec<String> {
     let mut consequences = Vec::new();
     for step in &fp.steps {
         match step {
-            Step::CreateFunction { .. } => {}
+            Step::CreateFunction { .. } | Step::DeleteFunction { .. } => {}
             Step::UpdateCode { changes } | Step::UpdateConfiguration { changes } => {
                 fields.extend(changes.iter().map(|c| c.field.to_string()));
             }

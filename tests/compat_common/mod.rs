@@ -17,7 +17,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
 use flotilla::lambda::{
-    AliasInput, Architecture, CodeSource, CreateFunctionInput, FunctionConfig, LambdaApi,
+    AliasInput, ApiError, Architecture, CodeSource, CreateFunctionInput, FunctionConfig, LambdaApi,
     PackageType, PublishVersionInput,
 };
 
@@ -31,10 +31,10 @@ pub const KEYS: [&str; 5] = ["api", "worker", "cron", "audit", "report"];
 /// nothing else (`audit` matches the manifest exactly; `report` does not exist).
 pub const FIRST_PLAN: [&str; 5] = [
     r#"api update: update_configuration(description,memory_mb,environment.LOG_LEVEL) → publish_version → update_alias alias="live" from_version="1""#,
-    r#"worker update: tag_resource old={"tier":"batch"} tags={"tier":"background"} → put_concurrency old=2 reserved=5"#,
+    r#"worker update: tag_resource old={"tier":"batch"} tags={"flotilla:env":"staging","flotilla:manifest":"PREFIX-fleet","tier":"background"} → put_concurrency old=2 reserved=5"#,
     "cron update: update_code(code)",
     "audit no_change: ",
-    r#"report create: create_function tags={"team":"platform"}"#,
+    r#"report create: create_function tags={"flotilla:env":"staging","flotilla:manifest":"PREFIX-fleet","team":"platform"}"#,
 ];
 
 /// A manifest and its source folders in a temp dir.
@@ -69,6 +69,7 @@ impl Fleet {
             &manifest,
             format!(
                 r#"version: 1
+project: {prefix}-fleet
 defaults:
   region: {REGION}
   role: {role}
@@ -160,15 +161,20 @@ functions:
         }
     }
 
-    /// Creates every function but `report` the way someone else left them:
+    /// Creates every function but `report` the way someone else left them, deployed by
+    /// Flotilla before (with its ownership tags) but drifted since:
     /// `api` with an older description, memory and log level, published as version 1
-    /// behind `live`; `worker` with another `tier` tag and reserved concurrency 2;
-    /// `cron` with older code; `audit` exactly as the manifest says.
+    /// behind `live`; `worker` with another `tier` tag, reserved concurrency 2 and no
+    /// ownership tags (made by hand: the plan adopts it); `cron` with older code;
+    /// `audit` exactly as the manifest says.
     pub async fn seed_drift(&self, api: &dyn LambdaApi) {
         let team = BTreeMap::from([("team".to_owned(), "platform".to_owned())]);
         for key in ["api", "worker", "cron", "audit"] {
             let mut config = self.desired(key);
             let mut tags = team.clone();
+            if key != "worker" {
+                tags.extend(self.ownership_tags());
+            }
             let mut zip = self.package(key);
             match key {
                 "api" => {
@@ -225,6 +231,18 @@ functions:
 
     /// Runs the real `flotilla` binary against `endpoint` for the `staging` environment,
     /// with dummy static credentials and nothing from the developer's AWS set-up.
+    /// The ownership tags Flotilla sets on this fleet's functions (`project:
+    /// PREFIX-fleet`: fleets sharing an emulator never own each other's functions).
+    pub fn ownership_tags(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            ("flotilla:env".to_owned(), "staging".to_owned()),
+            (
+                "flotilla:manifest".to_owned(),
+                format!("{}-fleet", self.prefix),
+            ),
+        ])
+    }
+
     pub fn flotilla(&self, endpoint: &str, args: &[&str]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_flotilla"));
         cmd.args(args)
@@ -277,7 +295,11 @@ functions:
 
         let json = self.flotilla(endpoint, &["plan", "--format", "json"]);
         assert_exit(&json, 0, "plan --format json");
-        assert_eq!(plan_summary(&text(&json.stdout)), FIRST_PLAN);
+        let summary: Vec<String> = plan_summary(&text(&json.stdout))
+            .iter()
+            .map(|l| l.replace(&self.prefix, "PREFIX"))
+            .collect();
+        assert_eq!(summary, FIRST_PLAN);
 
         let plan = self.flotilla(endpoint, &["plan", "--detailed-exitcode"]);
         assert_exit(&plan, 2, "plan --detailed-exitcode with drift");
@@ -304,7 +326,57 @@ functions:
             "{}",
             text(&again.stdout)
         );
+        self.prune_a_retired_function(endpoint, api).await;
         report_retries(&report)
+    }
+
+    /// A function this fleet deployed but no longer has: `plan --prune` lists exactly
+    /// it (ListFunctions, then GetFunction's tags), `apply --prune` deletes it, and a
+    /// last `plan --prune` has nothing to do.
+    async fn prune_a_retired_function(&self, endpoint: &str, api: &dyn LambdaApi) {
+        let retired = format!("{}-staging-retired", self.prefix);
+        let config = FunctionConfig {
+            name: retired.clone(),
+            ..self.desired("audit")
+        };
+        api.create_function(CreateFunctionInput {
+            config,
+            code: CodeSource::Zip(Arc::new(self.package("audit"))),
+            publish: false,
+            tags: self.ownership_tags(),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("seed {retired}: {e:?}"));
+        wait_stable(api, &retired).await;
+
+        let json = self.flotilla(endpoint, &["plan", "--prune", "--format", "json"]);
+        assert_exit(&json, 0, "plan --prune --format json");
+        let plan: serde_json::Value = serde_json::from_str(&text(&json.stdout)).expect("plan");
+        let deletes: Vec<&str> = plan["functions"]
+            .as_array()
+            .expect("functions")
+            .iter()
+            .filter(|f| f["action"] == "delete")
+            .filter_map(|f| f["name"].as_str())
+            .collect();
+        assert_eq!(deletes, [retired.as_str()], "{plan}");
+
+        let apply = self.flotilla(endpoint, &["apply", "--prune", "--auto-approve"]);
+        assert_exit(&apply, 0, "apply --prune --auto-approve");
+        assert!(
+            text(&apply.stderr).contains(", 1 deleted;"),
+            "{}",
+            text(&apply.stderr)
+        );
+        assert!(
+            matches!(
+                api.get_function(&retired).await,
+                Err(ApiError::NotFound { .. })
+            ),
+            "{retired} is deleted"
+        );
+        let last = self.flotilla(endpoint, &["plan", "--prune", "--detailed-exitcode"]);
+        assert_exit(&last, 0, "plan --prune after the deletion");
     }
 
     /// The first plan's text is the same on every emulator: one snapshot,
@@ -327,6 +399,7 @@ functions:
                 "{key}'s code"
             );
             let mut tags = BTreeMap::from([("team".to_owned(), "platform".to_owned())]);
+            tags.extend(self.ownership_tags());
             if key == "worker" {
                 tags.insert("tier".to_owned(), "background".to_owned());
             }

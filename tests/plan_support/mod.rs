@@ -70,6 +70,7 @@ pub fn model(functions: Vec<Function>) -> Model {
         environment: Some("staging".to_owned()),
         limits: Limits::default(),
         functions,
+        ownership: ownership(),
     }
 }
 
@@ -89,7 +90,13 @@ pub fn artifacts(model: &Model, sha: &str) -> Artifacts {
         .collect()
 }
 
-/// `$LATEST` exactly as the function desires it, running code `sha`.
+/// The ownership [`model`] gives every function.
+pub fn ownership() -> Ownership {
+    Ownership::new("deploy.yaml", Some("staging"))
+}
+
+/// `$LATEST` exactly as the function desires it, running code `sha`, deployed by
+/// Flotilla before (it carries the ownership tags of [`model`]).
 pub fn live_info(f: &Function, sha: &str) -> FunctionInfo {
     FunctionInfo {
         config: f.desired_config(),
@@ -107,7 +114,12 @@ pub fn live_info(f: &Function, sha: &str) -> FunctionInfo {
         last_modified: "2026-11-01T00:00:00.000+0000".to_owned(),
         image_uri: None,
         resolved_image_uri: None,
-        tags: f.tags.clone(),
+        tags: f
+            .tags
+            .clone()
+            .into_iter()
+            .chain(ownership().tags())
+            .collect(),
         reserved_concurrency: f.reserved_concurrency,
     }
 }
@@ -142,6 +154,7 @@ pub fn live(entries: Vec<(&Function, LiveFunction)>) -> LiveState {
             .into_iter()
             .map(|(f, l)| (f.key.clone(), l))
             .collect(),
+        ..LiveState::default()
     }
 }
 
