@@ -7,7 +7,7 @@ use futures::StreamExt;
 
 use crate::lambda::{AliasInfo, ApiError, ApiOp, ApiResult, FunctionInfo, LambdaApi, VersionInfo};
 use crate::model::{Function, FunctionKey, Model};
-use crate::pace::{Class, Pacer};
+use crate::pace::Pacer;
 
 /// What exists in Lambda for each function of the model, by function key.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -171,48 +171,26 @@ impl Reader<'_> {
     pub(crate) async fn call<T, Fut>(
         &self,
         op: ApiOp,
-        mut call: impl FnMut() -> Fut,
+        call: impl FnMut() -> Fut,
     ) -> Result<Option<T>, ObserveError>
     where
         Fut: Future<Output = ApiResult<T>>,
     {
-        let bucket = self.pacer.bucket(self.account, self.region, Class::of(op));
-        let policy = self.f.retry;
-        let mut backoff = policy.initial;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            bucket.acquire().await;
-            let error = match call().await {
-                Ok(value) => {
-                    bucket.on_success();
-                    return Ok(Some(value));
-                }
-                Err(ApiError::NotFound { .. }) => {
-                    bucket.on_success();
-                    return Ok(None);
-                }
-                Err(e) => e,
-            };
-            let retry_in = match &error {
-                ApiError::Throttled { retry_after, .. } => {
-                    bucket.on_throttled();
-                    Some(retry_after.unwrap_or(backoff))
-                }
-                ApiError::Transient { .. } => Some(backoff),
-                _ => None,
-            };
-            let Some(delay) = retry_in.filter(|_| attempt < policy.max_attempts) else {
-                return Err(ObserveError {
-                    key: self.f.key.clone(),
-                    name: self.f.name.as_str().to_owned(),
-                    op: op.name(),
-                    attempts: attempt,
-                    source: error,
-                });
-            };
-            tokio::time::sleep(delay).await;
-            backoff = backoff.mul_f64(policy.multiplier).min(policy.max);
-        }
+        crate::pace::read(
+            self.pacer,
+            self.account,
+            self.region,
+            op,
+            self.f.retry,
+            call,
+        )
+        .await
+        .map_err(|gave_up| ObserveError {
+            key: self.f.key.clone(),
+            name: self.f.name.as_str().to_owned(),
+            op: op.name(),
+            attempts: gave_up.attempts,
+            source: gave_up.error,
+        })
     }
 }

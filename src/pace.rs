@@ -166,3 +166,60 @@ impl Pacer {
         self.bucket(account, region, Class::of(op)).acquire().await;
     }
 }
+
+/// A paced read that gave up: how many attempts were made and the last error.
+#[derive(Debug)]
+pub(crate) struct GaveUp {
+    /// Attempts made.
+    pub attempts: u32,
+    /// The error that ended them.
+    pub error: crate::lambda::ApiError,
+}
+
+/// One read, paced by `op`'s bucket and retried on throttling (honouring `Retry-After`)
+/// and transient failures with `policy`'s backoff. `Ok(None)` on NotFound. Observe,
+/// the prune scan and layer resolution all read this way.
+pub(crate) async fn read<T, Fut>(
+    pacer: &Pacer,
+    account: Option<&str>,
+    region: &str,
+    op: ApiOp,
+    policy: crate::model::RetryPolicy,
+    mut call: impl FnMut() -> Fut,
+) -> Result<Option<T>, GaveUp>
+where
+    Fut: std::future::Future<Output = crate::lambda::ApiResult<T>>,
+{
+    use crate::lambda::ApiError;
+    let bucket = pacer.bucket(account, region, Class::of(op));
+    let mut backoff = policy.initial;
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        bucket.acquire().await;
+        let error = match call().await {
+            Ok(value) => {
+                bucket.on_success();
+                return Ok(Some(value));
+            }
+            Err(ApiError::NotFound { .. }) => {
+                bucket.on_success();
+                return Ok(None);
+            }
+            Err(e) => e,
+        };
+        let retry_in = match &error {
+            ApiError::Throttled { retry_after, .. } => {
+                bucket.on_throttled();
+                Some(retry_after.unwrap_or(backoff))
+            }
+            ApiError::Transient { .. } => Some(backoff),
+            _ => None,
+        };
+        let Some(delay) = retry_in.filter(|_| attempts < policy.max_attempts) else {
+            return Err(GaveUp { attempts, error });
+        };
+        tokio::time::sleep(delay).await;
+        backoff = backoff.mul_f64(policy.multiplier).min(policy.max);
+    }
+}

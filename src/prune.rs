@@ -15,7 +15,7 @@ use futures::StreamExt;
 use crate::lambda::{ApiError, ApiOp, ApiResult};
 use crate::model::{Model, Ownership, RetryPolicy};
 use crate::observe::{Clients, LeftFunction};
-use crate::pace::{Class, Pacer};
+use crate::pace::Pacer;
 
 /// Reads that may run at once; the pacer, not this number, keeps the rate under quota.
 const PARALLEL_READS: usize = 64;
@@ -142,47 +142,19 @@ impl Scan<'_> {
     async fn call<T, Fut>(
         &self,
         op: ApiOp,
-        mut call: impl FnMut() -> Fut,
+        call: impl FnMut() -> Fut,
     ) -> Result<Option<T>, PruneScanError>
     where
         Fut: Future<Output = ApiResult<T>>,
     {
-        let bucket = self.pacer.bucket(self.account, self.region, Class::of(op));
         let policy = RetryPolicy::default();
-        let mut backoff = policy.initial;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            bucket.acquire().await;
-            let error = match call().await {
-                Ok(value) => {
-                    bucket.on_success();
-                    return Ok(Some(value));
-                }
-                Err(ApiError::NotFound { .. }) => {
-                    bucket.on_success();
-                    return Ok(None);
-                }
-                Err(e) => e,
-            };
-            let retry_in = match &error {
-                ApiError::Throttled { retry_after, .. } => {
-                    bucket.on_throttled();
-                    Some(retry_after.unwrap_or(backoff))
-                }
-                ApiError::Transient { .. } => Some(backoff),
-                _ => None,
-            };
-            let Some(delay) = retry_in.filter(|_| attempt < policy.max_attempts) else {
-                return Err(PruneScanError {
-                    place: format!("{}/{}", self.account.unwrap_or("default"), self.region),
-                    op: op.name(),
-                    attempts: attempt,
-                    source: error,
-                });
-            };
-            tokio::time::sleep(delay).await;
-            backoff = backoff.mul_f64(policy.multiplier).min(policy.max);
-        }
+        crate::pace::read(self.pacer, self.account, self.region, op, policy, call)
+            .await
+            .map_err(|gave_up| PruneScanError {
+                place: format!("{}/{}", self.account.unwrap_or("default"), self.region),
+                op: op.name(),
+                attempts: gave_up.attempts,
+                source: gave_up.error,
+            })
     }
 }

@@ -15,7 +15,7 @@ use futures::StreamExt;
 use crate::lambda::{ApiError, ApiOp, LayerVersionInfo};
 use crate::model::{Function, FunctionKey, LayerRef, Model, RetryPolicy};
 use crate::observe::Clients;
-use crate::pace::{Class, Pacer};
+use crate::pace::Pacer;
 
 /// Lookups that may run at once; the pacer, not this number, keeps the rate.
 const PARALLEL_LOOKUPS: usize = 16;
@@ -309,46 +309,22 @@ async fn list_versions(
     pacer: &Pacer,
 ) -> Result<Vec<LayerVersionInfo>, Box<LayerError>> {
     let api = clients.client(place.account.as_deref(), &place.region);
-    let bucket = pacer.bucket(
+    let read = crate::pace::read(
+        pacer,
         place.account.as_deref(),
         &place.region,
-        Class::of(ApiOp::ListLayerVersions),
-    );
-    let policy = RetryPolicy::default();
-    let mut backoff = policy.initial;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        bucket.acquire().await;
-        let error = match api.list_layer_versions(&place.name).await {
-            Ok(versions) => {
-                bucket.on_success();
-                return Ok(versions);
-            }
-            // Lambda answers an unknown layer with no versions; some endpoints with 404.
-            Err(ApiError::NotFound { .. }) => {
-                bucket.on_success();
-                return Ok(Vec::new());
-            }
-            Err(e) => e,
-        };
-        let retry_in = match &error {
-            ApiError::Throttled { retry_after, .. } => {
-                bucket.on_throttled();
-                Some(retry_after.unwrap_or(backoff))
-            }
-            ApiError::Transient { .. } => Some(backoff),
-            _ => None,
-        };
-        let Some(delay) = retry_in.filter(|_| attempt < policy.max_attempts) else {
-            return Err(Box::new(LayerError::Lookup {
-                layer: place.name.clone(),
-                location: location(place),
-                attempts: attempt,
-                source: error,
-            }));
-        };
-        tokio::time::sleep(delay).await;
-        backoff = backoff.mul_f64(policy.multiplier).min(policy.max);
+        ApiOp::ListLayerVersions,
+        RetryPolicy::default(),
+        || api.list_layer_versions(&place.name),
+    )
+    .await;
+    match read {
+        Ok(versions) => Ok(versions.unwrap_or_default()),
+        Err(gave_up) => Err(Box::new(LayerError::Lookup {
+            layer: place.name.clone(),
+            location: location(place),
+            attempts: gave_up.attempts,
+            source: gave_up.error,
+        })),
     }
 }
