@@ -1,13 +1,20 @@
-//! Client-side pacing: token buckets that keep Flotilla under Lambda's API quotas.
+//! Client-side pacing: adaptive rate limiters that keep Flotilla under Lambda's API
+//! quotas, shared by every reader (observe, prune scan, layer lookups, rollback) and by
+//! apply's engine.
 //!
-//! A [`Pacer`] holds one [`TokenBucket`] per (account, region, [`Class`]): GetFunction
-//! has its own quota (100/s), every other control-plane call shares one (15/s). Buckets
-//! run on `tokio::time`, so tests drive them with a paused clock. The rate adapts AIMD
-//! style: [`TokenBucket::on_throttled`] halves it, [`TokenBucket::on_success`] raises it
-//! slowly back to the configured rate.
+//! Lambda counts GetFunction (100/s) apart from every other control-plane call (15/s
+//! together). Flotilla keeps one [`AdaptiveLimiter`] per quota [`Class`] and account+region
+//! and paces itself below the configured rate instead of bouncing off the quota. The rate
+//! adapts AIMD-style: halved on a 429 (at most once per second, so one burst of 429s
+//! counts once), raised by a small step on each success, never above the configured rate.
+//!
+//! Scheduling is GCRA ("virtual arrival time"): each caller reserves the next slot under
+//! a lock and sleeps outside it, so waiters are served in order and the lock is never
+//! held across an await. Limiters run on `tokio::time`, so tests drive them with a paused
+//! clock.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -35,133 +42,171 @@ impl Class {
     }
 }
 
-/// Lowest rate AIMD may fall to, as a fraction of the configured rate.
-const MIN_RATE_FRACTION: f64 = 0.05;
-/// How much one success raises the rate, as a fraction of the configured rate.
-const INCREASE_FRACTION: f64 = 0.02;
+/// Lowest rate the limiter slows to after repeated 429s, per second.
+const MIN_RATE: f64 = 0.5;
+/// Fraction of the configured rate regained per successful call.
+const ADDITIVE_STEP: f64 = 0.02;
+/// Minimum time between two multiplicative decreases.
+const DECREASE_WINDOW: Duration = Duration::from_secs(1);
 
 #[derive(Debug)]
-struct BucketState {
-    rate: f64,
-    /// May go negative: each caller reserves a token and sleeps until it is due, so
-    /// waiters are served in arrival order without a thundering herd.
-    tokens: f64,
-    last: Instant,
-}
-
-/// A token bucket: at most `burst` calls at once, then `rate` calls per second.
-#[derive(Debug)]
-pub struct TokenBucket {
+struct State {
     max_rate: f64,
-    burst: f64,
-    state: Mutex<BucketState>,
+    rate: f64,
+    /// The earliest time the next call may go.
+    next: Instant,
+    last_decrease: Option<Instant>,
+    throttles: u64,
 }
 
-impl TokenBucket {
-    /// A full bucket. Non-positive or non-finite rates are raised to a tiny positive one
-    /// rather than dividing by zero.
-    pub fn new(rate_per_second: f64, burst: f64) -> Self {
-        let max_rate = if rate_per_second.is_finite() && rate_per_second > 0.0 {
-            rate_per_second
+/// A rate limiter whose rate backs off on 429 and recovers on success.
+#[derive(Debug)]
+pub struct AdaptiveLimiter {
+    state: Mutex<State>,
+}
+
+impl AdaptiveLimiter {
+    /// A limiter at `rate` calls per second (its ceiling).
+    pub fn new(rate: f64) -> Self {
+        let rate = if rate.is_finite() && rate > 0.0 {
+            rate
         } else {
-            0.001
-        };
-        let burst = if burst.is_finite() {
-            burst.max(1.0)
-        } else {
-            1.0
+            MIN_RATE
         };
         Self {
-            max_rate,
-            burst,
-            state: Mutex::new(BucketState {
-                rate: max_rate,
-                tokens: burst,
-                last: Instant::now(),
+            state: Mutex::new(State {
+                max_rate: rate,
+                rate,
+                next: Instant::now(),
+                last_decrease: None,
+                throttles: 0,
             }),
         }
     }
 
-    /// Waits until a call may be made, then returns.
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // The state is plain numbers; a poisoned lock still holds usable values.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits for this caller's slot.
     pub async fn acquire(&self) {
-        let wait = {
+        let at = {
             let mut s = self.lock();
             let now = Instant::now();
-            let elapsed = now.saturating_duration_since(s.last).as_secs_f64();
-            s.tokens = (s.tokens + elapsed * s.rate).min(self.burst);
-            s.last = now;
-            s.tokens -= 1.0;
-            if s.tokens >= 0.0 {
-                Duration::ZERO
-            } else {
-                Duration::from_secs_f64(-s.tokens / s.rate)
-            }
+            let at = s.next.max(now);
+            s.next = at + Duration::from_secs_f64(1.0 / s.rate);
+            at
         };
-        if !wait.is_zero() {
-            tokio::time::sleep(wait).await;
+        tokio::time::sleep_until(at).await;
+    }
+
+    /// A call succeeded: creep the rate back up.
+    pub fn on_success(&self) {
+        let mut s = self.lock();
+        s.rate = (s.rate + s.max_rate * ADDITIVE_STEP).min(s.max_rate);
+    }
+
+    /// A call was throttled: halve the rate and hold every caller back for
+    /// `retry_after` (the quota is shared, so the others would be throttled too).
+    pub fn on_throttle(&self, retry_after: Option<Duration>) {
+        let mut s = self.lock();
+        let now = Instant::now();
+        s.throttles += 1;
+        let recent = s
+            .last_decrease
+            .is_some_and(|t| now.saturating_duration_since(t) < DECREASE_WINDOW);
+        if !recent {
+            s.rate = (s.rate / 2.0).max(MIN_RATE.min(s.max_rate));
+            s.last_decrease = Some(now);
+        }
+        if let Some(wait) = retry_after {
+            s.next = s.next.max(now + wait);
         }
     }
 
-    /// The current rate in calls per second.
+    /// The current rate, per second.
     pub fn rate(&self) -> f64 {
         self.lock().rate
     }
 
-    /// A call was throttled (429): halve the rate (multiplicative decrease).
-    pub fn on_throttled(&self) {
-        let mut s = self.lock();
-        s.rate = (s.rate / 2.0).max(self.max_rate * MIN_RATE_FRACTION);
+    /// The configured ceiling, per second.
+    pub fn max_rate(&self) -> f64 {
+        self.lock().max_rate
     }
 
-    /// A call succeeded: raise the rate a little, up to the configured one.
-    pub fn on_success(&self) {
-        let mut s = self.lock();
-        s.rate = (s.rate + self.max_rate * INCREASE_FRACTION).min(self.max_rate);
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, BucketState> {
-        // The state stays consistent even if a holder panicked: every update is one step.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    /// 429s reported so far.
+    pub fn throttles(&self) -> u64 {
+        self.lock().throttles
     }
 }
 
-type BucketKey = (Option<String>, String, Class);
+/// The two limiters of one account and region.
+#[derive(Debug, Clone)]
+pub struct RegionLimiters {
+    /// Every call but GetFunction.
+    pub shared: Arc<AdaptiveLimiter>,
+    /// GetFunction.
+    pub get_function: Arc<AdaptiveLimiter>,
+}
 
-/// One bucket per account, region and quota class, shared by every caller.
+/// Limiters by (account, region), created on first use with the run's limits.
 #[derive(Debug)]
-pub struct Pacer {
+pub struct LimiterRegistry {
     limits: Limits,
-    buckets: Mutex<HashMap<BucketKey, Arc<TokenBucket>>>,
+    by_target: Mutex<HashMap<(Option<String>, String), RegionLimiters>>,
 }
 
-impl Pacer {
-    /// A pacer with the manifest's limits. Buckets start full with a burst of one
-    /// second's worth of calls divided by ten (at least one), so a fleet starts quickly
-    /// without a spike that trips the quota.
+impl LimiterRegistry {
+    /// A registry handing out limiters at `limits`.
     pub fn new(limits: Limits) -> Self {
         Self {
             limits,
-            buckets: Mutex::new(HashMap::new()),
+            by_target: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The shared bucket for `account` (`None`: the credentials' own), `region`, `class`.
-    pub fn bucket(&self, account: Option<&str>, region: &str, class: Class) -> Arc<TokenBucket> {
-        let key = (account.map(str::to_owned), region.to_owned(), class);
-        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        buckets
-            .entry(key)
-            .or_insert_with(|| {
-                let rate = match class {
-                    Class::GetFunction => self.limits.get_function_per_second,
-                    Class::Other => self.limits.mutating_per_second,
-                };
-                Arc::new(TokenBucket::new(rate, rate / 10.0))
+    /// The limiters of one account and region.
+    pub fn get(&self, account: Option<&str>, region: &str) -> RegionLimiters {
+        let mut map = self.by_target.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry((account.map(str::to_owned), region.to_owned()))
+            .or_insert_with(|| RegionLimiters {
+                shared: Arc::new(AdaptiveLimiter::new(self.limits.mutating_per_second)),
+                get_function: Arc::new(AdaptiveLimiter::new(self.limits.get_function_per_second)),
             })
             .clone()
     }
+}
 
-    /// Waits for a token for `op` in `account` and `region`.
+/// The limiters of a run, handed out by account, region and quota class.
+#[derive(Debug)]
+pub struct Pacer {
+    registry: LimiterRegistry,
+}
+
+impl Pacer {
+    /// A pacer with the manifest's limits.
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            registry: LimiterRegistry::new(limits),
+        }
+    }
+
+    /// The shared limiter for `account` (`None`: the credentials' own), `region`, `class`.
+    pub fn bucket(
+        &self,
+        account: Option<&str>,
+        region: &str,
+        class: Class,
+    ) -> Arc<AdaptiveLimiter> {
+        let limiters = self.registry.get(account, region);
+        match class {
+            Class::GetFunction => limiters.get_function,
+            Class::Other => limiters.shared,
+        }
+    }
+
+    /// Waits for a slot for `op` in `account` and `region`.
     pub async fn acquire(&self, account: Option<&str>, region: &str, op: ApiOp) {
         self.bucket(account, region, Class::of(op)).acquire().await;
     }
@@ -210,7 +255,7 @@ where
         };
         let retry_in = match &error {
             ApiError::Throttled { retry_after, .. } => {
-                bucket.on_throttled();
+                bucket.on_throttle(*retry_after);
                 Some(retry_after.unwrap_or(backoff))
             }
             ApiError::Transient { .. } => Some(backoff),
@@ -221,5 +266,53 @@ where
         };
         tokio::time::sleep(delay).await;
         backoff = backoff.mul_f64(policy.multiplier).min(policy.max);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn paces_calls_at_the_rate() {
+        let l = AdaptiveLimiter::new(10.0);
+        let start = Instant::now();
+        for _ in 0..21 {
+            l.acquire().await;
+        }
+        // 21 calls at 10/s: the first goes at once, the last after 2 s.
+        assert_eq!(Instant::now() - start, Duration::from_secs(2));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn halves_on_throttle_once_per_window_and_recovers_additively() {
+        let l = AdaptiveLimiter::new(16.0);
+        l.on_throttle(None);
+        l.on_throttle(None);
+        assert!((l.rate() - 8.0).abs() < 1e-9, "one burst counts once");
+        tokio::time::advance(Duration::from_secs(2)).await;
+        l.on_throttle(None);
+        assert!((l.rate() - 4.0).abs() < 1e-9);
+        for _ in 0..10 {
+            l.on_success();
+        }
+        assert!((l.rate() - (4.0 + 10.0 * 16.0 * ADDITIVE_STEP)).abs() < 1e-9);
+        for _ in 0..1000 {
+            l.on_success();
+        }
+        assert!(
+            (l.rate() - 16.0).abs() < 1e-9,
+            "never above the configured rate"
+        );
+        assert_eq!(l.throttles(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_after_holds_every_caller_back() {
+        let l = AdaptiveLimiter::new(100.0);
+        let start = Instant::now();
+        l.on_throttle(Some(Duration::from_secs(2)));
+        l.acquire().await;
+        assert!(Instant::now() - start >= Duration::from_secs(2));
     }
 }

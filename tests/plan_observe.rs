@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use flotilla::lambda::*;
 use flotilla::model::{AliasName, Function, Limits};
 use flotilla::observe::{Clients, observe};
-use flotilla::pace::{Class, Pacer, TokenBucket};
+use flotilla::pace::{Class, Pacer};
 use plan_support::*;
 use tokio::time::Instant;
 
@@ -228,7 +228,7 @@ async fn reads_are_paced_under_the_quotas() {
         .flat_map(|op| fake.calls(op))
         .collect();
     assert_eq!(others.len(), 600);
-    // The bucket starts with a burst of a tenth of a second's calls, then paces.
+    // The first call goes at once, then the limiter paces.
     assert!(peak_per_second(gets) <= 110, "GetFunction over quota");
     assert!(
         peak_per_second(others.clone()) <= 16,
@@ -297,33 +297,6 @@ async fn fatal_errors_name_the_function_and_call() {
         "could not read function `api` (api-staging): GetFunction failed: AccessDeniedException: no"
     );
     assert_eq!(err.attempts, 1, "fatal errors are not retried");
-}
-
-#[tokio::test(start_paused = true)]
-async fn token_bucket_paces_and_adapts() {
-    let bucket = TokenBucket::new(10.0, 1.0);
-    let start = Instant::now();
-    for _ in 0..21 {
-        bucket.acquire().await;
-    }
-    // One token at once, then 20 more at 10/s.
-    assert_eq!(start.elapsed(), Duration::from_secs(2));
-
-    bucket.on_throttled();
-    assert_eq!(bucket.rate(), 5.0);
-    bucket.on_throttled();
-    bucket.on_throttled();
-    bucket.on_throttled();
-    bucket.on_throttled();
-    assert_eq!(bucket.rate(), 0.5, "never below 5% of the configured rate");
-    for _ in 0..100 {
-        bucket.on_success();
-    }
-    assert_eq!(
-        bucket.rate(),
-        10.0,
-        "recovers, but never above the configured rate"
-    );
 }
 
 #[tokio::test(start_paused = true)]

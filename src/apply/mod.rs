@@ -4,8 +4,8 @@
 //! cancellation, progress sink) and leaves as a [`Report`]. Files by concept:
 //! `scheduler` (functions in parallel, `depends_on`), `executor` (one function per
 //! `Step` variant), `run` (per-function state and the retry loop), `waiter` (adaptive
-//! GetFunction polling), `retry` (backoff with seeded full jitter), `limits` (AIMD
-//! token pacing per account and region), `cancel`, `events`, `report`.
+//! GetFunction polling), `retry` (backoff with seeded full jitter), `cancel`, `events`,
+//! `report`; pacing (AIMD limiters per account and region) is `crate::pace`.
 //!
 //! Apply never reads the manifest and decides nothing the plan did not: it refuses a
 //! function whose live `RevisionId` moved since the plan.
@@ -15,7 +15,6 @@ mod context;
 mod delete;
 mod events;
 mod executor;
-mod limits;
 mod priority;
 mod report;
 mod retry;
@@ -23,13 +22,13 @@ mod run;
 mod scheduler;
 mod waiter;
 
+pub use crate::pace::{AdaptiveLimiter, LimiterRegistry, RegionLimiters};
 pub use cancel::{CancelLevel, CancelToken};
 pub use context::{
     ApplyContext, ClientProvider, CodeProvider, DEFAULT_PARALLELISM, PreparedCode, ProcessEnv,
     SecretSource,
 };
 pub use events::{CollectEvents, Event, EventSink, LineSink, NoEvents};
-pub use limits::{AdaptiveLimiter, LimiterRegistry, RegionLimiters};
 pub use report::{FunctionReport, Outcome, Report, StaleAction, Totals};
 pub use retry::{Backoff, Decision, decide};
 pub use waiter::{

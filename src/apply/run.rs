@@ -21,10 +21,10 @@ use crate::plan::{Action, FunctionPlan};
 use super::cancel::CancelLevel;
 use super::context::ApplyContext;
 use super::events::Event;
-use super::limits::{AdaptiveLimiter, RegionLimiters};
 use super::report::{FunctionReport, Outcome, StaleAction};
 use super::retry::{Backoff, Decision, decide};
 use super::waiter::Goal;
+use crate::pace::{AdaptiveLimiter, RegionLimiters};
 
 /// Why a function stopped before converging.
 #[derive(Debug, Clone, PartialEq)]

@@ -18,11 +18,11 @@ use crate::plan::{FunctionPlan, Plan};
 
 use super::context::ApplyContext;
 use super::events::Event;
-use super::limits::LimiterRegistry;
 use super::priority::{ReadyQueue, critical_paths};
 use super::report::{FunctionReport, Outcome};
 use super::retry::Backoff;
 use super::run::FnRun;
+use crate::pace::LimiterRegistry;
 
 type Task<'a> = Pin<Box<dyn Future<Output = (usize, FunctionReport)> + 'a>>;
 
