@@ -155,7 +155,7 @@ async fn service_errors_are_classified_by_code_and_status() {
 }
 
 #[tokio::test]
-async fn connection_failures_are_transient() {
+async fn lost_connections_are_transient_and_a_refused_one_is_fatal() {
     let dropped = get_error(Reply::Drop).await;
     assert!(matches!(dropped, ApiError::Transient { .. }), "{dropped:?}");
 
@@ -164,7 +164,11 @@ async fn connection_failures_are_transient() {
         .get_function("f")
         .await
         .expect_err("nothing listens");
-    assert!(matches!(refused, ApiError::Transient { .. }), "{refused:?}");
+    // The request never left: nothing to retry for (a wrong endpoint, a stopped emulator).
+    assert!(
+        matches!(&refused, ApiError::Fatal { code, .. } if code == "ConnectionRefused"),
+        "{refused:?}"
+    );
 
     let (url, _) = endpoint(Reply::Hang).await;
     let opts = ClientOptions {

@@ -63,9 +63,13 @@ enum Command {
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         // A refused AssumeRole is reported once, as Flotilla's own error naming the role
-        // and environment; aws-config's warning about it would only repeat it.
+        // and environment; aws-config's warning about it would only repeat it. Every
+        // function names its region, so a default region that IMDS cannot supply (any
+        // machine outside EC2) is no news either.
         .unwrap_or_else(|_| {
-            tracing_subscriber::EnvFilter::new("warn,aws_config::sts::assume_role=error")
+            tracing_subscriber::EnvFilter::new(
+                "warn,aws_config::sts::assume_role=error,aws_config::imds::region=error",
+            )
         });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

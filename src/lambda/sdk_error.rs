@@ -56,6 +56,12 @@ where
             code: "CredentialsError".to_owned(),
             message: credentials_error(&err).unwrap_or_default(),
         },
+        // Nothing listens there: the request never left, and retrying for a minute
+        // only delays the answer (a wrong `--endpoint-url`, an emulator not started).
+        SdkError::DispatchFailure(_) if connection_refused(&err).is_some() => ApiError::Fatal {
+            code: "ConnectionRefused".to_owned(),
+            message: connection_refused(&err).unwrap_or_default(),
+        },
         SdkError::DispatchFailure(failure) if !failure.is_user() => ApiError::Transient {
             message: DisplayErrorContext(&err).to_string(),
         },
@@ -89,6 +95,23 @@ pub(crate) fn credentials_error(err: &(dyn std::error::Error + 'static)) -> Opti
                 cause = inner.source();
             }
             return Some(message);
+        }
+        next = e.source();
+    }
+    None
+}
+
+/// The explanation when the TCP connection itself was refused.
+fn connection_refused(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut next = err.source();
+    while let Some(e) = next {
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            return Some(format!(
+                "the endpoint refused the connection ({io}); is it running? Check \
+                 --endpoint-url, AWS_ENDPOINT_URL_LAMBDA and AWS_ENDPOINT_URL"
+            ));
         }
         next = e.source();
     }
