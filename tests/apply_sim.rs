@@ -566,3 +566,34 @@ async fn the_function_heading_the_longest_chain_starts_first() {
     // fn-001 jumps the plan order; then fn-000 and fn-002 tie and keep plan order.
     assert_eq!(started, vec!["fn-001", "fn-000", "fn-002"]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_update_the_endpoint_ignores_fails_instead_of_converging() {
+    let sim = new_sim(3);
+    quiet(&sim);
+    let names = vec![name(0)];
+    seed_fleet(&sim, &names);
+    let plan = plan(vec![function_plan(&sim, &names[0])]);
+    let (ctx, _) = context_with(&sim, 3, true);
+
+    let report = apply(&plan, ctx).await;
+
+    assert!(!report.success(), "{}", report.to_table());
+    match &report.functions[0].outcome {
+        Outcome::Failed { cause } => {
+            assert!(
+                cause.contains("UpdateFunctionConfiguration finished"),
+                "{cause}"
+            );
+            assert!(cause.contains("memory_mb"), "{cause}");
+            assert!(
+                !cause.contains("environment"),
+                "the environment did land: {cause}"
+            );
+            assert!(!cause.contains(TOKEN_VALUE), "no secret in the cause");
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+    // Nothing after the configuration step ran: no version was published.
+    assert_eq!(sim.counters().calls_of(ApiOp::PublishVersion), 0);
+}

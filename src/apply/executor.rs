@@ -17,7 +17,7 @@ use crate::plan::{Action, FieldChange, Step};
 
 use super::events::Event;
 use super::retry::Decision;
-use super::run::{Call, FnRun, Landed, Stop};
+use super::run::{Call, FnRun, Landed, Stop, config_mismatches};
 use super::waiter::{Goal, Verdict, judge};
 
 impl FnRun<'_> {
@@ -289,7 +289,18 @@ impl FnRun<'_> {
             },
         )
         .await?;
-        self.wait_for(Goal::Updated).await?;
+        let info = self.wait_for(Goal::Updated).await?;
+        let desired = self.plan.desired.architecture;
+        if info.config.architecture != desired {
+            return Err(not_applied(
+                "UpdateFunctionCode",
+                &[format!(
+                    "architecture ({} instead of {})",
+                    info.config.architecture.as_api_str(),
+                    desired.as_api_str()
+                )],
+            ));
+        }
         Ok(())
     }
 
@@ -297,6 +308,7 @@ impl FnRun<'_> {
         let input = self.config_input(changes);
         let api = self.api.clone();
         let landed = Landed::Config(Box::new(input.clone()));
+        let sent = input.clone();
         self.mutate(
             "UpdateFunctionConfiguration",
             true,
@@ -309,7 +321,12 @@ impl FnRun<'_> {
             },
         )
         .await?;
-        self.wait_for(Goal::Updated).await?;
+        let info = self.wait_for(Goal::Updated).await?;
+        let unapplied = config_mismatches(&sent, &info);
+        if !unapplied.is_empty() {
+            let fields: Vec<String> = unapplied.iter().map(|f| (*f).to_owned()).collect();
+            return Err(not_applied("UpdateFunctionConfiguration", &fields));
+        }
         Ok(())
     }
 
@@ -547,4 +564,13 @@ impl FnRun<'_> {
         .await?;
         Ok(())
     }
+}
+
+/// An update Lambda reported successful but whose values the function does not show:
+/// calling that converged would only make the next plan show the change again.
+fn not_applied(op: &str, fields: &[String]) -> Stop {
+    Stop::Failed(format!(
+        "{op} finished, but the function does not show the new {}: the endpoint ignored it",
+        fields.join(", ")
+    ))
 }

@@ -437,6 +437,15 @@ impl FnRun<'_> {
 
 /// True when every field the input sets equals the live configuration.
 pub(crate) fn config_matches(input: &UpdateConfigInput, info: &FunctionInfo) -> bool {
+    config_mismatches(input, info).is_empty()
+}
+
+/// The fields set in `input` whose live values differ (names as plans show them;
+/// environment values are never named, only the key set as a whole).
+pub(crate) fn config_mismatches(
+    input: &UpdateConfigInput,
+    info: &FunctionInfo,
+) -> Vec<&'static str> {
     let UpdateConfigInput {
         name: _,
         revision_id: _,
@@ -451,19 +460,41 @@ pub(crate) fn config_matches(input: &UpdateConfigInput, info: &FunctionInfo) -> 
         layers,
     } = input;
     let c = &info.config;
-    role.as_ref().is_none_or(|v| *v == c.role)
-        && runtime
-            .as_ref()
-            .is_none_or(|v| Some(v) == c.runtime.as_ref())
-        && handler
-            .as_ref()
-            .is_none_or(|v| Some(v) == c.handler.as_ref())
-        && description.as_ref().is_none_or(|v| *v == c.description)
-        && memory_mb.is_none_or(|v| v == c.memory_mb)
-        && timeout_s.is_none_or(|v| v == c.timeout_s)
-        && ephemeral_storage_mb.is_none_or(|v| v == c.ephemeral_storage_mb)
-        && environment.as_ref().is_none_or(|v| *v == c.environment)
-        && layers.as_ref().is_none_or(|v| *v == c.layers)
+    let checks = [
+        ("role", role.as_ref().is_none_or(|v| *v == c.role)),
+        (
+            "runtime",
+            runtime
+                .as_ref()
+                .is_none_or(|v| Some(v) == c.runtime.as_ref()),
+        ),
+        (
+            "handler",
+            handler
+                .as_ref()
+                .is_none_or(|v| Some(v) == c.handler.as_ref()),
+        ),
+        (
+            "description",
+            description.as_ref().is_none_or(|v| *v == c.description),
+        ),
+        ("memory_mb", memory_mb.is_none_or(|v| v == c.memory_mb)),
+        ("timeout_s", timeout_s.is_none_or(|v| v == c.timeout_s)),
+        (
+            "ephemeral_storage_mb",
+            ephemeral_storage_mb.is_none_or(|v| v == c.ephemeral_storage_mb),
+        ),
+        (
+            "environment",
+            environment.as_ref().is_none_or(|v| *v == c.environment),
+        ),
+        ("layers", layers.as_ref().is_none_or(|v| *v == c.layers)),
+    ];
+    checks
+        .into_iter()
+        .filter(|(_, ok)| !ok)
+        .map(|(field, _)| field)
+        .collect()
 }
 
 impl Stop {

@@ -219,6 +219,9 @@ pub struct Recording {
     pub inner: flotilla::sim::SimClient,
     pub sim: Sim,
     pub repeats: Arc<Mutex<Vec<Repeat>>>,
+    /// Accept UpdateFunctionConfiguration but drop its `MemorySize`, as an endpoint that
+    /// ignores a field does.
+    pub ignore_memory: bool,
 }
 
 impl Recording {
@@ -265,6 +268,10 @@ impl LambdaApi for Recording {
             && input.environment.as_ref() == Some(&live.config.environment)
         {
             self.repeat(&input.name, "UpdateFunctionConfiguration");
+        }
+        let mut input = input;
+        if self.ignore_memory {
+            input.memory_mb = None;
         }
         self.inner.update_function_configuration(input).await
     }
@@ -318,11 +325,21 @@ impl LambdaApi for Recording {
 /// A context wired to the sim through a [`Recording`] client, secrets from a map,
 /// no progress output.
 pub fn context(sim: &Sim, seed: u64) -> (ApplyContext, Arc<Mutex<Vec<Repeat>>>) {
+    context_with(sim, seed, false)
+}
+
+/// [`context`], with an endpoint that ignores `MemorySize` updates when `ignore_memory`.
+pub fn context_with(
+    sim: &Sim,
+    seed: u64,
+    ignore_memory: bool,
+) -> (ApplyContext, Arc<Mutex<Vec<Repeat>>>) {
     let repeats = Arc::new(Mutex::new(Vec::new()));
     let client: Arc<dyn LambdaApi> = Arc::new(Recording {
         inner: sim.client(ACCOUNT, REGION),
         sim: sim.clone(),
         repeats: repeats.clone(),
+        ignore_memory,
     });
     let clients = move |account: Option<&str>, region: &str| {
         if account == Some(ACCOUNT) && region == REGION {
