@@ -1,21 +1,17 @@
-//! Missing credentials fail a plan at once with the credential chain's own explanation,
-//! instead of after every retry of a "transient" dispatch failure.
+//! Problems no retry can fix fail a plan at once, with an explanation, instead of after
+//! every retry of a "transient" dispatch failure: missing credentials, and an endpoint
+//! nobody listens on.
 
-use std::process::Command;
+use std::net::TcpListener;
+use std::process::{Command, Output};
 
-#[test]
-fn plan_without_credentials_fails_on_the_first_call_and_says_why() {
+/// `flotilla plan` of the example manifest against `endpoint`, with a clean environment
+/// (no profile, no IMDS) plus `env`. Returns the output and stderr with white space
+/// folded (miette wraps long lines).
+fn plan_against(endpoint: &str, env: &[(&str, &str)]) -> (Output, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_flotilla"))
-        .args([
-            "plan",
-            "-f",
-            "deploy.yaml.example",
-            "--env",
-            "staging",
-            // Nothing listens on the discard port; credentials are resolved first anyway.
-            "--endpoint-url",
-            "http://127.0.0.1:9",
-        ])
+        .args(["plan", "-f", "deploy.yaml.example", "--env", "staging"])
+        .args(["--endpoint-url", endpoint])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -25,14 +21,45 @@ fn plan_without_credentials_fails_on_the_first_call_and_says_why() {
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("CONTACT_SMTP_PASSWORD", "not-a-real-secret")
+        .envs(env.iter().copied())
         .output()
         .expect("run flotilla");
-    // miette wraps long lines; compare with white space folded.
     let stderr = String::from_utf8_lossy(&out.stderr)
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
+    (out, stderr)
+}
+
+#[test]
+fn plan_without_credentials_fails_on_the_first_call_and_says_why() {
+    // Nothing listens on the discard port; credentials are resolved first anyway.
+    let (out, stderr) = plan_against("http://127.0.0.1:9", &[]);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("no usable AWS credentials"), "{stderr}");
     assert!(stderr.contains("calls made: 1"), "not retried: {stderr}");
+}
+
+#[test]
+fn plan_against_a_closed_port_fails_on_the_first_call_and_names_the_endpoint_settings() {
+    // A port that was just free: bind, note it, close it.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let (out, stderr) = plan_against(
+        &format!("http://127.0.0.1:{port}"),
+        &[
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the endpoint refused the connection"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--endpoint-url"), "{stderr}");
+    assert!(stderr.contains("calls made: 1"), "not retried: {stderr}");
+    assert!(!stderr.contains("not-a-real-secret"), "{stderr}");
 }
