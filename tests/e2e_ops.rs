@@ -14,7 +14,7 @@ mod support;
 
 use std::path::Path;
 
-use e2e_support::{FLEET_ACCOUNT, Run, Sim, flotilla, run, summary};
+use e2e_support::{FLEET_ACCOUNT, Run, Sim, flotilla, flotilla_on_terminal, run, summary};
 
 const REGION: &str = "eu-north-1";
 
@@ -381,4 +381,36 @@ fn status_json_names_in_sync_drifted_and_missing_functions() {
         "{json}"
     );
     assert_eq!(json["functions"][0]["alias"]["version"], "1", "{json}");
+}
+
+#[test]
+fn rollback_on_a_terminal_shows_the_moves_and_waits_for_yes() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    let sim = start_sim(root);
+    deploy_two_builds(root, &sim);
+    let args = [
+        "rollback",
+        "-f",
+        "deploy.yaml",
+        "--env",
+        "staging",
+        "--only",
+        "api",
+        "--endpoint-url",
+        &sim.url,
+    ];
+
+    let declined = flotilla_on_terminal(root, FLEET_ACCOUNT, &args, "no\n").expect_code(1);
+    let text = declined.all();
+    assert!(text.contains("api: alias live 2 → 1"), "{text}");
+    assert!(
+        text.contains("Rollback cancelled; nothing was changed."),
+        "{text}"
+    );
+    assert_eq!(alias_version(&sim, "api-staging"), "2", "kept after `no`");
+
+    flotilla_on_terminal(root, FLEET_ACCOUNT, &args, "yes\n").expect_code(0);
+    assert_eq!(alias_version(&sim, "api-staging"), "1", "moved after `yes`");
+    assert_eq!(alias_version(&sim, "web-staging"), "2", "not selected");
 }

@@ -13,7 +13,9 @@ mod support;
 
 use std::path::Path;
 
-use e2e_support::{FLEET_ACCOUNT, Run, Sim, flotilla, run, summary, write_fleet};
+use e2e_support::{
+    FLEET_ACCOUNT, Run, Sim, flotilla, flotilla_on_terminal, run, summary, write_fleet,
+};
 
 const REGION: &str = "eu-north-1";
 
@@ -253,4 +255,51 @@ fn a_saved_prune_plan_refuses_a_function_whose_ownership_tags_were_removed() {
         out.stderr
     );
     assert_eq!(status_of(&sim, "fn-002-staging"), 200);
+}
+
+#[test]
+fn apply_prune_on_a_terminal_names_what_it_deletes_and_waits_for_yes() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let sim = Sim::start(dir, &["--account", FLEET_ACCOUNT, "--quota", "off"]);
+    deployed_then_shrunk(dir, &sim);
+    let args = [
+        "apply",
+        "-f",
+        "deploy.yaml",
+        "--env",
+        "staging",
+        "--prune",
+        "--endpoint-url",
+        &sim.url,
+    ];
+
+    let declined = flotilla_on_terminal(dir, FLEET_ACCOUNT, &args, "no\n").expect_code(1);
+    let text = declined.all();
+    assert!(
+        text.contains("This DELETES 1 function(s) that left the manifest"),
+        "{text}"
+    );
+    assert!(text.contains("  - fn-002-staging"), "{text}");
+    assert!(
+        text.contains("Apply cancelled; nothing was changed."),
+        "{text}"
+    );
+    assert_eq!(status_of(&sim, "fn-002-staging"), 200, "kept after `no`");
+
+    let accepted = flotilla_on_terminal(dir, FLEET_ACCOUNT, &args, "yes\n").expect_code(0);
+    assert!(accepted.all().contains("1 deleted"), "{}", accepted.all());
+    assert_eq!(
+        status_of(&sim, "fn-002-staging"),
+        404,
+        "deleted after `yes`"
+    );
+    for kept in [
+        "fn-000-staging",
+        "made-by-hand",
+        "fn-002-prod",
+        "other-team",
+    ] {
+        assert_eq!(status_of(&sim, kept), 200, "{kept} must stay");
+    }
 }

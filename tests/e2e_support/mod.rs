@@ -169,6 +169,39 @@ pub fn flotilla(dir: &Path, account: &str) -> Command {
     cmd
 }
 
+/// `flotilla ARGS` as [`flotilla`] would run it, but on a pseudo-terminal (util-linux
+/// `script`), with `input` typed at it: for the confirmation prompts, which only a
+/// terminal gets. Both streams arrive on stdout, as on a terminal.
+pub fn flotilla_on_terminal(dir: &Path, account: &str, args: &[&str], input: &str) -> Run {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let line: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_flotilla"))
+        .chain(args.iter().copied())
+        .map(quote)
+        .collect();
+    let template = flotilla(dir, account);
+    let mut cmd = Command::new("script");
+    cmd.args([
+        "--quiet",
+        "--return",
+        "--command",
+        &line.join(" "),
+        "/dev/null",
+    ])
+    .current_dir(dir)
+    .env_clear();
+    for (key, value) in template.get_envs() {
+        if let Some(value) = value {
+            cmd.env(key, value);
+        }
+    }
+    let output = assert_cmd::Command::from_std(cmd)
+        .timeout(COMMAND_TIMEOUT)
+        .write_stdin(input.to_owned())
+        .output()
+        .expect("run flotilla under script(1) (util-linux)");
+    Run::from(output)
+}
+
 /// Runs `cmd` to completion within [`COMMAND_TIMEOUT`] (killed and failed past it).
 pub fn run(cmd: Command) -> Run {
     let output = assert_cmd::Command::from_std(cmd)
