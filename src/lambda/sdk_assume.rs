@@ -14,6 +14,7 @@ use aws_credential_types::provider::{ProvideCredentials, future};
 use aws_sdk_lambda::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::operation::assume_role::AssumeRoleError;
 
+use super::sdk_error::chain;
 use crate::model::AssumeRole;
 
 /// Why a role could not be assumed. Never holds credentials.
@@ -110,14 +111,10 @@ impl ProvideCredentials for RoleCredentials {
 /// STS's own code and message when it answered, else the whole chain; and whether it is
 /// worth retrying.
 fn explain(err: &CredentialsError) -> (String, bool) {
-    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = next {
-        if let Some(sdk) = e.downcast_ref::<SdkError<AssumeRoleError>>() {
-            return explain_sdk(sdk);
-        }
-        next = e.source();
+    match chain(err).find_map(|e| e.downcast_ref::<SdkError<AssumeRoleError>>()) {
+        Some(sdk) => explain_sdk(sdk),
+        None => (DisplayErrorContext(err).to_string(), false),
     }
-    (DisplayErrorContext(err).to_string(), false)
 }
 
 fn explain_sdk(err: &SdkError<AssumeRoleError>) -> (String, bool) {
@@ -149,12 +146,5 @@ fn explain_sdk(err: &SdkError<AssumeRoleError>) -> (String, bool) {
 pub(crate) fn assume_role_failure<'a>(
     err: &'a (dyn std::error::Error + 'static),
 ) -> Option<&'a AssumeRoleFailure> {
-    let mut next: Option<&'a (dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = next {
-        if let Some(f) = e.downcast_ref::<AssumeRoleFailure>() {
-            return Some(f);
-        }
-        next = e.source();
-    }
-    None
+    chain(err).find_map(|e| e.downcast_ref::<AssumeRoleFailure>())
 }

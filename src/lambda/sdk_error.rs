@@ -50,25 +50,7 @@ where
         SdkError::TimeoutError(_) | SdkError::ResponseError(_) => ApiError::Transient {
             message: DisplayErrorContext(&err).to_string(),
         },
-        // No credentials (or a broken credential provider) will not fix itself within a
-        // retry budget: say so at once instead of after every backoff.
-        SdkError::DispatchFailure(_) if credentials_error(&err).is_some() => ApiError::Fatal {
-            code: "CredentialsError".to_owned(),
-            message: credentials_error(&err).unwrap_or_default(),
-        },
-        // Nothing listens there: the request never left, and retrying for a minute
-        // only delays the answer (a wrong `--endpoint-url`, an emulator not started).
-        SdkError::DispatchFailure(_) if connection_refused(&err).is_some() => ApiError::Fatal {
-            code: "ConnectionRefused".to_owned(),
-            message: connection_refused(&err).unwrap_or_default(),
-        },
-        SdkError::DispatchFailure(failure) if !failure.is_user() => ApiError::Transient {
-            message: DisplayErrorContext(&err).to_string(),
-        },
-        SdkError::DispatchFailure(_) => ApiError::Fatal {
-            code: "DispatchFailure".to_owned(),
-            message: DisplayErrorContext(&err).to_string(),
-        },
+        SdkError::DispatchFailure(failure) => dispatch_failure(&err, failure.is_user()),
         SdkError::ConstructionFailure(_) => ApiError::Fatal {
             code: "ConstructionFailure".to_owned(),
             message: DisplayErrorContext(&err).to_string(),
@@ -81,41 +63,64 @@ where
     }
 }
 
+/// A request that could not be sent (or whose connection failed on the way).
+fn dispatch_failure(err: &(dyn std::error::Error + 'static), is_user: bool) -> ApiError {
+    // No credentials (or a broken credential provider) will not fix itself within a
+    // retry budget: say so at once instead of after every backoff.
+    if let Some(message) = credentials_error(err) {
+        return ApiError::Fatal {
+            code: "CredentialsError".to_owned(),
+            message,
+        };
+    }
+    // Nothing listens there: the request never left, and retrying for a minute only
+    // delays the answer (a wrong `--endpoint-url`, an emulator not started).
+    if let Some(message) = connection_refused(err) {
+        return ApiError::Fatal {
+            code: "ConnectionRefused".to_owned(),
+            message,
+        };
+    }
+    let message = DisplayErrorContext(err).to_string();
+    if is_user {
+        ApiError::Fatal {
+            code: "DispatchFailure".to_owned(),
+            message,
+        }
+    } else {
+        ApiError::Transient { message }
+    }
+}
+
+/// `err` and every error below it in its source chain, outermost first.
+pub(crate) fn chain<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(err), |e| e.source())
+}
+
 /// The credential provider's own explanation, when one is in the error's source chain
 /// (no credentials found, an expired SSO session, a failing `credential_process`).
 pub(crate) fn credentials_error(err: &(dyn std::error::Error + 'static)) -> Option<String> {
-    let mut next = err.source();
-    while let Some(e) = next {
-        if let Some(c) = e.downcast_ref::<aws_credential_types::provider::error::CredentialsError>()
-        {
-            let mut message = format!("no usable AWS credentials: {c}");
-            let mut cause = std::error::Error::source(c);
-            while let Some(inner) = cause {
-                message.push_str(&format!(": {inner}"));
-                cause = inner.source();
-            }
-            return Some(message);
-        }
-        next = e.source();
+    let c = chain(err).find_map(|e| {
+        e.downcast_ref::<aws_credential_types::provider::error::CredentialsError>()
+    })?;
+    let mut message = format!("no usable AWS credentials: {c}");
+    for inner in chain(c).skip(1) {
+        message.push_str(&format!(": {inner}"));
     }
-    None
+    Some(message)
 }
 
 /// The explanation when the TCP connection itself was refused.
 fn connection_refused(err: &(dyn std::error::Error + 'static)) -> Option<String> {
-    let mut next = err.source();
-    while let Some(e) = next {
-        if let Some(io) = e.downcast_ref::<std::io::Error>()
-            && io.kind() == std::io::ErrorKind::ConnectionRefused
-        {
-            return Some(format!(
-                "the endpoint refused the connection ({io}); is it running? Check \
-                 --endpoint-url, AWS_ENDPOINT_URL_LAMBDA and AWS_ENDPOINT_URL"
-            ));
-        }
-        next = e.source();
-    }
-    None
+    let io = chain(err)
+        .filter_map(|e| e.downcast_ref::<std::io::Error>())
+        .find(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)?;
+    Some(format!(
+        "the endpoint refused the connection ({io}); is it running? Check \
+         --endpoint-url, AWS_ENDPOINT_URL_LAMBDA and AWS_ENDPOINT_URL"
+    ))
 }
 
 /// Classifies an error response by its modeled code first, then its HTTP status, so
