@@ -139,12 +139,7 @@ pub fn synthetic_live(model: &Model) -> LiveState {
             image_uri: None,
             resolved_image_uri: None,
             // Deployed by Flotilla before: it carries the ownership tags.
-            tags: f
-                .tags
-                .clone()
-                .into_iter()
-                .chain(model.ownership.tags())
-                .collect(),
+            tags: model.ownership.tags_of(f),
             reserved_concurrency: None,
         };
         live.functions.insert(

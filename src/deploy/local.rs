@@ -75,12 +75,7 @@ pub fn seed_from_model(sim: &Sim, model: &Model, artifacts: &Artifacts) -> Resul
                 code_size,
                 image_uri,
                 // As Flotilla deployed it: with its ownership tags.
-                tags: f
-                    .tags
-                    .clone()
-                    .into_iter()
-                    .chain(model.ownership.tags())
-                    .collect(),
+                tags: model.ownership.tags_of(f),
                 reserved_concurrency: None,
                 vpc: false,
             },

@@ -50,6 +50,14 @@ impl Ownership {
         ])
     }
 
+    /// The tags `f` carries once Flotilla deployed it: its own and the ownership tags
+    /// (set at create, and added to an existing function that lacks them, adopting it).
+    pub fn tags_of(&self, f: &super::Function) -> BTreeMap<String, String> {
+        let mut tags = f.tags.clone();
+        tags.extend(self.tags());
+        tags
+    }
+
     /// True when `tags` say the function belongs to this manifest and environment.
     pub fn owns(&self, tags: &BTreeMap<String, String>) -> bool {
         tags.get(MANIFEST_TAG) == Some(&self.manifest) && tags.get(ENV_TAG) == Some(&self.env)

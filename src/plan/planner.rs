@@ -68,7 +68,6 @@ pub fn plan(
     created_at: &str,
 ) -> Result<Plan, PlanError> {
     let missing = LiveFunction::default();
-    let owner = model.ownership.tags();
     let mut functions = model
         .functions
         .iter()
@@ -85,7 +84,7 @@ pub fn plan(
             }
             plan_function(
                 f,
-                &owner,
+                &model.ownership.tags_of(f),
                 live.functions.get(&f.key).unwrap_or(&missing),
                 artifact,
                 &model.manifest_dir,
@@ -107,22 +106,18 @@ pub fn plan(
 
 fn plan_function(
     f: &Function,
-    owner: &BTreeMap<String, String>,
+    tags: &BTreeMap<String, String>,
     live: &LiveFunction,
     artifact: &ArtifactDigest,
     manifest_dir: &Path,
 ) -> Result<FunctionPlan, PlanError> {
-    // The ownership tags join the manifest's own: set at create, and added to an
-    // existing function that lacks them (adopting it) like any other tag change.
-    let mut tags = f.tags.clone();
-    tags.extend(owner.iter().map(|(k, v)| (k.clone(), v.clone())));
-    let desired = desired_config(f, &tags);
+    let desired = desired_config(f, tags);
     let (action, steps) = match &live.info {
-        None => (Action::Create, create_steps(f, &tags)),
+        None => (Action::Create, create_steps(f, tags)),
         Some(info) => {
             let steps = update_steps(
                 f,
-                &tags,
+                tags,
                 info,
                 live.alias.as_ref(),
                 live.latest_published.as_ref(),
