@@ -157,12 +157,7 @@ impl Sim {
         region: &str,
         seed: SeedFunction,
     ) -> Result<FunctionInfo, ApiError> {
-        let call = Call {
-            account,
-            region,
-            now: Instant::now(),
-            fail_update: None,
-        };
+        let call = Call::direct(account, region);
         self.lock().seed(&call, seed).map_err(to_api_error)
     }
 
@@ -175,12 +170,7 @@ impl Sim {
         name: &str,
         input: PublishLayer,
     ) -> Result<LayerVersionInfo, ApiError> {
-        let call = Call {
-            account,
-            region,
-            now: Instant::now(),
-            fail_update: None,
-        };
+        let call = Call::direct(account, region);
         self.lock()
             .publish_layer_version(&call, name, input)
             .map_err(to_api_error)
@@ -188,12 +178,7 @@ impl Sim {
 
     /// Every version of a layer, newest first; no call counted.
     pub fn layer_versions(&self, account: &str, region: &str, name: &str) -> Vec<LayerVersionInfo> {
-        let call = Call {
-            account,
-            region,
-            now: Instant::now(),
-            fail_update: None,
-        };
+        let call = Call::direct(account, region);
         self.lock()
             .list_layer_versions(&call, name)
             .unwrap_or_default()
@@ -201,12 +186,7 @@ impl Sim {
 
     /// `$LATEST` of a function with tags and concurrency, for assertions; no call counted.
     pub fn function_info(&self, account: &str, region: &str, name: &str) -> Option<FunctionInfo> {
-        let call = Call {
-            account,
-            region,
-            now: Instant::now(),
-            fail_update: None,
-        };
+        let call = Call::direct(account, region);
         self.lock().get_function(&call, name, None, true).ok()
     }
 
@@ -218,12 +198,7 @@ impl Sim {
         region: &str,
         name: &str,
     ) -> Result<FunctionInfo, ApiError> {
-        let call = Call {
-            account,
-            region,
-            now: Instant::now(),
-            fail_update: None,
-        };
+        let call = Call::direct(account, region);
         self.lock().outside_write(&call, name).map_err(to_api_error)
     }
 

@@ -28,6 +28,19 @@ pub(crate) struct Call<'a> {
     pub fail_update: Option<(String, String)>,
 }
 
+impl<'a> Call<'a> {
+    /// A call made now, outside the API (seeding, assertions, the outside writer): no
+    /// fault attached.
+    pub(crate) fn direct(account: &'a str, region: &'a str) -> Self {
+        Self {
+            account,
+            region,
+            now: Instant::now(),
+            fail_update: None,
+        }
+    }
+}
+
 /// Settings and the random source, split from the functions so both can be borrowed.
 #[derive(Debug)]
 pub(crate) struct Env {
