@@ -1,12 +1,11 @@
 //! `assume_role` as a user meets it without AWS: how the manifest resolves it, what
 //! `validate` and `plan` print, what a saved plan records, and that `--local` ignores it.
-#![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use flotilla::model::{LoadOptions, Model, load};
+use flotilla_core::model::{LoadOptions, Model, load};
 use predicates::prelude::*;
 
 const EXAMPLE: &str = "examples/accounts/deploy.yaml";

@@ -6,9 +6,8 @@
 //! was used; its CloudTrail (recording on) shows each AssumeRole call with its role ARN,
 //! session name and external ID. Only `AWS_ENDPOINT_URL` points Flotilla at MiniStack,
 //! so STS and Lambda both find it the standard way.
-#![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

@@ -2,10 +2,9 @@
 //! maps to the role's account, so `plan`/`apply` (the real binary, with only
 //! `AWS_ENDPOINT_URL` set) deploy each environment into its own account, and the sim's
 //! session list shows each AssumeRole with its session name `flotilla-<env>`.
-#![allow(clippy::unwrap_used)]
 
-mod e2e_support;
-mod support;
+use crate::e2e_support;
+use crate::support;
 
 use e2e_support::{Sim, flotilla, run};
 

@@ -3,7 +3,6 @@
 //! environment but no secret. The refusing STS is a small server in this test, reached
 //! through `AWS_ENDPOINT_URL_STS` while `AWS_ENDPOINT_URL` points at nothing, which also
 //! shows the STS endpoint override is honoured.
-#![allow(clippy::unwrap_used)]
 
 use std::sync::{Arc, Mutex};
 

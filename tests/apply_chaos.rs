@@ -3,16 +3,16 @@
 //! runs N scenarios instead of 300; a failure names its seed.
 #![allow(clippy::unwrap_used)] // tests fail loudly by design
 
-mod apply_common;
+use crate::apply_common;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use apply_common::*;
-use flotilla::apply::{Outcome, apply};
-use flotilla::lambda::ApiOp;
-use flotilla::model::FunctionKey;
-use flotilla::sim::{FaultKind, FaultRule, Latency, LatencyConfig, QuotaConfig, Sim};
+use flotilla_core::apply::{Outcome, apply};
+use flotilla_cloud::lambda::ApiOp;
+use flotilla_core::model::FunctionKey;
+use flotilla_sim::{FaultKind, FaultRule, Latency, LatencyConfig, QuotaConfig, Sim};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 

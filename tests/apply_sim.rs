@@ -1,17 +1,17 @@
-//! `flotilla::apply` against the in-process emulator on tokio's paused clock.
+//! `flotilla_core::apply` against the in-process emulator on tokio's paused clock.
 #![allow(clippy::unwrap_used)] // tests fail loudly by design
 
-mod apply_common;
+use crate::apply_common;
 
 use std::time::Duration;
 
 use apply_common::*;
-use flotilla::apply::{Outcome, StaleAction, apply};
-use flotilla::lambda::{ApiOp, LambdaApi};
-use flotilla::model::FunctionKey;
-use flotilla::sim::{FaultKind, FaultRule, Latency, LatencyConfig, QuotaConfig};
+use flotilla_core::apply::{Outcome, StaleAction, apply};
+use flotilla_cloud::lambda::{ApiOp, LambdaApi};
+use flotilla_core::model::FunctionKey;
+use flotilla_sim::{FaultKind, FaultRule, Latency, LatencyConfig, QuotaConfig};
 
-fn quiet(sim: &flotilla::sim::Sim) {
+fn quiet(sim: &flotilla_sim::Sim) {
     sim.set_faults(Vec::new());
     sim.set_quotas(QuotaConfig::off());
 }
@@ -302,7 +302,7 @@ async fn stale_plan_is_refused_for_that_function_only() {
     assert!(report.to_replan().is_empty());
 
     // With --refresh the same situation asks the caller to re-plan it.
-    let plan2 = flotilla::plan::Plan {
+    let plan2 = flotilla_core::plan::Plan {
         functions: vec![plan.functions[2].clone()],
         ..plan.clone()
     };
@@ -400,7 +400,7 @@ async fn hard_cancel_abandons_waits() {
 
 #[tokio::test(start_paused = true)]
 async fn inline_secrets_come_from_the_context_or_fail_clearly() {
-    use flotilla::plan::EnvValue;
+    use flotilla_core::plan::EnvValue;
     let sim = new_sim(9);
     let names = vec![name(0), name(1)];
     seed_fleet(&sim, &names);
@@ -435,7 +435,7 @@ async fn inline_secrets_come_from_the_context_or_fail_clearly() {
 
 #[tokio::test(start_paused = true)]
 async fn a_second_deploy_moves_the_alias_and_a_deleted_function_is_stale() {
-    use flotilla::plan::Step;
+    use flotilla_core::plan::Step;
     let sim = new_sim(10);
     let names = vec![name(0), name(1)];
     seed_fleet(&sim, &names);
@@ -451,8 +451,8 @@ async fn a_second_deploy_moves_the_alias_and_a_deleted_function_is_stale() {
     fp.desired.memory_mb = 512;
     fp.steps = vec![
         Step::UpdateConfiguration {
-            changes: vec![flotilla::plan::FieldChange {
-                field: flotilla::plan::Field::MemoryMb,
+            changes: vec![flotilla_core::plan::FieldChange {
+                field: flotilla_core::plan::Field::MemoryMb,
                 old: None,
                 new: None,
             }],
@@ -497,7 +497,7 @@ async fn a_second_deploy_moves_the_alias_and_a_deleted_function_is_stale() {
 
 #[tokio::test(start_paused = true)]
 async fn progress_events_and_a_function_created_by_someone_else() {
-    use flotilla::apply::{CollectEvents, Event, LineSink};
+    use flotilla_core::apply::{CollectEvents, Event, LineSink};
     let sim = new_sim(11);
     let names = [name(0), name(1)];
     // Both planned as creates; then another pipeline creates fn-001 first.
@@ -539,7 +539,7 @@ async fn progress_events_and_a_function_created_by_someone_else() {
 
 #[tokio::test(start_paused = true)]
 async fn the_function_heading_the_longest_chain_starts_first() {
-    use flotilla::apply::{CollectEvents, Event};
+    use flotilla_core::apply::{CollectEvents, Event};
     let sim = new_sim(12);
     let names: Vec<String> = (0..3).map(name).collect();
     seed_fleet(&sim, &names);

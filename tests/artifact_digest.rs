@@ -1,9 +1,8 @@
 //! `digest_all` over a fleet: every kind of source, shared sources, and every failure
 //! reported under its function's key.
 #![cfg(unix)] // symlinks and Unix modes are part of what is tested
-#![allow(clippy::unwrap_used)]
 
-mod artifact_common;
+use crate::artifact_common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -11,9 +10,9 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
 use artifact_common::{at, python, python_code_sha256, write_tree};
-use flotilla::artifact::{ArtifactDigest, ArtifactError, digest_all, load_package, package_dir};
-use flotilla::lambda::Architecture;
-use flotilla::model::{
+use flotilla_core::artifact::{ArtifactDigest, ArtifactError, digest_all, load_package, package_dir};
+use flotilla_cloud::lambda::Architecture;
+use flotilla_core::model::{
     ArtifactSource, EphemeralStorageMb, Function, FunctionKey, FunctionName, Limits, MemoryMb,
     Model, Region, RetryPolicy, TimeoutSecs, WaitPolicy,
 };
@@ -195,7 +194,7 @@ fn every_failure_is_reported_under_each_function_it_affects() {
     let big = root.path().join("big.zip");
     fs::File::create(&big)
         .unwrap()
-        .set_len(flotilla::artifact::MAX_ZIP_BYTES + 1)
+        .set_len(flotilla_core::artifact::MAX_ZIP_BYTES + 1)
         .unwrap();
     let escaping = root.path().join("escaping");
     fs::create_dir(&escaping).unwrap();

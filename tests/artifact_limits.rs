@@ -1,15 +1,14 @@
 //! Lambda's size limits (50 MB zipped for direct upload, 250 MB unzipped) and ready
 //! `zip:` files: hashing against an independent reference, refusing what is not a zip.
 #![cfg(unix)] // symlinks and Unix modes are part of what is tested
-#![allow(clippy::unwrap_used)]
 
-mod artifact_common;
+use crate::artifact_common;
 
 use std::fs;
 use std::io::Read;
 
 use artifact_common::{python, python_code_sha256};
-use flotilla::artifact::{
+use flotilla_core::artifact::{
     ArtifactError, MAX_UNZIPPED_BYTES, MAX_ZIP_BYTES, hash_file, package_dir, read_zip,
 };
 use miette::Diagnostic;

@@ -1,16 +1,15 @@
 //! `dir:` packaging: reproducible bytes, exclude globs, modes, symlinks, and archives that
 //! the `zip` crate and Python's `zipfile` read back with the same contents.
 #![cfg(unix)] // symlinks and Unix modes are part of what is tested
-#![allow(clippy::unwrap_used)]
 
-mod artifact_common;
+use crate::artifact_common;
 
 use std::fs;
 use std::io::Read;
 use std::os::unix::fs::symlink;
 
 use artifact_common::{at, names, python, python_code_sha256, python_entries, write_tree};
-use flotilla::artifact::{ArtifactError, package_dir};
+use flotilla_core::artifact::{ArtifactError, package_dir};
 
 const APP: &[artifact_common::Spec<'static>] = &[
     (

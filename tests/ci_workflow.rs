@@ -1,7 +1,6 @@
 //! The GitHub Actions examples in `examples/ci/`: actionlint finds no problem, the
 //! deploy flow has the shape the README promises, and every flag they pass to a
 //! subcommand this binary has is a flag that subcommand accepts.
-#![allow(clippy::unwrap_used)] // tests may unwrap
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,5 +1,4 @@
 //! `flotilla completions SHELL` and `flotilla man` list every subcommand the binary has.
-#![allow(clippy::unwrap_used)] // tests may unwrap
 
 use assert_cmd::Command;
 

@@ -10,15 +10,14 @@
 //! in Lambda's REST paths, so the rules match by operation: in this fleet only `api`
 //! changes its configuration and only `cron` its code.
 
-mod compat_common;
-#[path = "support/sdk_suite.rs"]
-mod sdk_suite;
-mod support;
+use crate::compat_common;
+use crate::sdk_suite;
+use crate::support;
 
 use std::collections::BTreeMap;
 
 use compat_common::Fleet;
-use flotilla::lambda::SdkLambda;
+use flotilla_cloud::lambda::SdkLambda;
 use support::{MINISTACK_ACCOUNT, REGION, start_microburst, start_ministack};
 
 /// Rules are tried in order and each fires `times` times, then lets calls through.

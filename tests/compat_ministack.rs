@@ -8,15 +8,14 @@
 //! `Active` and reports `LastUpdateStatus: InProgress`), its `RevisionId` does not change
 //! when an update completes, and it never checks the execution role.
 
-mod compat_common;
-#[path = "support/sdk_suite.rs"]
-mod sdk_suite;
-mod support;
+use crate::compat_common;
+use crate::sdk_suite;
+use crate::support;
 
 use std::sync::Arc;
 
 use compat_common::{Fleet, assert_exit, report_outcomes, text};
-use flotilla::lambda::{LambdaApi, SdkLambda, UpdateConfigInput};
+use flotilla_cloud::lambda::{LambdaApi, SdkLambda, UpdateConfigInput};
 use support::{MINISTACK_ACCOUNT, REGION, Shared, Spawned, start_ministack};
 
 static MINISTACK: Shared = Shared::new();

@@ -3,15 +3,15 @@
 //! SDK client, and the resolver picks the highest one for a function in MiniStack's
 //! account and region (and refuses a layer that does not exist).
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 
-use flotilla::deploy::{LayerError, resolve_layers};
-use flotilla::lambda::{LambdaApi, SdkLambda};
-use flotilla::model::{LoadOptions, load};
-use flotilla::observe::Clients;
-use flotilla::pace::Pacer;
+use flotilla_core::deploy::{LayerError, resolve_layers};
+use flotilla_cloud::lambda::{LambdaApi, SdkLambda};
+use flotilla_core::model::{LoadOptions, load};
+use flotilla_core::observe::Clients;
+use flotilla_core::pace::Pacer;
 use support::{MINISTACK_ACCOUNT, REGION, start_ministack};
 
 fn publish(port: u16, name: &str) -> String {

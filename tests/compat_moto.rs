@@ -6,13 +6,12 @@
 //! every update at once (`State: Active`, `LastUpdateStatus: Successful` straight from the
 //! update call): the engine must work from what the endpoint reports.
 
-mod compat_common;
-#[path = "support/sdk_suite.rs"]
-mod sdk_suite;
-mod support;
+use crate::compat_common;
+use crate::sdk_suite;
+use crate::support;
 
 use compat_common::Fleet;
-use flotilla::lambda::{LambdaApi, SdkLambda};
+use flotilla_cloud::lambda::{LambdaApi, SdkLambda};
 use support::{REGION, create_moto_role, start_moto};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

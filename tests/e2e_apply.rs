@@ -8,8 +8,8 @@
 //! - SIGINT lets in-flight steps finish and starts no new one; a re-run converges;
 //! - the quickstart (`apply --local` on `deploy.yaml.example`) converges.
 
-mod e2e_support;
-mod support;
+use crate::e2e_support;
+use crate::support;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

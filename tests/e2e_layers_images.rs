@@ -6,8 +6,8 @@
 //! - `${layer:NAME}` resolves to the layer's latest version, a new version shows as a
 //!   change of the ARN and apply sets it; a missing layer fails the plan clearly.
 
-mod e2e_support;
-mod support;
+use crate::e2e_support;
+use crate::support;
 
 use std::path::Path;
 

@@ -9,8 +9,8 @@
 //! - `status --format json` names in-sync, drifted (with the field) and missing
 //!   functions.
 
-mod e2e_support;
-mod support;
+use crate::e2e_support;
+use crate::support;
 
 use std::path::Path;
 

@@ -7,8 +7,8 @@
 //! - secrets from the environment reach Lambda but no output, log or file;
 //! - `--detailed-exitcode`, `--list-shards` and `apply PLAN --shard`.
 
-mod e2e_support;
-mod support;
+use crate::e2e_support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::Path;

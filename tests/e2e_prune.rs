@@ -8,8 +8,8 @@
 //! - a saved `plan --prune` refuses to delete a function whose ownership tags were
 //!   removed between plan and apply.
 
-mod e2e_support;
-mod support;
+use crate::e2e_support;
+use crate::support;
 
 use std::path::Path;
 

@@ -8,8 +8,8 @@
 //! - changing a file uploads a new key and updates the code;
 //! - a zip over 50 MB is a validation error without `upload` and valid with it.
 
-mod e2e_support;
-mod support;
+use crate::e2e_support;
+use crate::support;
 
 use std::path::Path;
 
@@ -51,7 +51,7 @@ fn calls(sim: &Sim, op: &str) -> u64 {
 
 /// The zip Flotilla packages from `src`, as hex (the key) and base64 (`CodeSha256`).
 fn digest(dir: &Path) -> (String, String) {
-    let package = flotilla::artifact::package_dir(&dir.join("src"), &[]).expect("package");
+    let package = flotilla_core::artifact::package_dir(&dir.join("src"), &[]).expect("package");
     let raw = base64::Engine::decode(
         &base64::engine::general_purpose::STANDARD,
         &package.code_sha256,

@@ -2,15 +2,14 @@
 //! name, pinned versions, compatibility with the function's runtime and architecture,
 //! one ListLayerVersions per account, region and name, paced under a tight quota; and
 //! `--local` seeding the layers a manifest names.
-#![allow(clippy::unwrap_used)] // tests may unwrap
 
 use std::path::Path;
 
-use flotilla::deploy::{ClientSet, LayerError, resolve_layers};
-use flotilla::lambda::ApiOp;
-use flotilla::model::{LoadOptions, Model, load};
-use flotilla::pace::Pacer;
-use flotilla::sim::{PublishLayer, QuotaConfig, Sim, SimConfig};
+use flotilla_core::deploy::{ClientSet, LayerError, resolve_layers};
+use flotilla_cloud::lambda::ApiOp;
+use flotilla_core::model::{LoadOptions, Model, load};
+use flotilla_core::pace::Pacer;
+use flotilla_sim::{PublishLayer, QuotaConfig, Sim, SimConfig};
 
 const ACCOUNT: &str = "111111111111";
 

@@ -1,13 +1,12 @@
 //! The corpus of bad manifests: each is refused (exit code 1) with diagnostics that
 //! name the file and line, matching its golden snapshot; none panics.
-#![allow(clippy::unwrap_used)]
 
-mod manifest_support;
+use crate::manifest_support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use flotilla::model::{LoadOptions, ManifestError, load};
+use flotilla_core::model::{LoadOptions, ManifestError, load};
 use manifest_support::{bad_manifests, relative, root};
 
 fn refuse(path: &Path) -> ManifestError {

@@ -1,7 +1,6 @@
 //! `flotilla validate` and `flotilla schema` as a user runs them: output and exit codes.
-#![allow(clippy::unwrap_used)]
 
-mod manifest_support;
+use crate::manifest_support;
 
 use assert_cmd::Command;
 use manifest_support::{example_manifests, root};

@@ -1,12 +1,11 @@
-//! `flotilla::model::load`: what a valid manifest means once loaded.
-#![allow(clippy::unwrap_used)]
+//! `flotilla_core::model::load`: what a valid manifest means once loaded.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Duration;
 
-use flotilla::lambda::Architecture;
-use flotilla::model::{ArtifactSource, ErrorKind, Function, LoadOptions, Model, load};
+use flotilla_cloud::lambda::Architecture;
+use flotilla_core::model::{ArtifactSource, ErrorKind, Function, LoadOptions, Model, load};
 use sha2::{Digest, Sha256};
 
 fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

@@ -1,12 +1,11 @@
 //! The committed JSON Schema: current, draft-07, accepted by every example, and in
 //! agreement with Flotilla on the bad-manifest corpus wherever a schema can decide.
-#![allow(clippy::unwrap_used)]
 
-mod manifest_support;
+use crate::manifest_support;
 
 use std::path::Path;
 
-use flotilla::model::{LoadOptions, Source};
+use flotilla_core::model::{LoadOptions, Source};
 use manifest_support::{bad_manifests, example_manifests, root, schema_expectation};
 
 const SCHEMA_PATH: &str = "schema/deploy.schema.json";
@@ -35,7 +34,7 @@ fn schema_errors(v: &jsonschema::Validator, path: &Path) -> Vec<String> {
 fn committed_schema_is_what_flotilla_schema_prints() {
     let committed = std::fs::read_to_string(root().join(SCHEMA_PATH)).unwrap();
     assert!(
-        committed == flotilla::manifest::schema_json(),
+        committed == flotilla_core::manifest::schema_json(),
         "{SCHEMA_PATH} is stale: run `cargo run -- schema > {SCHEMA_PATH}` and commit it"
     );
 }

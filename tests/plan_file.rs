@@ -1,11 +1,10 @@
 //! The plan file: round trip, version and shape errors, and the committed JSON Schema.
-#![allow(clippy::unwrap_used)] // tests may unwrap
 
-mod plan_support;
+use crate::plan_support;
 
 use std::path::PathBuf;
 
-use flotilla::plan::{Plan, PlanFile, PlanFileError, plan};
+use flotilla_core::plan::{Plan, PlanFile, PlanFileError, plan};
 use plan_support::*;
 
 fn fleet_plan() -> Plan {

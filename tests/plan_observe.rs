@@ -1,18 +1,17 @@
 //! `observe()` against a small in-test fake of `LambdaApi`, and the pacer, on tokio's
 //! paused clock.
-#![allow(clippy::unwrap_used)] // tests may unwrap
 
-mod plan_support;
+use crate::plan_support;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use flotilla::lambda::*;
-use flotilla::model::{AliasName, Function, Limits};
-use flotilla::observe::{Clients, observe};
-use flotilla::pace::{Class, Pacer};
+use flotilla_cloud::lambda::*;
+use flotilla_core::model::{AliasName, Function, Limits};
+use flotilla_core::observe::{Clients, observe};
+use flotilla_core::pace::{Class, Pacer};
 use plan_support::*;
 use tokio::time::Instant;
 

@@ -1,20 +1,19 @@
 //! Unit tests of `plan()`: one or more per step kind, and the no-change cases.
-#![allow(clippy::unwrap_used)] // tests may unwrap
 
-mod plan_support;
+use crate::plan_support;
 
-use flotilla::artifact::ArtifactDigest;
-use flotilla::lambda::{Architecture, PackageType};
-use flotilla::model::{AliasName, MemoryMb};
-use flotilla::observe::LiveFunction;
-use flotilla::plan::{Action, EnvValue, Field, FieldChange, FieldValue, PlanError, Step, plan};
+use flotilla_core::artifact::ArtifactDigest;
+use flotilla_cloud::lambda::{Architecture, PackageType};
+use flotilla_core::model::{AliasName, MemoryMb};
+use flotilla_core::observe::LiveFunction;
+use flotilla_core::plan::{Action, EnvValue, Field, FieldChange, FieldValue, PlanError, Step, plan};
 use plan_support::*;
 
 fn single(
-    f: &flotilla::model::Function,
+    f: &flotilla_core::model::Function,
     l: Option<LiveFunction>,
     art: ArtifactDigest,
-) -> flotilla::plan::FunctionPlan {
+) -> flotilla_core::plan::FunctionPlan {
     let m = model(vec![f.clone()]);
     let live = match l {
         Some(l) => live(vec![(f, l)]),
@@ -141,7 +140,7 @@ fn image_compares_uri() {
     let mut f = function("api");
     f.runtime = None;
     f.handler = None;
-    f.artifact = flotilla::model::ArtifactSource::Image {
+    f.artifact = flotilla_core::model::ArtifactSource::Image {
         uri: "repo:v2".into(),
     };
     let mut info = live_info(&f, SHA_A);
@@ -160,11 +159,11 @@ fn image_compares_uri() {
     assert_eq!(changes[0].new, Some(FieldValue::Text("repo:v3".into())));
 }
 
-fn image_function(uri: &str) -> flotilla::model::Function {
+fn image_function(uri: &str) -> flotilla_core::model::Function {
     let mut f = function("api");
     f.runtime = None;
     f.handler = None;
-    f.artifact = flotilla::model::ArtifactSource::Image { uri: uri.into() };
+    f.artifact = flotilla_core::model::ArtifactSource::Image { uri: uri.into() };
     f
 }
 
@@ -373,7 +372,7 @@ fn sensitive_env_is_redacted_and_referenced_by_source() {
     );
     assert_eq!(
         p.desired.environment["TOKEN"],
-        EnvValue::Sensitive(Some(flotilla::model::EnvSource::FromEnv(
+        EnvValue::Sensitive(Some(flotilla_core::model::EnvSource::FromEnv(
             "API_TOKEN".into()
         )))
     );
@@ -388,7 +387,7 @@ fn sensitive_env_is_redacted_and_referenced_by_source() {
     );
 }
 
-fn publishing(alias: bool) -> flotilla::model::Function {
+fn publishing(alias: bool) -> flotilla_core::model::Function {
     let mut f = function("api");
     f.publish = true;
     if alias {
@@ -548,7 +547,7 @@ fn plan_carries_what_apply_needs() {
     let cf = &p.functions[1];
     assert_eq!(
         cf.depends_on,
-        vec![flotilla::model::FunctionKey("auth".into())]
+        vec![flotilla_core::model::FunctionKey("auth".into())]
     );
     assert_eq!(cf.retry.initial_ms, 500);
     assert_eq!(cf.wait.timeout_ms, 600_000);

@@ -1,11 +1,10 @@
 //! Snapshots of every plan format for a hand-built fleet, the Markdown structure, the
 //! comment-size limit, and redaction of secrets everywhere.
-#![allow(clippy::unwrap_used)] // tests may unwrap
 
-mod plan_support;
+use crate::plan_support;
 
-use flotilla::plan::{Action, Plan, PlanFile, plan};
-use flotilla::render::{self, MARKDOWN_LIMIT};
+use flotilla_core::plan::{Action, Plan, PlanFile, plan};
+use flotilla_core::render::{self, MARKDOWN_LIMIT};
 use plan_support::*;
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 
@@ -132,7 +131,7 @@ fn markdown_structure() {
     );
     // Each details table has one row per field line.
     let p = fleet_plan();
-    let update_lines = flotilla::render::lines::function_lines(&p.functions[1]).len();
+    let update_lines = flotilla_core::render::lines::function_lines(&p.functions[1]).len();
     assert_eq!(s.table_rows[2], update_lines);
 }
 

@@ -1,28 +1,27 @@
 //! `--prune` through the library on the in-process emulator: which functions count as
 //! having left the manifest, the plan's deletions, and apply's ownership re-check.
-#![allow(clippy::unwrap_used)] // tests may unwrap
 
-mod plan_support;
+use crate::plan_support;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use flotilla::apply::{ApplyContext, NoEvents, Outcome, apply};
-use flotilla::artifact::Artifacts;
-use flotilla::deploy::LocalCode;
-use flotilla::lambda::{
+use flotilla_core::apply::{ApplyContext, NoEvents, Outcome, apply};
+use flotilla_core::artifact::Artifacts;
+use flotilla_core::deploy::LocalCode;
+use flotilla_cloud::lambda::{
     AliasInfo, AliasInput, ApiResult, CreateFunctionInput, FunctionInfo, FunctionSummary,
     LambdaApi, LayerVersionInfo, PublishVersionInput, UpdateCodeInput, UpdateConfigInput,
     VersionInfo,
 };
-use flotilla::model::{ENV_TAG, MANIFEST_TAG, Model};
-use flotilla::observe::observe;
-use flotilla::pace::Pacer;
-use flotilla::plan::{Action, Plan, Step, plan};
-use flotilla::prune::find_left;
-use flotilla::sim::{SeedSpec, Sim, SimConfig};
+use flotilla_core::model::{ENV_TAG, MANIFEST_TAG, Model};
+use flotilla_core::observe::observe;
+use flotilla_core::pace::Pacer;
+use flotilla_core::plan::{Action, Plan, Step, plan};
+use flotilla_core::prune::find_left;
+use flotilla_sim::{SeedSpec, Sim, SimConfig};
 
 use plan_support::{SHA_A, function, model, zip};
 
@@ -119,7 +118,7 @@ async fn only_the_managed_function_that_left_is_deleted() {
     // Deleted only after the manifest's own functions converged.
     assert_eq!(
         gone.depends_on,
-        [flotilla::model::FunctionKey("kept".into())]
+        [flotilla_core::model::FunctionKey("kept".into())]
     );
     assert!(gone.desired.environment.is_empty());
 
@@ -230,7 +229,7 @@ async fn a_function_whose_ownership_tag_was_removed_is_refused_not_deleted() {
         } => {
             assert!(message.contains("ownership tags changed"), "{message}");
             assert!(message.contains("flotilla:env"), "{message}");
-            assert_eq!(*action, flotilla::apply::StaleAction::Refused);
+            assert_eq!(*action, flotilla_core::apply::StaleAction::Refused);
         }
         other => panic!("expected stale, got {other:?}"),
     }
@@ -257,7 +256,7 @@ async fn a_function_changed_since_the_plan_is_refused() {
 #[tokio::test(start_paused = true)]
 async fn without_the_scan_or_with_no_managed_leftovers_nothing_is_deleted() {
     let (sim, mut model) = world();
-    model.ownership = flotilla::model::Ownership::new("elsewhere.yaml", Some("staging"));
+    model.ownership = flotilla_core::model::Ownership::new("elsewhere.yaml", Some("staging"));
     let p = prune_plan(&sim, &model, same).await;
     assert!(p.functions.iter().all(|f| f.action != Action::Delete));
     let kept = &p.functions[0];
@@ -302,12 +301,12 @@ async fn a_manifest_mixing_implicit_and_explicit_accounts_never_deletes_its_own_
 
 #[tokio::test(start_paused = true)]
 async fn a_managed_function_whose_creation_failed_is_still_deleted() {
-    use flotilla::lambda::{CodeSource, FunctionConfig, FunctionStateKind};
-    use flotilla::sim::{FaultKind, FaultRule};
+    use flotilla_cloud::lambda::{CodeSource, FunctionConfig, FunctionStateKind};
+    use flotilla_sim::{FaultKind, FaultRule};
     let (sim, model) = world();
     sim.set_faults(vec![FaultRule::next(
         1,
-        Some(flotilla::lambda::ApiOp::CreateFunction),
+        Some(flotilla_cloud::lambda::ApiOp::CreateFunction),
         None,
         FaultKind::FailUpdate {
             reason: Some("ENI limit".into()),

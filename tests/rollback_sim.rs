@@ -1,24 +1,23 @@
-//! `flotilla::rollback` on the in-process emulator with a paused clock: what it decides
+//! `flotilla_core::rollback` on the in-process emulator with a paused clock: what it decides
 //! for each alias (pure `decide`), and that a concurrent alias move between reading and
 //! moving is reported stale (412) instead of overwritten, while the other functions
 //! still roll back.
 
-#![allow(clippy::unwrap_used)] // tests may unwrap
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use flotilla::apply::{ApplyContext, NoEvents, Outcome};
-use flotilla::deploy::{ClientSet, LocalCode};
-use flotilla::lambda::{
+use flotilla_core::apply::{ApplyContext, NoEvents, Outcome};
+use flotilla_core::deploy::{ClientSet, LocalCode};
+use flotilla_cloud::lambda::{
     AliasInfo, AliasInput, LambdaApi, PublishVersionInput, UpdateConfigInput, VersionInfo,
 };
-use flotilla::model::{LoadOptions, load};
-use flotilla::pace::Pacer;
-use flotilla::rollback::{self, RollbackDecision, decide};
-use flotilla::sim::{SeedSpec, Sim, SimConfig};
+use flotilla_core::model::{LoadOptions, load};
+use flotilla_core::pace::Pacer;
+use flotilla_core::rollback::{self, RollbackDecision, decide};
+use flotilla_sim::{SeedSpec, Sim, SimConfig};
 
 const REGION: &str = "eu-north-1";
 

@@ -2,14 +2,13 @@
 //! endpoint), started by the test: the packaged folder is uploaded to its
 //! content-addressed key through the real `aws-sdk-s3` client, the function is created
 //! from S3 with the zip's `CodeSha256`, and a second plan has nothing to do.
-#![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use flotilla::lambda::{LambdaApi, SdkLambda};
+use flotilla_cloud::lambda::{LambdaApi, SdkLambda};
 use support::{MINISTACK_ACCOUNT, REGION, aws_cli, start_ministack};
 
 fn flotilla(dir: &Path, endpoint: &str, args: &[&str]) -> Output {
@@ -70,7 +69,7 @@ async fn upload_and_apply_against_ministack() {
         ),
     )
     .unwrap();
-    let package = flotilla::artifact::package_dir(&dir.join("src"), &[]).unwrap();
+    let package = flotilla_core::artifact::package_dir(&dir.join("src"), &[]).unwrap();
 
     let out = flotilla(
         dir,

@@ -3,15 +3,14 @@
 //! order (5 MiB minimum per part but the last, as S3 enforces), a failed multipart
 //! upload is aborted, and Lambda reads the object so its `CodeSha256` is the file's.
 //! Both the emulator in process and its HTTP door behind the real `aws-sdk-s3` client.
-#![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 
-use flotilla::lambda::{CodeSource, CreateFunctionInput, FunctionConfig, LambdaApi};
-use flotilla::model::RetryPolicy;
-use flotilla::plan::UploadTarget;
-use flotilla::s3::{ObjectStore, S3Error, SdkS3, UploadOptions, upload_file};
-use flotilla::sim::{MIN_PART_SIZE, Sim, SimConfig};
+use flotilla_cloud::lambda::{CodeSource, CreateFunctionInput, FunctionConfig, LambdaApi};
+use flotilla_core::model::RetryPolicy;
+use flotilla_core::plan::UploadTarget;
+use flotilla_core::s3::{ObjectStore, S3Error, SdkS3, UploadOptions, upload_file};
+use flotilla_sim::{MIN_PART_SIZE, Sim, SimConfig};
 use sha2::Digest;
 
 const MIB: u64 = 1024 * 1024;
@@ -66,7 +65,7 @@ async fn upload(
     file: &Path,
     bytes: &[u8],
     options: UploadOptions,
-) -> Result<flotilla::s3::UploadReport, S3Error> {
+) -> Result<flotilla_core::s3::UploadReport, S3Error> {
     let target = UploadTarget {
         bucket: "artifacts".into(),
         key: format!("lambda/{}.zip", hex(bytes)),
@@ -245,7 +244,7 @@ async fn the_sdk_uploads_through_the_http_emulator() {
     let sim = Sim::new(SimConfig::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(flotilla::sim::http::serve(sim.clone(), listener));
+    tokio::spawn(flotilla_sim::http::serve(sim.clone(), listener));
 
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
@@ -323,7 +322,7 @@ async fn the_sdk_uploads_through_the_http_emulator() {
 /// Fails the first `failures` calls of every kind with a transient error, then passes
 /// them on: the upload retries each call under the function's retry policy.
 struct Flaky {
-    inner: flotilla::sim::SimObjectStore,
+    inner: flotilla_sim::SimObjectStore,
     failures: u32,
     seen: std::sync::Mutex<std::collections::BTreeMap<&'static str, u32>>,
 }
@@ -348,7 +347,7 @@ impl ObjectStore for Flaky {
         &self,
         bucket: &str,
         key: &str,
-    ) -> Result<Option<flotilla::s3::ObjectInfo>, S3Error> {
+    ) -> Result<Option<flotilla_core::s3::ObjectInfo>, S3Error> {
         self.fail("head")?;
         self.inner.head_object(bucket, key).await
     }
@@ -391,7 +390,7 @@ impl ObjectStore for Flaky {
         bucket: &str,
         key: &str,
         upload_id: &str,
-        parts: Vec<flotilla::s3::CompletedPart>,
+        parts: Vec<flotilla_core::s3::CompletedPart>,
     ) -> Result<(), S3Error> {
         self.fail("complete")?;
         self.inner

@@ -3,12 +3,12 @@
 //! `from_env` honours the standard environment variables (in a child process, so the
 //! test's own environment stays untouched).
 
-mod support;
+use crate::support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use flotilla::lambda::{
+use flotilla_cloud::lambda::{
     ApiError, Architecture, ClientOptions, FunctionStateKind, LambdaApi, PackageType, SdkLambda,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -337,9 +337,9 @@ async fn zip_uploads_run_under_the_upload_timeout() {
         ..ClientOptions::default()
     };
     let api = SdkLambda::for_endpoint_with_options(&url, support::REGION, &opts);
-    let upload = api.update_function_code(flotilla::lambda::UpdateCodeInput {
+    let upload = api.update_function_code(flotilla_cloud::lambda::UpdateCodeInput {
         name: "f".to_owned(),
-        code: flotilla::lambda::CodeSource::Zip(Arc::new(support::tiny_zip("f"))),
+        code: flotilla_cloud::lambda::CodeSource::Zip(Arc::new(support::tiny_zip("f"))),
         revision_id: None,
         architecture: None,
     });

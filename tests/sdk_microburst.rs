@@ -2,11 +2,10 @@
 //! right `ApiError` class: 409 → `Conflict`, 429 → `Throttled`, 503 and reset
 //! connections → `Transient`; unmatched requests pass through untouched.
 
-#[path = "support/sdk_suite.rs"]
-mod sdk_suite;
-mod support;
+use crate::sdk_suite;
+use crate::support;
 
-use flotilla::lambda::{ApiError, LambdaApi, SdkLambda, UpdateConfigInput};
+use flotilla_cloud::lambda::{ApiError, LambdaApi, SdkLambda, UpdateConfigInput};
 use support::{MINISTACK_ACCOUNT, REGION, start_microburst, start_ministack};
 
 /// Each rule fires on an `UpdateFunctionConfiguration` whose body carries a marker

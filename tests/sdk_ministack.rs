@@ -1,13 +1,12 @@
 //! `SdkLambda` against MiniStack through the real SDK client: the whole `LambdaApi`
 //! surface, `RevisionId` preconditions and `ListFunctions` pagination.
 
-#[path = "support/sdk_suite.rs"]
-mod sdk_suite;
-mod support;
+use crate::sdk_suite;
+use crate::support;
 
 use std::collections::BTreeMap;
 
-use flotilla::lambda::{
+use flotilla_cloud::lambda::{
     ApiError, Architecture, CodeSource, CreateFunctionInput, FunctionConfig, LambdaApi,
     PackageType, SdkLambda, UpdateCodeInput, UpdateConfigInput,
 };

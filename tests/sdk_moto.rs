@@ -1,11 +1,10 @@
 //! `SdkLambda` against the moto server through the real SDK client. moto needs the
 //! execution role to exist in its IAM before `CreateFunction`.
 
-#[path = "support/sdk_suite.rs"]
-mod sdk_suite;
-mod support;
+use crate::sdk_suite;
+use crate::support;
 
-use flotilla::lambda::SdkLambda;
+use flotilla_cloud::lambda::SdkLambda;
 use support::{REGION, Shared, create_moto_role, start_moto};
 
 static MOTO: Shared = Shared::new();

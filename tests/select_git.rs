@@ -1,15 +1,13 @@
 //! `--changed-since` against a real scratch git repository: merge base, uncommitted and
 //! untracked files, a manifest in a subfolder, and the typed git errors.
-#![allow(clippy::unwrap_used)] // tests may unwrap
 
-#[path = "plan_support/mod.rs"]
-mod support;
+use crate::plan_support as support;
 
 use std::path::Path;
 use std::process::Command;
 
-use flotilla::model::{ArtifactSource, FunctionKey, Model};
-use flotilla::select::{Criteria, Git, SelectError, select};
+use flotilla_core::model::{ArtifactSource, FunctionKey, Model};
+use flotilla_core::select::{Criteria, Git, SelectError, select};
 
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")

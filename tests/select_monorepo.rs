@@ -1,12 +1,11 @@
 //! The monorepo example, loaded by the real manifest loader inside a scratch git
 //! repository (manifest in a subfolder), selected with `--changed-since` and `--only`.
-#![allow(clippy::unwrap_used)] // tests may unwrap
 
 use std::path::Path;
 use std::process::Command;
 
-use flotilla::model::{LoadOptions, Model, load};
-use flotilla::select::{Criteria, Git, select};
+use flotilla_core::model::{LoadOptions, Model, load};
+use flotilla_core::select::{Criteria, Git, select};
 
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")

@@ -1,14 +1,12 @@
 //! Selection without git: `--only` matching, changed paths, dependents, reasons, and
 //! the model `Selection::apply` returns.
-#![allow(clippy::unwrap_used)] // tests may unwrap
 
-#[path = "plan_support/mod.rs"]
-mod support;
+use crate::plan_support as support;
 
 use std::path::PathBuf;
 
-use flotilla::model::{ArtifactSource, FunctionKey, Model};
-use flotilla::select::{Criteria, FixedChanges, Reason, SelectError, Selection, select};
+use flotilla_core::model::{ArtifactSource, FunctionKey, Model};
+use flotilla_core::select::{Criteria, FixedChanges, Reason, SelectError, Selection, select};
 use support::{function, model};
 
 fn key(k: &str) -> FunctionKey {

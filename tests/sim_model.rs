@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use flotilla::lambda::{
+use flotilla_cloud::lambda::{
     ApiError, ApiOp, CodeSource, CreateFunctionInput, FunctionConfig, FunctionStateKind, LambdaApi,
     LastUpdateStatus, PublishVersionInput, UpdateCodeInput, UpdateConfigInput,
 };
-use flotilla::sim::{
+use flotilla_sim::{
     FaultKind, FaultRule, Latency, LatencyConfig, QuotaConfig, SeedSpec, Sim, SimClient, SimConfig,
     UpdateKind,
 };
@@ -47,7 +47,7 @@ fn config_update(name: &str, memory: u32, revision: Option<String>) -> UpdateCon
 }
 
 /// Polls like a careful engine: every 250 ms of virtual time until stable.
-async fn wait_stable(client: &SimClient, name: &str) -> flotilla::lambda::FunctionInfo {
+async fn wait_stable(client: &SimClient, name: &str) -> flotilla_cloud::lambda::FunctionInfo {
     loop {
         let info = client.get_function(name).await.expect("get");
         if info.is_stable() {
@@ -76,7 +76,7 @@ async fn updates_settle_after_their_latency_in_virtual_time() {
         memory_mb: 128,
         timeout_s: 3,
         ephemeral_storage_mb: 512,
-        package_type: flotilla::lambda::PackageType::Image,
+        package_type: flotilla_cloud::lambda::PackageType::Image,
         ..FunctionConfig::default()
     };
     let start = Instant::now();

@@ -5,12 +5,12 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use flotilla::apply::{ApplyContext, CancelToken, Report, SecretSource, apply};
-use flotilla::deploy::{self, AccountRoles, ClientSet, LocalCode, make_plan, make_plan_with};
-use flotilla::model::{FunctionKey, Limits, Model};
-use flotilla::plan::{Action, Plan, PlanFile};
-use flotilla::s3::UploadOptions;
-use flotilla::sim::Sim;
+use flotilla_core::apply::{ApplyContext, CancelToken, Report, SecretSource, apply};
+use flotilla_core::deploy::{AccountRoles, ClientSet, LocalCode, make_plan, make_plan_with};
+use flotilla_core::model::{FunctionKey, Limits, Model};
+use flotilla_core::plan::{Action, Plan, PlanFile};
+use flotilla_core::s3::UploadOptions;
+use flotilla_sim::Sim;
 
 use super::Exit;
 use super::plan::{Format, print_plan, prune_options};
@@ -33,7 +33,7 @@ pub struct Args {
     #[arg(long)]
     refresh: bool,
     /// Functions deployed at once (the rate limiter, not this, keeps calls under quota).
-    #[arg(long, default_value_t = flotilla::apply::DEFAULT_PARALLELISM)]
+    #[arg(long, default_value_t = flotilla_core::apply::DEFAULT_PARALLELISM)]
     parallelism: usize,
     /// Calls per second other than GetFunction, per account and region (default: the
     /// manifest's `limits`, else 15).
@@ -75,7 +75,7 @@ pub fn run(args: Args) -> Exit {
 
 async fn run_async(args: Args) -> Exit {
     let target = args.target.target();
-    let (clients, sim) = deploy::connect(&target).await;
+    let (clients, sim) = flotilla::connect::connect(&target).await;
     let (plan, model) = match &args.plan {
         Some(path) => match PlanFile::read(path) {
             // Re-planning with another environment's values would deploy them here.
@@ -111,7 +111,7 @@ async fn run_async(args: Args) -> Exit {
                 Err(exit) => return exit,
             };
             let options = prune_options(args.prune, &args.target);
-            match make_plan_with(&model, &clients, sim.as_ref(), &options).await {
+            match make_plan_with(&model, &clients, &options).await {
                 Ok(plan) => (plan, Some(model)),
                 Err(e) => return report_error(e),
             }
@@ -205,7 +205,7 @@ async fn refresh(
     );
     // The emulator is already seeded; re-plan without seeding it again.
     let _ = sim;
-    let plan = match make_plan(&model, clients, None).await {
+    let plan = match make_plan(&model, clients).await {
         Ok(p) => p,
         Err(e) => {
             report_error(e);

@@ -3,9 +3,9 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use flotilla::deploy::{self, PlanOptions, make_plan_with};
-use flotilla::plan::{Plan, PlanFile};
-use flotilla::render;
+use flotilla_core::deploy::{PlanOptions, make_plan_with};
+use flotilla_core::plan::{Plan, PlanFile};
+use flotilla_core::render;
 
 use super::Exit;
 use super::target::{TargetArgs, report_error};
@@ -55,8 +55,8 @@ pub fn run(args: Args) -> Exit {
     let target = args.target.target();
     let options = prune_options(args.prune, &args.target);
     let result = super::runtime().block_on(async {
-        let (clients, sim) = deploy::connect(&target).await;
-        make_plan_with(&model, &clients, sim.as_ref(), &options).await
+        let (clients, _) = flotilla::connect::connect(&target).await;
+        make_plan_with(&model, &clients, &options).await
     });
     let plan = match result {
         Ok(p) => p,

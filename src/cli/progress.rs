@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use flotilla::apply::{Event, EventSink, LineSink};
-use flotilla::model::FunctionKey;
+use flotilla_core::apply::{Event, EventSink, LineSink};
+use flotilla_core::model::FunctionKey;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// One plain line per event on stderr, with the time since apply started.

@@ -5,10 +5,10 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use flotilla::apply::{ApplyContext, Report};
-use flotilla::deploy::{self, LocalCode};
-use flotilla::pace::Pacer;
-use flotilla::rollback::{self, Rollback};
+use flotilla_core::apply::{ApplyContext, Report};
+use flotilla_core::deploy::{self, LocalCode};
+use flotilla_core::pace::Pacer;
+use flotilla_core::rollback::{self, Rollback};
 
 use super::Exit;
 use super::progress::{LiveView, TimedLines};
@@ -28,7 +28,7 @@ pub struct Args {
     #[arg(long)]
     auto_approve: bool,
     /// Functions rolled back at once (the rate limiter, not this, keeps calls under quota).
-    #[arg(long, default_value_t = flotilla::apply::DEFAULT_PARALLELISM)]
+    #[arg(long, default_value_t = flotilla_core::apply::DEFAULT_PARALLELISM)]
     parallelism: usize,
     /// Write the report: Markdown when FILE ends in `.md`, JSON otherwise.
     #[arg(long, value_name = "FILE")]
@@ -63,7 +63,7 @@ pub fn run(args: Args) -> Exit {
         return Exit::UsageOrChanges;
     }
     super::runtime().block_on(async {
-        let (clients, _) = deploy::connect(&args.target.target()).await;
+        let (clients, _) = flotilla::connect::connect(&args.target.target()).await;
         match deploy::AccountRoles::of_model(&model) {
             Ok(roles) => clients.assume_roles(&roles).await,
             Err(e) => return report_error(e),
@@ -96,7 +96,7 @@ pub fn run(args: Args) -> Exit {
 }
 
 fn counts(rb: &Rollback) -> String {
-    use flotilla::rollback::RollbackDecision as D;
+    use flotilla_core::rollback::RollbackDecision as D;
     let skipped = rb
         .entries
         .iter()

@@ -8,6 +8,6 @@ pub struct Args {}
 
 /// Prints the schema to stdout.
 pub fn run(_args: Args) -> Exit {
-    print!("{}", flotilla::manifest::schema_json());
+    print!("{}", flotilla_core::manifest::schema_json());
     Exit::Ok
 }

@@ -1,8 +1,8 @@
 //! `--only` and `--changed-since`, shared by `plan`, `apply` and `status`
 //! (`#[command(flatten)] select: select::SelectArgs`).
 
-use flotilla::model::Model;
-use flotilla::select::{Criteria, Git, SelectError, Selection};
+use flotilla_core::model::Model;
+use flotilla_core::select::{Criteria, Git, SelectError, Selection};
 
 /// Monorepo selection flags.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -30,7 +30,7 @@ impl SelectArgs {
     /// model together with the reasons, for the plan's header.
     pub fn apply(&self, model: &Model) -> Result<(Model, Selection), SelectError> {
         let selection =
-            flotilla::select::select(model, &self.criteria(), &Git::new(&model.manifest_dir))?;
+            flotilla_core::select::select(model, &self.criteria(), &Git::new(&model.manifest_dir))?;
         Ok((selection.apply(model), selection))
     }
 }

@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::Args;
-use flotilla::sim::{FaultRule, LatencyConfig, QuotaConfig, Sim, SimConfig, http};
+use flotilla_sim::{FaultRule, LatencyConfig, QuotaConfig, Sim, SimConfig, http};
 
 use super::Exit;
 
@@ -40,7 +40,7 @@ pub struct SimArgs {
     #[arg(long = "env", requires = "seed_from")]
     env: Option<String>,
     /// Account for requests whose access key is not a 12-digit account id.
-    #[arg(long, default_value = flotilla::sim::DEFAULT_ACCOUNT)]
+    #[arg(long, default_value = flotilla_sim::DEFAULT_ACCOUNT)]
     account: String,
 }
 
@@ -78,10 +78,10 @@ enum SimCliError {
     Serve(#[source] std::io::Error),
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Manifest(#[from] flotilla::model::ManifestError),
+    Manifest(#[from] flotilla_core::model::ManifestError),
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Seed(#[from] flotilla::deploy::DeployError),
+    Seed(#[from] flotilla_core::deploy::DeployError),
 }
 
 fn config(args: &SimArgs) -> Result<(SimConfig, Vec<FaultRule>), SimCliError> {
@@ -143,12 +143,12 @@ async fn serve(args: SimArgs) -> Result<(), SimCliError> {
 
 /// Seeds the emulator from a manifest (secrets not set here get empty values).
 async fn seed(sim: &Sim, path: &std::path::Path, env: Option<&str>) -> Result<usize, SimCliError> {
-    let mut opts = flotilla::model::LoadOptions::for_environment(env);
+    let mut opts = flotilla_core::model::LoadOptions::for_environment(env);
     opts.lenient_from_env = true;
-    let model = flotilla::model::load(path, &opts)?;
-    let artifacts = flotilla::deploy::digest(&model).await?;
-    flotilla::deploy::seed_from_model(sim, &model, &artifacts)
-        .map_err(|e| SimCliError::Seed(flotilla::deploy::DeployError::Seed(e)))
+    let model = flotilla_core::model::load(path, &opts)?;
+    let artifacts = flotilla_core::deploy::digest(&model).await?;
+    flotilla::local::seed_from_model(sim, &model, &artifacts)
+        .map_err(|e| SimCliError::Seed(flotilla_core::deploy::DeployError::Seed(e)))
 }
 
 /// Completes on Ctrl-C, or on SIGTERM where there is one (CI scripts stop by PID).

@@ -2,8 +2,8 @@
 
 use std::io::IsTerminal;
 
-use flotilla::deploy::{self, observe_and_plan};
-use flotilla::status::fleet_status;
+use flotilla_core::deploy::observe_and_plan;
+use flotilla_core::status::fleet_status;
 
 use super::Exit;
 use super::target::{TargetArgs, report_error};
@@ -38,8 +38,8 @@ pub fn run(args: Args) -> Exit {
     };
     let target = args.target.target();
     let result = super::runtime().block_on(async {
-        let (clients, sim) = deploy::connect(&target).await;
-        observe_and_plan(&model, &clients, sim.as_ref()).await
+        let (clients, _) = flotilla::connect::connect(&target).await;
+        observe_and_plan(&model, &clients).await
     });
     let (live, plan) = match result {
         Ok(r) => r,

@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use flotilla::deploy::Target;
-use flotilla::lambda::ClientOptions;
-use flotilla::model::{LoadOptions, ManifestError, Model, load};
+use flotilla::connect::Target;
+use flotilla_cloud::lambda::ClientOptions;
+use flotilla_core::model::{LoadOptions, ManifestError, Model, load};
 
 use super::select::SelectArgs;
 

@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use flotilla::model::{ArtifactSource, ErrorKind, LoadOptions, ManifestError, Model, Source};
+use flotilla_core::model::{ArtifactSource, ErrorKind, LoadOptions, ManifestError, Model, Source};
 
 use super::Exit;
 
@@ -101,7 +101,7 @@ fn note_unpinned_images(models: &[Model]) {
         .flat_map(|m| &m.functions)
         .filter(|f| {
             matches!(&f.artifact, ArtifactSource::Image { uri }
-                if flotilla::artifact::image::image_digest(uri).is_none())
+                if flotilla_cloud::image::image_digest(uri).is_none())
         })
         .map(|f| f.key.0.as_str())
         .collect();
@@ -114,7 +114,7 @@ fn note_unpinned_images(models: &[Model]) {
     }
 }
 
-fn with_upload(text: String, upload: Option<&flotilla::model::Upload>) -> String {
+fn with_upload(text: String, upload: Option<&flotilla_core::model::Upload>) -> String {
     match upload {
         Some(u) if u.prefix.is_empty() => format!("{text} via s3://{}/", u.bucket),
         Some(u) => format!("{text} via s3://{}/{}/", u.bucket, u.prefix),

@@ -10,19 +10,19 @@ use async_trait::async_trait;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use flotilla::apply::{ApplyContext, CodeProvider, NoEvents};
-use flotilla::artifact::ArtifactDigest;
-use flotilla::lambda::{
+use flotilla_core::apply::{ApplyContext, CodeProvider, NoEvents};
+use flotilla_core::artifact::ArtifactDigest;
+use flotilla_cloud::lambda::{
     AliasInfo, AliasInput, ApiResult, Architecture, CodeSource, CreateFunctionInput, FunctionInfo,
     FunctionSummary, LambdaApi, PackageType, PublishVersionInput, UpdateCodeInput,
     UpdateConfigInput, VersionInfo,
 };
-use flotilla::model::{EnvSource, FunctionKey};
-use flotilla::plan::{
+use flotilla_core::model::{EnvSource, FunctionKey};
+use flotilla_core::plan::{
     Action, DesiredConfig, EnvValue, Field, FieldChange, FieldValue, FunctionPlan, Plan,
     PlanLimits, RetrySpec, Step, WaitSpec,
 };
-use flotilla::sim::{SeedSpec, Sim, SimConfig};
+use flotilla_sim::{SeedSpec, Sim, SimConfig};
 
 pub const ACCOUNT: &str = "123456789012";
 pub const REGION: &str = "eu-north-1";
@@ -216,7 +216,7 @@ pub struct Repeat {
 /// A `LambdaApi` over the sim that records mutations whose effect was already live
 /// when they were sent (a step run twice after an unknown outcome).
 pub struct Recording {
-    pub inner: flotilla::sim::SimClient,
+    pub inner: flotilla_sim::SimClient,
     pub sim: Sim,
     pub repeats: Arc<Mutex<Vec<Repeat>>>,
     /// Accept UpdateFunctionConfiguration but drop its `MemorySize`, as an endpoint that
@@ -317,7 +317,7 @@ impl LambdaApi for Recording {
     async fn list_layer_versions(
         &self,
         layer_name: &str,
-    ) -> ApiResult<Vec<flotilla::lambda::LayerVersionInfo>> {
+    ) -> ApiResult<Vec<flotilla_cloud::lambda::LayerVersionInfo>> {
         self.inner.list_layer_versions(layer_name).await
     }
 }

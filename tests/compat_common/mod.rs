@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
-use flotilla::lambda::{
+use flotilla_cloud::lambda::{
     AliasInput, ApiError, Architecture, CodeSource, CreateFunctionInput, FunctionConfig, LambdaApi,
     PackageType, PublishVersionInput,
 };
@@ -127,7 +127,7 @@ functions:
 
     /// The package Flotilla builds from `key`'s folder.
     fn package(&self, key: &str) -> Vec<u8> {
-        flotilla::artifact::package_dir(&self.dir.path().join(key), &[])
+        flotilla_core::artifact::package_dir(&self.dir.path().join(key), &[])
             .expect("package a source folder")
             .bytes
     }

@@ -4,10 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use flotilla::artifact::{ArtifactDigest, Artifacts};
-use flotilla::lambda::{AliasInfo, Architecture, FunctionInfo, FunctionStateKind, VersionInfo};
-use flotilla::model::*;
-use flotilla::observe::{LiveFunction, LiveState};
+use flotilla_core::artifact::{ArtifactDigest, Artifacts};
+use flotilla_cloud::lambda::{AliasInfo, Architecture, FunctionInfo, FunctionStateKind, VersionInfo};
+use flotilla_core::model::*;
+use flotilla_core::observe::{LiveFunction, LiveState};
 
 /// The secret used by every test that checks redaction.
 pub const SECRET: &str = "s3cr3t-TOKEN-value-do-not-print";

@@ -5,8 +5,8 @@ use std::time::Duration;
 use aws_sdk_lambda::error::SdkError;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::LastUpdateStatus;
-use flotilla::lambda::ApiOp;
-use flotilla::sim::{FaultKind, FaultRule, QuotaConfig};
+use flotilla_cloud::lambda::ApiOp;
+use flotilla_sim::{FaultKind, FaultRule, QuotaConfig};
 
 use crate::harness::{ACCOUNT, REGION, poll_until, seed, start};
 

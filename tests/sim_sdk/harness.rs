@@ -7,7 +7,7 @@ use aws_sdk_lambda::Client;
 use aws_sdk_lambda::config::retry::RetryConfig;
 use aws_sdk_lambda::config::timeout::TimeoutConfig;
 use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
-use flotilla::sim::{Latency, LatencyConfig, QuotaConfig, SeedSpec, Sim, SimConfig};
+use flotilla_sim::{Latency, LatencyConfig, QuotaConfig, SeedSpec, Sim, SimConfig};
 
 pub const ACCOUNT: &str = "123456789012";
 pub const REGION: &str = "eu-north-1";
@@ -30,7 +30,7 @@ pub async fn start(latency: Duration, quota: QuotaConfig) -> Harness {
         .await
         .expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(flotilla::sim::http::serve(sim.clone(), listener));
+    tokio::spawn(flotilla_sim::http::serve(sim.clone(), listener));
     let config = aws_sdk_lambda::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(REGION))

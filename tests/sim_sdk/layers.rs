@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{FunctionCode, LayerVersionContentInput, Runtime};
-use flotilla::lambda::{ApiOp, LambdaApi, SdkLambda};
-use flotilla::sim::QuotaConfig;
+use flotilla_cloud::lambda::{ApiOp, LambdaApi, SdkLambda};
+use flotilla_sim::QuotaConfig;
 
 use crate::harness::{ACCOUNT, REGION, start};
 

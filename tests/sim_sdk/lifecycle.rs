@@ -6,8 +6,8 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
     Environment, FunctionCode, LastUpdateStatus, Runtime, State, ThrottleReason,
 };
-use flotilla::lambda::ApiOp;
-use flotilla::sim::QuotaConfig;
+use flotilla_cloud::lambda::ApiOp;
+use flotilla_sim::QuotaConfig;
 
 use crate::harness::{ACCOUNT, REGION, poll_until, seed, start};
 

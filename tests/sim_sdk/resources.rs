@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{AliasRoutingConfiguration, LastUpdateStatus};
-use flotilla::lambda::ApiOp;
-use flotilla::sim::QuotaConfig;
+use flotilla_cloud::lambda::ApiOp;
+use flotilla_sim::QuotaConfig;
 
 use crate::harness::{ACCOUNT, REGION, http_get, http_post, poll_until, seed, start};
 

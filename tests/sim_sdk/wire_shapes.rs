@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use flotilla::sim::QuotaConfig;
+use flotilla_sim::QuotaConfig;
 use serde_json::{Value, json};
 
 use crate::harness::{http_get, raw_http, split_response, start};

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use flotilla::lambda::{
+use flotilla_cloud::lambda::{
     AliasInput, ApiError, Architecture, CodeSource, CreateFunctionInput, FunctionConfig,
     FunctionInfo, FunctionStateKind, LambdaApi, PackageType, PublishVersionInput, UpdateCodeInput,
     UpdateConfigInput,

@@ -1,0 +1,77 @@
+//! The cloud seam: everything Flotilla asks of Lambda goes through [`LambdaApi`].
+//!
+//! Types here are the crate's own; only `sdk*.rs` files import `aws_sdk_*`,
+//! and the emulator in `sim` implements the same trait in process. One `LambdaApi` value
+//! talks to one account and region.
+
+mod error;
+#[cfg(feature = "sdk")]
+mod sdk;
+#[cfg(feature = "sdk")]
+mod sdk_assume;
+#[cfg(feature = "sdk")]
+mod sdk_convert;
+#[cfg(feature = "sdk")]
+mod sdk_error;
+mod types;
+
+pub use error::ApiError;
+#[cfg(feature = "sdk")]
+pub use sdk::{ClientOptions, SdkFactory, SdkLambda};
+pub use types::*;
+
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+
+/// Result of a Lambda API call.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The Lambda control-plane calls Flotilla makes, for one account and region.
+///
+/// Implementations never retry: the engine owns retries, waits and pacing.
+#[async_trait]
+pub trait LambdaApi: Send + Sync {
+    /// GetFunction on `$LATEST` (configuration, code location, tags, concurrency).
+    async fn get_function(&self, name: &str) -> ApiResult<FunctionInfo>;
+    /// GetFunctionConfiguration on `$LATEST` (tags and concurrency left empty).
+    async fn get_function_configuration(&self, name: &str) -> ApiResult<FunctionInfo>;
+    /// CreateFunction.
+    async fn create_function(&self, input: CreateFunctionInput) -> ApiResult<FunctionInfo>;
+    /// UpdateFunctionCode.
+    async fn update_function_code(&self, input: UpdateCodeInput) -> ApiResult<FunctionInfo>;
+    /// UpdateFunctionConfiguration.
+    async fn update_function_configuration(
+        &self,
+        input: UpdateConfigInput,
+    ) -> ApiResult<FunctionInfo>;
+    /// PublishVersion.
+    async fn publish_version(&self, input: PublishVersionInput) -> ApiResult<VersionInfo>;
+    /// ListVersionsByFunction (all pages).
+    async fn list_versions(&self, name: &str) -> ApiResult<Vec<VersionInfo>>;
+    /// GetAlias.
+    async fn get_alias(&self, function_name: &str, alias: &str) -> ApiResult<AliasInfo>;
+    /// CreateAlias.
+    async fn create_alias(&self, input: AliasInput) -> ApiResult<AliasInfo>;
+    /// UpdateAlias.
+    async fn update_alias(&self, input: AliasInput) -> ApiResult<AliasInfo>;
+    /// ListAliases (all pages).
+    async fn list_aliases(&self, function_name: &str) -> ApiResult<Vec<AliasInfo>>;
+    /// TagResource on a function ARN.
+    async fn tag_resource(&self, arn: &str, tags: BTreeMap<String, String>) -> ApiResult<()>;
+    /// UntagResource on a function ARN.
+    async fn untag_resource(&self, arn: &str, keys: Vec<String>) -> ApiResult<()>;
+    /// ListTags on a function ARN.
+    async fn list_tags(&self, arn: &str) -> ApiResult<BTreeMap<String, String>>;
+    /// PutFunctionConcurrency.
+    async fn put_function_concurrency(&self, name: &str, reserved: u32) -> ApiResult<()>;
+    /// DeleteFunctionConcurrency.
+    async fn delete_function_concurrency(&self, name: &str) -> ApiResult<()>;
+    /// DeleteFunction (the whole function, all versions).
+    async fn delete_function(&self, name: &str) -> ApiResult<()>;
+    /// ListFunctions (all pages).
+    async fn list_functions(&self) -> ApiResult<Vec<FunctionSummary>>;
+    /// ListLayerVersions (all pages) of the layer `layer_name` (a name or a layer ARN)
+    /// in this client's account and region. A layer with no versions, or none at all,
+    /// gives an empty list (Lambda answers 200 with no versions).
+    async fn list_layer_versions(&self, layer_name: &str) -> ApiResult<Vec<LayerVersionInfo>>;
+}

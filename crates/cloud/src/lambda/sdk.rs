@@ -1,0 +1,607 @@
+//! [`SdkLambda`]: the production [`LambdaApi`] on top of `aws-sdk-lambda`.
+//!
+//! The client never retries (the engine owns retries, waits and pacing) and always runs
+//! with explicit timeouts. Requests go out in the crate's types and come back through
+//! `sdk_convert`; every failure goes through one classifier in `sdk_error`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_config::BehaviorVersion;
+use aws_sdk_lambda::config::retry::RetryConfig;
+use aws_sdk_lambda::config::timeout::TimeoutConfig;
+use aws_sdk_lambda::config::{Credentials, Region};
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{self as aws, FunctionCode};
+
+use super::sdk_convert::{
+    alias_info, architecture, environment, function_info, layer_version_info, routing_config,
+    tag_map, tags_from, to_i32, version_info,
+};
+use super::sdk_error::classify;
+use super::{
+    AliasInfo, AliasInput, ApiResult, CodeSource, CreateFunctionInput, FunctionInfo,
+    FunctionSummary, LambdaApi, LayerVersionInfo, PackageType, PublishVersionInput,
+    UpdateCodeInput, UpdateConfigInput, VersionInfo,
+};
+
+/// Region used when neither the options nor the environment name one.
+const FALLBACK_REGION: &str = "us-east-1";
+
+/// How to build an [`SdkLambda`] from the environment.
+///
+/// Every `None` falls back to the standard AWS configuration chain (environment
+/// variables, shared config files, SSO, instance metadata).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// Region; otherwise `AWS_REGION` / the profile's region.
+    pub region: Option<String>,
+    /// Endpoint URL; otherwise `AWS_ENDPOINT_URL_LAMBDA` / `AWS_ENDPOINT_URL` / AWS.
+    pub endpoint_url: Option<String>,
+    /// Named profile; otherwise `AWS_PROFILE` / `default`.
+    pub profile: Option<String>,
+    /// Time allowed to open a TCP+TLS connection.
+    pub connect_timeout: Duration,
+    /// Time allowed for one request and its response (the client makes one attempt).
+    pub operation_timeout: Duration,
+    /// Time allowed for a request that uploads a zip directly (up to 50 MB), which on
+    /// a slow uplink takes far longer than any other call.
+    pub upload_timeout: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            region: None,
+            endpoint_url: None,
+            profile: None,
+            // Just over the 3 s TCP SYN retransmit, so one lost SYN is survived.
+            connect_timeout: Duration::from_millis(3100),
+            operation_timeout: Duration::from_secs(30),
+            // 50 MB at ~2 Mbit/s, the slowest uplink worth supporting.
+            upload_timeout: Duration::from_secs(300),
+        }
+    }
+}
+
+impl ClientOptions {
+    fn timeouts(&self, per_request: Duration) -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .connect_timeout(self.connect_timeout)
+            .operation_attempt_timeout(per_request)
+            .operation_timeout(per_request)
+            .build()
+    }
+}
+
+/// The AWS configuration loaded once (credentials, endpoint, timeouts), from which a
+/// client per region is made without reading the environment again.
+#[derive(Debug, Clone)]
+pub struct SdkFactory {
+    shared: aws_config::SdkConfig,
+    options: ClientOptions,
+}
+
+impl SdkFactory {
+    /// Loads the standard configuration chain with `opts` overriding it. Retries are
+    /// disabled; timeouts are explicit.
+    pub async fn from_env(opts: &ClientOptions) -> SdkFactory {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(opts.timeouts(opts.operation_timeout));
+        if let Some(region) = &opts.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(profile) = &opts.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(url) = &opts.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        SdkFactory {
+            shared: loader.load().await,
+            options: opts.clone(),
+        }
+    }
+
+    /// The loaded configuration, so clients of other services (S3) share its
+    /// credentials, region and endpoint settings.
+    pub fn sdk_config(&self) -> &aws_config::SdkConfig {
+        &self.shared
+    }
+
+    /// The options the configuration was loaded with (timeouts for other clients).
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+
+    /// The region the configuration names, if any.
+    pub fn default_region(&self) -> Option<String> {
+        self.shared.region().map(|r| r.as_ref().to_owned())
+    }
+
+    /// A factory whose clients assume `role` (through STS, with this factory's
+    /// credentials, region and endpoint) for every call. The one credentials provider is
+    /// shared by every client it makes, so all regions of the account share one cached,
+    /// refreshed set of credentials. `region` is STS's region when the configuration
+    /// names none. Nothing is called until the first client call.
+    pub async fn assuming(
+        &self,
+        role: &crate::iam::AssumeRole,
+        environment: Option<&str>,
+        region: &str,
+    ) -> SdkFactory {
+        let credentials =
+            super::sdk_assume::RoleCredentials::new(role, environment, &self.shared, region).await;
+        SdkFactory {
+            shared: self
+                .shared
+                .to_builder()
+                .credentials_provider(
+                    aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
+                )
+                .build(),
+            options: self.options.clone(),
+        }
+    }
+
+    /// A client for `region`.
+    pub fn client(&self, region: &str) -> SdkLambda {
+        let config = aws_sdk_lambda::config::Builder::from(&self.shared)
+            .region(Region::new(region.to_owned()))
+            .build();
+        SdkLambda {
+            client: aws_sdk_lambda::Client::from_conf(config),
+            options: self.options.clone(),
+            region: region.to_owned(),
+        }
+    }
+}
+
+/// [`LambdaApi`] backed by the AWS SDK, for one account and region.
+#[derive(Debug, Clone)]
+pub struct SdkLambda {
+    client: aws_sdk_lambda::Client,
+    options: ClientOptions,
+    region: String,
+}
+
+impl SdkLambda {
+    /// A client configured from the environment (credential chain, `AWS_PROFILE`,
+    /// `AWS_REGION`, `AWS_ENDPOINT_URL_LAMBDA`, `AWS_ENDPOINT_URL`), with `opts`
+    /// overriding what they set. Retries are disabled.
+    pub async fn from_env(opts: &ClientOptions) -> SdkLambda {
+        let factory = SdkFactory::from_env(opts).await;
+        let region = factory
+            .default_region()
+            .unwrap_or_else(|| FALLBACK_REGION.to_owned());
+        factory.client(&region)
+    }
+
+    /// A client for an emulator at `endpoint_url`, with static test credentials and
+    /// default timeouts; nothing is read from the environment.
+    pub fn for_endpoint(endpoint_url: &str, region: &str) -> SdkLambda {
+        Self::for_endpoint_with_options(endpoint_url, region, &ClientOptions::default())
+    }
+
+    /// Like [`SdkLambda::for_endpoint`], with the timeouts of `opts` (its region,
+    /// endpoint and profile are ignored).
+    pub fn for_endpoint_with_options(
+        endpoint_url: &str,
+        region: &str,
+        opts: &ClientOptions,
+    ) -> SdkLambda {
+        let config = aws_sdk_lambda::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.to_owned()))
+            .endpoint_url(endpoint_url)
+            .credentials_provider(Credentials::new(
+                "AKIDFLOTILLATEST",
+                "flotilla-test-secret",
+                None,
+                None,
+                "flotilla-static",
+            ))
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(opts.timeouts(opts.operation_timeout))
+            .build();
+        SdkLambda {
+            client: aws_sdk_lambda::Client::from_conf(config),
+            options: opts.clone(),
+            region: region.to_owned(),
+        }
+    }
+
+    /// The region every call goes to.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// A per-call override that lets direct zip uploads run longer than other calls.
+    fn upload_override(&self, code: &CodeSource) -> aws_sdk_lambda::config::Builder {
+        let timeout = match code {
+            CodeSource::Zip(_) => self.options.upload_timeout,
+            CodeSource::S3 { .. } | CodeSource::Image(_) => self.options.operation_timeout,
+        };
+        aws_sdk_lambda::config::Builder::default().timeout_config(self.options.timeouts(timeout))
+    }
+}
+
+/// The code of a `CreateFunction` request.
+fn function_code(code: &CodeSource) -> FunctionCode {
+    let builder = FunctionCode::builder();
+    match code {
+        CodeSource::Zip(bytes) => builder.zip_file(Blob::new(bytes.as_slice())),
+        CodeSource::S3 {
+            bucket,
+            key,
+            version,
+        } => builder
+            .s3_bucket(bucket)
+            .s3_key(key)
+            .set_s3_object_version(version.clone()),
+        CodeSource::Image(uri) => builder.image_uri(uri),
+    }
+    .build()
+}
+
+#[async_trait]
+impl LambdaApi for SdkLambda {
+    async fn get_function(&self, name: &str) -> ApiResult<FunctionInfo> {
+        let out = self
+            .client
+            .get_function()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(classify)?;
+        let mut info = out
+            .configuration()
+            .map(function_info)
+            .unwrap_or_else(|| function_info(&aws::FunctionConfiguration::builder().build()));
+        if let Some(code) = out.code() {
+            info.image_uri = code.image_uri().map(str::to_owned);
+            info.resolved_image_uri = code.resolved_image_uri().map(str::to_owned);
+        }
+        info.tags = tags_from(out.tags());
+        info.reserved_concurrency = out
+            .concurrency()
+            .and_then(aws::Concurrency::reserved_concurrent_executions)
+            .and_then(|n| u32::try_from(n).ok());
+        Ok(info)
+    }
+
+    async fn get_function_configuration(&self, name: &str) -> ApiResult<FunctionInfo> {
+        let out = self
+            .client
+            .get_function_configuration()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(function_info(&out))
+    }
+
+    async fn create_function(&self, input: CreateFunctionInput) -> ApiResult<FunctionInfo> {
+        let c = &input.config;
+        let mut req = self
+            .client
+            .create_function()
+            .function_name(&c.name)
+            .role(&c.role)
+            .code(function_code(&input.code))
+            .description(&c.description)
+            .memory_size(to_i32(c.memory_mb))
+            .timeout(to_i32(c.timeout_s))
+            .architectures(architecture(c.architecture))
+            .environment(environment(&c.environment))
+            .set_layers(Some(c.layers.clone()))
+            .publish(input.publish)
+            .set_tags((!input.tags.is_empty()).then(|| tag_map(&input.tags)))
+            .package_type(match c.package_type {
+                PackageType::Zip => aws::PackageType::Zip,
+                PackageType::Image => aws::PackageType::Image,
+            })
+            .set_runtime(c.runtime.as_deref().map(aws::Runtime::from))
+            .set_handler(c.handler.clone());
+        if let Ok(storage) = aws::EphemeralStorage::builder()
+            .size(to_i32(c.ephemeral_storage_mb))
+            .build()
+        {
+            req = req.ephemeral_storage(storage);
+        }
+        let out = req
+            .customize()
+            .config_override(self.upload_override(&input.code))
+            .send()
+            .await
+            .map_err(classify)?;
+        let mut info = function_info(&out);
+        info.tags = input.tags;
+        if let CodeSource::Image(uri) = &input.code {
+            info.image_uri = Some(uri.clone());
+        }
+        Ok(info)
+    }
+
+    async fn update_function_code(&self, input: UpdateCodeInput) -> ApiResult<FunctionInfo> {
+        let req = self
+            .client
+            .update_function_code()
+            .function_name(&input.name)
+            .set_revision_id(input.revision_id.clone())
+            .set_architectures(input.architecture.map(|a| vec![architecture(a)]));
+        let req = match &input.code {
+            CodeSource::Zip(bytes) => req.zip_file(Blob::new(bytes.as_slice())),
+            CodeSource::S3 {
+                bucket,
+                key,
+                version,
+            } => req
+                .s3_bucket(bucket)
+                .s3_key(key)
+                .set_s3_object_version(version.clone()),
+            CodeSource::Image(uri) => req.image_uri(uri),
+        };
+        let out = req
+            .customize()
+            .config_override(self.upload_override(&input.code))
+            .send()
+            .await
+            .map_err(classify)?;
+        let mut info = function_info(&out);
+        if let CodeSource::Image(uri) = &input.code {
+            info.image_uri = Some(uri.clone());
+        }
+        Ok(info)
+    }
+
+    async fn update_function_configuration(
+        &self,
+        input: UpdateConfigInput,
+    ) -> ApiResult<FunctionInfo> {
+        let UpdateConfigInput {
+            name,
+            revision_id,
+            role,
+            runtime,
+            handler,
+            description,
+            memory_mb,
+            timeout_s,
+            ephemeral_storage_mb,
+            environment: env,
+            layers,
+        } = input;
+        let mut req = self
+            .client
+            .update_function_configuration()
+            .function_name(name)
+            .set_revision_id(revision_id)
+            .set_role(role)
+            .set_runtime(runtime.as_deref().map(aws::Runtime::from))
+            .set_handler(handler)
+            .set_description(description)
+            .set_memory_size(memory_mb.map(to_i32))
+            .set_timeout(timeout_s.map(to_i32))
+            .set_environment(env.as_ref().map(environment))
+            .set_layers(layers);
+        if let Some(size) = ephemeral_storage_mb
+            && let Ok(storage) = aws::EphemeralStorage::builder().size(to_i32(size)).build()
+        {
+            req = req.ephemeral_storage(storage);
+        }
+        let out = req.send().await.map_err(classify)?;
+        Ok(function_info(&out))
+    }
+
+    async fn publish_version(&self, input: PublishVersionInput) -> ApiResult<VersionInfo> {
+        let out = self
+            .client
+            .publish_version()
+            .function_name(input.name)
+            .set_code_sha256(input.code_sha256)
+            .set_revision_id(input.revision_id)
+            .set_description(input.description)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(version_info(&out))
+    }
+
+    async fn list_versions(&self, name: &str) -> ApiResult<Vec<VersionInfo>> {
+        let versions: Vec<aws::FunctionConfiguration> = self
+            .client
+            .list_versions_by_function()
+            .function_name(name)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(classify)?;
+        Ok(versions.iter().map(version_info).collect())
+    }
+
+    async fn get_alias(&self, function_name: &str, alias: &str) -> ApiResult<AliasInfo> {
+        let out = self
+            .client
+            .get_alias()
+            .function_name(function_name)
+            .name(alias)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(alias_info(&out))
+    }
+
+    async fn create_alias(&self, input: AliasInput) -> ApiResult<AliasInfo> {
+        let out = self
+            .client
+            .create_alias()
+            .function_name(input.function_name)
+            .name(input.name)
+            .function_version(input.function_version)
+            .set_description(input.description)
+            .set_routing_config((!input.routing.is_empty()).then(|| routing_config(&input.routing)))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(alias_info(&out))
+    }
+
+    async fn update_alias(&self, input: AliasInput) -> ApiResult<AliasInfo> {
+        let out = self
+            .client
+            .update_alias()
+            .function_name(input.function_name)
+            .name(input.name)
+            .function_version(input.function_version)
+            .set_description(input.description)
+            .routing_config(routing_config(&input.routing))
+            .set_revision_id(input.revision_id)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(alias_info(&out))
+    }
+
+    async fn list_aliases(&self, function_name: &str) -> ApiResult<Vec<AliasInfo>> {
+        let aliases: Vec<aws::AliasConfiguration> = self
+            .client
+            .list_aliases()
+            .function_name(function_name)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(classify)?;
+        Ok(aliases.iter().map(alias_info).collect())
+    }
+
+    async fn tag_resource(&self, arn: &str, tags: BTreeMap<String, String>) -> ApiResult<()> {
+        self.client
+            .tag_resource()
+            .resource(arn)
+            .set_tags(Some(tag_map(&tags)))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn untag_resource(&self, arn: &str, keys: Vec<String>) -> ApiResult<()> {
+        self.client
+            .untag_resource()
+            .resource(arn)
+            .set_tag_keys(Some(keys))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn list_tags(&self, arn: &str) -> ApiResult<BTreeMap<String, String>> {
+        let out = self
+            .client
+            .list_tags()
+            .resource(arn)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(tags_from(out.tags()))
+    }
+
+    async fn put_function_concurrency(&self, name: &str, reserved: u32) -> ApiResult<()> {
+        self.client
+            .put_function_concurrency()
+            .function_name(name)
+            .reserved_concurrent_executions(to_i32(reserved))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn delete_function_concurrency(&self, name: &str) -> ApiResult<()> {
+        self.client
+            .delete_function_concurrency()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn delete_function(&self, name: &str) -> ApiResult<()> {
+        self.client
+            .delete_function()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn list_functions(&self) -> ApiResult<Vec<FunctionSummary>> {
+        let functions: Vec<aws::FunctionConfiguration> = self
+            .client
+            .list_functions()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(classify)?;
+        Ok(functions
+            .iter()
+            .map(|f| FunctionSummary {
+                name: f.function_name().unwrap_or_default().to_owned(),
+                arn: f.function_arn().unwrap_or_default().to_owned(),
+            })
+            .collect())
+    }
+
+    async fn list_layer_versions(&self, layer_name: &str) -> ApiResult<Vec<LayerVersionInfo>> {
+        let versions: Vec<aws::LayerVersionsListItem> = self
+            .client
+            .list_layer_versions()
+            .layer_name(layer_name)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(classify)?;
+        Ok(versions.iter().map(layer_version_info).collect())
+    }
+}
+
+#[async_trait]
+impl crate::Connector for SdkFactory {
+    fn lambda(&self, _account: Option<&str>, region: &str) -> std::sync::Arc<dyn LambdaApi> {
+        std::sync::Arc::new(self.client(region))
+    }
+
+    fn object_store(&self, region: &str) -> std::sync::Arc<dyn crate::s3::ObjectStore> {
+        std::sync::Arc::new(crate::s3::SdkS3::new(
+            &self.shared,
+            region,
+            self.options.connect_timeout,
+            self.options.upload_timeout,
+        ))
+    }
+
+    async fn assuming(
+        &self,
+        role: &crate::iam::AssumeRole,
+        environment: Option<&str>,
+        region: &str,
+    ) -> Option<std::sync::Arc<dyn crate::Connector>> {
+        Some(std::sync::Arc::new(
+            SdkFactory::assuming(self, role, environment, region).await,
+        ))
+    }
+}

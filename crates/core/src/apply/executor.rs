@@ -1,0 +1,576 @@
+//! Carries out one function's steps in order: one function per `Step` variant.
+//!
+//! Before the first mutation of an existing function, its live `RevisionId` is compared
+//! with the one the plan observed (stale-plan check). Code and secrets are obtained
+//! before anything changes, so a missing secret or artifact fails the function untouched.
+
+use std::collections::BTreeMap;
+
+use crate::artifact::ArtifactDigest;
+use std::sync::Arc;
+
+use flotilla_cloud::lambda::{
+    AliasInput, ApiError, CreateFunctionInput, FunctionConfig, FunctionInfo, LambdaApi,
+    PublishVersionInput, UpdateCodeInput, UpdateConfigInput,
+};
+use crate::plan::{Action, FieldChange, Step};
+
+use super::events::Event;
+use super::retry::Decision;
+use super::run::{Call, FnRun, Landed, Stop, config_mismatches};
+use super::waiter::{Goal, Verdict, judge};
+
+impl FnRun<'_> {
+    /// Runs every step of the plan; `Ok` means converged.
+    pub(crate) async fn run_steps(&mut self) -> Result<(), Stop> {
+        let plan = self.plan;
+        if plan.steps.is_empty() {
+            return Ok(());
+        }
+        self.prepare().await?;
+        if matches!(plan.action, Action::Update | Action::Delete) {
+            self.check_not_stale().await?;
+        }
+        for step in &plan.steps {
+            if self.ctx.cancel.is_cancelled() {
+                return Err(Stop::Cancelled);
+            }
+            let name = step.name();
+            self.report.interrupted_step = Some(name.to_owned());
+            self.emit(Event::StepStarted {
+                key: plan.key.clone(),
+                step: name,
+            });
+            self.run_step(step).await?;
+            if matches!(step, Step::CreateFunction { .. } | Step::UpdateCode { .. }) {
+                // Uploaded: give the zip's memory back to the budget.
+                self.code = None;
+                self.code_permit = None;
+            }
+            self.report.interrupted_step = None;
+            self.report.steps_done.push(name.to_owned());
+            self.emit(Event::StepDone {
+                key: plan.key.clone(),
+                step: name,
+            });
+        }
+        Ok(())
+    }
+
+    /// Reads secrets and obtains code up front, only when a step needs them.
+    async fn prepare(&mut self) -> Result<(), Stop> {
+        let plan = self.plan;
+        let needs_env = plan.steps.iter().any(|s| match s {
+            Step::CreateFunction { .. } => true,
+            Step::UpdateConfiguration { changes } => changes
+                .iter()
+                .any(|c| matches!(c.field, crate::plan::Field::Environment(_))),
+            _ => false,
+        });
+        if needs_env {
+            let env = super::context::resolve_environment(plan, self.ctx).map_err(Stop::Failed)?;
+            self.env = Some(env);
+        }
+        let needs_code = plan
+            .steps
+            .iter()
+            .any(|s| matches!(s, Step::CreateFunction { .. } | Step::UpdateCode { .. }));
+        if needs_code {
+            self.code_permit = self.reserve_code_memory().await;
+            let events = self.ctx.events.clone();
+            let key = plan.key.clone();
+            let progress = move |sent: u64, total: u64| {
+                events.event(&Event::UploadProgress {
+                    key: key.clone(),
+                    sent,
+                    total,
+                });
+            };
+            let prepared = self
+                .ctx
+                .code
+                .prepare(plan, &progress)
+                .await
+                .map_err(|e| Stop::Failed(format!("code for `{}`: {e}", plan.key)))?;
+            if let Some(report) = prepared.upload {
+                self.report.upload = Some(report.clone());
+                self.emit(Event::Uploaded {
+                    key: plan.key.clone(),
+                    report,
+                });
+            }
+            self.code = Some(prepared.source);
+        }
+        Ok(())
+    }
+
+    /// Takes the zip's size (in MiB, at least 1, at most the whole budget) from the
+    /// code-memory budget; S3 objects, uploads and images hold nothing.
+    async fn reserve_code_memory(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let ArtifactDigest::Zip { size, .. } = &self.plan.artifact else {
+            return None;
+        };
+        if self.plan.upload.is_some() {
+            // Streamed from disk to S3 in parts; Lambda gets only the object's address.
+            return None;
+        }
+        let budget = self.ctx.code_memory.clone();
+        let mib = size.div_ceil(1024 * 1024).max(1);
+        let permits = u32::try_from(mib).unwrap_or(u32::MAX);
+        // A zip larger than the whole budget waits until it has the budget to itself.
+        let total = u32::try_from(super::context::DEFAULT_CODE_MEMORY_MIB).unwrap_or(u32::MAX);
+        budget.acquire_many_owned(permits.min(total)).await.ok()
+    }
+
+    /// Refuses the function when its live `RevisionId` moved since the plan.
+    async fn check_not_stale(&mut self) -> Result<(), Stop> {
+        let Some(first) = self.read_function().await? else {
+            return Err(self.stale(None, "the function was deleted since the plan"));
+        };
+        let info = match judge(&first, Goal::Stable) {
+            Verdict::Done => {
+                self.fresh = Some(first.clone());
+                first
+            }
+            // A function whose creation failed can still be deleted.
+            Verdict::Fail(_) if self.plan.action == Action::Delete => {
+                self.fresh = Some(first.clone());
+                first
+            }
+            Verdict::Keep => self.wait_for(Goal::Stable).await?,
+            Verdict::Fail(why) => return Err(Stop::Failed(why)),
+        };
+        if let (Some(planned), Some(live)) = (&self.plan.observed_revision_id, &info.revision_id)
+            && planned != live
+        {
+            return Err(self.stale(
+                Some(&info),
+                "the function was changed by someone else since the plan",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The one `match` over steps: a new variant fails to compile until handled here.
+    async fn run_step(&mut self, step: &Step) -> Result<(), Stop> {
+        match step {
+            Step::CreateFunction { tags } => self.create_function(tags).await,
+            Step::UpdateCode { changes: _ } => self.update_code().await,
+            Step::UpdateConfiguration { changes } => self.update_configuration(changes).await,
+            Step::PublishVersion => self.publish_version().await,
+            Step::CreateAlias { alias } => self.create_alias(alias).await,
+            Step::UpdateAlias {
+                alias,
+                from_version: _,
+            } => self.update_alias(alias).await,
+            Step::MoveAlias {
+                alias,
+                from_version: _,
+                to_version,
+                alias_revision_id,
+            } => {
+                self.move_alias_to(alias, to_version, alias_revision_id.as_deref())
+                    .await
+            }
+            Step::TagResource { tags, old: _ } => self.tag_resource(tags).await,
+            Step::UntagResource { keys } => self.untag_resource(keys).await,
+            Step::PutConcurrency { old: _, reserved } => self.put_concurrency(*reserved).await,
+            Step::DeleteConcurrency { old: _ } => self.delete_concurrency().await,
+            Step::DeleteFunction { owner_tags } => self.delete_function(owner_tags).await,
+        }
+    }
+
+    fn code_or_fail(&self) -> Result<flotilla_cloud::lambda::CodeSource, Stop> {
+        self.code
+            .clone()
+            .ok_or_else(|| Stop::Failed("no code was prepared for this step".to_owned()))
+    }
+
+    async fn create_function(&mut self, tags: &BTreeMap<String, String>) -> Result<(), Stop> {
+        let d = &self.plan.desired;
+        let input = CreateFunctionInput {
+            config: FunctionConfig {
+                name: self.plan.name.clone(),
+                role: d.role.clone(),
+                runtime: d.runtime.clone(),
+                handler: d.handler.clone(),
+                description: d.description.clone(),
+                memory_mb: d.memory_mb,
+                timeout_s: d.timeout_s,
+                ephemeral_storage_mb: d.ephemeral_storage_mb,
+                architecture: d.architecture,
+                environment: self.env.clone().unwrap_or_default(),
+                layers: d.layers.clone(),
+                package_type: d.package_type,
+            },
+            code: self.code_or_fail()?,
+            publish: false,
+            tags: tags.clone(),
+        };
+        let api = self.api.clone();
+        let result = self.mutate_create(input, api).await?;
+        if let Some(info) = result {
+            self.note_read(&info);
+        }
+        self.wait_for(Goal::Updated).await?;
+        Ok(())
+    }
+
+    /// CreateFunction has no `RevisionId`; a 409 means the function exists, so someone
+    /// created it since the plan, unless our own earlier attempt's lost response had
+    /// created it (checked by reading it back).
+    async fn mutate_create(
+        &mut self,
+        input: CreateFunctionInput,
+        api: Arc<dyn LambdaApi>,
+    ) -> Result<Option<FunctionInfo>, Stop> {
+        const OP: &str = "CreateFunction";
+        let mut attempt = 0u32;
+        let mut unknown = false;
+        loop {
+            attempt += 1;
+            let call: Call<'static, FunctionInfo> = {
+                let api = api.clone();
+                let input = input.clone();
+                Box::pin(async move { api.create_function(input).await })
+            };
+            let err = match self.attempt(call).await? {
+                Ok(info) => return Ok(Some(info)),
+                Err(e) => e,
+            };
+            if let ApiError::Conflict { .. } = err {
+                if unknown && self.created_by_us().await? {
+                    self.mark_landed(OP);
+                    return Ok(None);
+                }
+                let info = self.probe().await;
+                return Err(self.stale(
+                    info.as_ref(),
+                    "the function was created by someone else since the plan",
+                ));
+            }
+            let decision = self.after_error(OP, &err, attempt).await?;
+            if decision == Decision::Transient {
+                unknown = true;
+                if self.created_by_us().await? {
+                    self.mark_landed(OP);
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    /// After a lost CreateFunction response: does the function exist with our code?
+    async fn created_by_us(&mut self) -> Result<bool, Stop> {
+        if self.read_function().await?.is_none() {
+            return Ok(false);
+        }
+        let info = self.wait_for(Goal::Stable).await?;
+        Ok(self.landed_in(&Landed::Code, &info))
+    }
+
+    async fn update_code(&mut self) -> Result<(), Stop> {
+        let input = UpdateCodeInput {
+            name: self.plan.name.clone(),
+            code: self.code_or_fail()?,
+            revision_id: None,
+            architecture: Some(self.plan.desired.architecture),
+        };
+        let api = self.api.clone();
+        self.mutate(
+            "UpdateFunctionCode",
+            true,
+            Some(&Landed::Code),
+            move |rev| {
+                let api = api.clone();
+                let mut input = input.clone();
+                input.revision_id = rev;
+                Box::pin(async move { api.update_function_code(input).await })
+            },
+        )
+        .await?;
+        let info = self.wait_for(Goal::Updated).await?;
+        let desired = self.plan.desired.architecture;
+        if info.config.architecture != desired {
+            return Err(not_applied(
+                "UpdateFunctionCode",
+                &[format!(
+                    "architecture ({} instead of {})",
+                    info.config.architecture.as_api_str(),
+                    desired.as_api_str()
+                )],
+            ));
+        }
+        Ok(())
+    }
+
+    async fn update_configuration(&mut self, changes: &[FieldChange]) -> Result<(), Stop> {
+        let input = self.config_input(changes);
+        let api = self.api.clone();
+        let landed = Landed::Config(Box::new(input.clone()));
+        let sent = input.clone();
+        self.mutate(
+            "UpdateFunctionConfiguration",
+            true,
+            Some(&landed),
+            move |rev| {
+                let api = api.clone();
+                let mut input = input.clone();
+                input.revision_id = rev;
+                Box::pin(async move { api.update_function_configuration(input).await })
+            },
+        )
+        .await?;
+        let info = self.wait_for(Goal::Updated).await?;
+        let unapplied = config_mismatches(&sent, &info);
+        if !unapplied.is_empty() {
+            let fields: Vec<String> = unapplied.iter().map(|f| (*f).to_owned()).collect();
+            return Err(not_applied("UpdateFunctionConfiguration", &fields));
+        }
+        Ok(())
+    }
+
+    /// Only the changed fields, from the desired configuration (the whole environment
+    /// map when any key changed: Lambda replaces it).
+    fn config_input(&self, changes: &[FieldChange]) -> UpdateConfigInput {
+        use crate::plan::Field;
+        let d = &self.plan.desired;
+        let mut input = UpdateConfigInput {
+            name: self.plan.name.clone(),
+            ..UpdateConfigInput::default()
+        };
+        for c in changes {
+            match &c.field {
+                Field::Role => input.role = Some(d.role.clone()),
+                Field::Runtime => input.runtime.clone_from(&d.runtime),
+                Field::Handler => input.handler.clone_from(&d.handler),
+                Field::Description => input.description = Some(d.description.clone()),
+                Field::MemoryMb => input.memory_mb = Some(d.memory_mb),
+                Field::TimeoutS => input.timeout_s = Some(d.timeout_s),
+                Field::EphemeralStorageMb => {
+                    input.ephemeral_storage_mb = Some(d.ephemeral_storage_mb);
+                }
+                Field::Layers => input.layers = Some(d.layers.clone()),
+                Field::Environment(_) => input.environment.clone_from(&self.env),
+                // Changed by UpdateFunctionCode, not here.
+                Field::Code | Field::Architecture => {}
+            }
+        }
+        input
+    }
+
+    async fn publish_version(&mut self) -> Result<(), Stop> {
+        let sha = match self.expected_sha() {
+            Some(sha) => sha,
+            None => self.stable().await?.code_sha256,
+        };
+        let name = self.plan.name.clone();
+        let api = self.api.clone();
+        let sha_in = sha.clone();
+        let version = self
+            .mutate(
+                "PublishVersion",
+                true,
+                Some(&Landed::Publish(sha)),
+                move |rev| {
+                    let api = api.clone();
+                    let input = PublishVersionInput {
+                        name: name.clone(),
+                        code_sha256: Some(sha_in.clone()),
+                        revision_id: rev,
+                        description: None,
+                    };
+                    Box::pin(async move { api.publish_version(input).await })
+                },
+            )
+            .await?;
+        if let Some(v) = version {
+            self.published = Some(v.version);
+        }
+        self.report.published_version.clone_from(&self.published);
+        self.wait_for(Goal::Updated).await?;
+        Ok(())
+    }
+
+    /// The version an alias step points at: the one this run published.
+    fn alias_target(&self, alias: &str) -> Result<String, Stop> {
+        self.published.clone().ok_or_else(|| {
+            Stop::Failed(format!(
+                "alias `{alias}`: no version was published in this run, so there is nothing to point it at"
+            ))
+        })
+    }
+
+    async fn create_alias(&mut self, alias: &str) -> Result<(), Stop> {
+        let version = self.alias_target(alias)?;
+        self.move_alias(alias, version, true).await
+    }
+
+    async fn update_alias(&mut self, alias: &str) -> Result<(), Stop> {
+        let version = self.alias_target(alias)?;
+        self.move_alias(alias, version, false).await
+    }
+
+    async fn move_alias(&mut self, alias: &str, version: String, create: bool) -> Result<(), Stop> {
+        let input = AliasInput {
+            function_name: self.plan.name.clone(),
+            name: alias.to_owned(),
+            function_version: version.clone(),
+            ..AliasInput::default()
+        };
+        let landed = Landed::Alias {
+            name: alias.to_owned(),
+            version,
+        };
+        let api = self.api.clone();
+        let op = if create { "CreateAlias" } else { "UpdateAlias" };
+        self.mutate(op, false, Some(&landed), move |_rev| {
+            let api = api.clone();
+            let input = input.clone();
+            Box::pin(async move {
+                if create {
+                    api.create_alias(input).await
+                } else {
+                    api.update_alias(input).await
+                }
+            })
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Moves `alias` to an existing version, passing the alias's observed `RevisionId`:
+    /// a 412 means someone else moved the alias since, and it is reported stale. Waits
+    /// until the function is stable first, since Lambda refuses alias changes (409)
+    /// while an update is in progress.
+    async fn move_alias_to(
+        &mut self,
+        alias: &str,
+        version: &str,
+        alias_revision_id: Option<&str>,
+    ) -> Result<(), Stop> {
+        let input = AliasInput {
+            function_name: self.plan.name.clone(),
+            name: alias.to_owned(),
+            function_version: version.to_owned(),
+            revision_id: alias_revision_id.map(str::to_owned),
+            ..AliasInput::default()
+        };
+        let landed = Landed::Alias {
+            name: alias.to_owned(),
+            version: version.to_owned(),
+        };
+        let api = self.api.clone();
+        let moved = self
+            .mutate("UpdateAlias", true, Some(&landed), move |_function_rev| {
+                let api = api.clone();
+                let input = input.clone();
+                Box::pin(async move { api.update_alias(input).await })
+            })
+            .await;
+        match moved {
+            Ok(_) => Ok(()),
+            Err(Stop::Stale {
+                live_revision_id,
+                last_modified,
+                message: _,
+            }) => Err(Stop::Stale {
+                live_revision_id,
+                last_modified,
+                message: format!(
+                    "alias `{alias}` was moved by someone else since it was read (UpdateAlias got 412 PreconditionFailed); not moving it"
+                ),
+            }),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The function's ARN from the last read, else from a wait until stable.
+    pub(crate) async fn arn(&mut self) -> Result<String, Stop> {
+        if let Some(arn) = &self.arn {
+            return Ok(arn.clone());
+        }
+        Ok(self.wait_for(Goal::Stable).await?.arn)
+    }
+
+    async fn tag_resource(&mut self, tags: &BTreeMap<String, String>) -> Result<(), Stop> {
+        let arn = self.arn().await?;
+        let api = self.api.clone();
+        let tags_in = tags.clone();
+        self.mutate(
+            "TagResource",
+            false,
+            Some(&Landed::Tags(tags.clone())),
+            move |_| {
+                let api = api.clone();
+                let arn = arn.clone();
+                let tags = tags_in.clone();
+                Box::pin(async move { api.tag_resource(&arn, tags).await })
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn untag_resource(&mut self, keys: &[String]) -> Result<(), Stop> {
+        let arn = self.arn().await?;
+        let api = self.api.clone();
+        let keys_in = keys.to_vec();
+        self.mutate(
+            "UntagResource",
+            false,
+            Some(&Landed::Untagged(keys.to_vec())),
+            move |_| {
+                let api = api.clone();
+                let arn = arn.clone();
+                let keys = keys_in.clone();
+                Box::pin(async move { api.untag_resource(&arn, keys).await })
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn put_concurrency(&mut self, reserved: u32) -> Result<(), Stop> {
+        let api = self.api.clone();
+        let name = self.plan.name.clone();
+        self.mutate(
+            "PutFunctionConcurrency",
+            false,
+            Some(&Landed::Concurrency(Some(reserved))),
+            move |_| {
+                let api = api.clone();
+                let name = name.clone();
+                Box::pin(async move { api.put_function_concurrency(&name, reserved).await })
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn delete_concurrency(&mut self) -> Result<(), Stop> {
+        let api = self.api.clone();
+        let name = self.plan.name.clone();
+        self.mutate(
+            "DeleteFunctionConcurrency",
+            false,
+            Some(&Landed::Concurrency(None)),
+            move |_| {
+                let api = api.clone();
+                let name = name.clone();
+                Box::pin(async move { api.delete_function_concurrency(&name).await })
+            },
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// An update Lambda reported successful but whose values the function does not show:
+/// calling that converged would only make the next plan show the change again.
+fn not_applied(op: &str, fields: &[String]) -> Stop {
+    Stop::Failed(format!(
+        "{op} finished, but the function does not show the new {}: the endpoint ignored it",
+        fields.join(", ")
+    ))
+}

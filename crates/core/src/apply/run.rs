@@ -1,0 +1,541 @@
+//! One function's run: the state carried between its steps and the retry loop every
+//! mutation goes through.
+//!
+//! Each mutation starts from a fresh stable read (its `RevisionId` is passed along),
+//! is paced on the shared limiter, and is retried by error class. When a mutation's
+//! outcome is unknown (5xx, dropped connection) the function is re-read first and the
+//! retry skipped if the change already landed.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use flotilla_cloud::lambda::{ApiError, ApiResult, CodeSource, FunctionInfo, LambdaApi, UpdateConfigInput};
+use crate::model::WaitPolicy;
+use crate::plan::{Action, FunctionPlan};
+
+use super::cancel::CancelLevel;
+use super::context::ApplyContext;
+use super::events::Event;
+use super::report::{FunctionReport, Outcome, StaleAction};
+use super::retry::{Backoff, Decision, decide};
+use super::waiter::Goal;
+use crate::pace::{AdaptiveLimiter, RegionLimiters};
+
+/// Why a function stopped before converging.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Stop {
+    Failed(String),
+    Stale {
+        live_revision_id: Option<String>,
+        last_modified: Option<String>,
+        message: String,
+    },
+    Cancelled,
+}
+
+/// A boxed API call, so steps can hand the retry loop a closure over their input.
+pub(crate) type Call<'c, T> = Pin<Box<dyn Future<Output = ApiResult<T>> + Send + 'c>>;
+
+/// How to tell, after an unknown outcome, whether a mutation already landed.
+#[derive(Debug, Clone)]
+pub(crate) enum Landed {
+    /// `CodeSha256` (zip, or S3 with a known hash) or image URI, plus architecture.
+    Code,
+    /// Every field set in the input equals the live one.
+    Config(Box<UpdateConfigInput>),
+    /// A version with this `CodeSha256` exists.
+    Publish(String),
+    /// The alias points at this version.
+    Alias { name: String, version: String },
+    /// These tags are set.
+    Tags(BTreeMap<String, String>),
+    /// None of these tag keys is set.
+    Untagged(Vec<String>),
+    /// Reserved concurrency is this.
+    Concurrency(Option<u32>),
+    /// The function no longer exists.
+    Deleted,
+}
+
+/// The state of one function's run.
+pub(crate) struct FnRun<'a> {
+    pub plan: &'a FunctionPlan,
+    pub ctx: &'a ApplyContext,
+    pub api: Arc<dyn LambdaApi>,
+    pub limits: RegionLimiters,
+    pub backoff: Backoff,
+    pub wait: WaitPolicy,
+    pub report: FunctionReport,
+    /// The function's environment with secrets read (when a step needs it).
+    pub env: Option<BTreeMap<String, String>>,
+    /// The code to upload (when a step needs it).
+    pub code: Option<CodeSource>,
+    /// The share of the code-memory budget `code` holds, returned after the code step.
+    pub code_permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    /// The last stable read, valid until the next mutation.
+    pub fresh: Option<FunctionInfo>,
+    /// The function ARN, once known.
+    pub arn: Option<String>,
+    /// Version published by this run.
+    pub published: Option<String>,
+}
+
+impl FnRun<'_> {
+    pub(crate) fn emit(&self, event: Event) {
+        self.ctx.events.event(&event);
+    }
+
+    pub(crate) fn count_retry(&mut self, class: &str) {
+        *self.report.retries.entry(class.to_owned()).or_default() += 1;
+    }
+
+    pub(crate) fn note_read(&mut self, info: &FunctionInfo) {
+        if !info.arn.is_empty() {
+            self.arn = Some(info.arn.clone());
+        }
+    }
+
+    /// Sleeps, unless a hard cancel comes first.
+    pub(crate) async fn pause(&mut self, d: Duration) -> Result<(), Stop> {
+        if d.is_zero() {
+            return if self.ctx.cancel.is_hard() {
+                Err(Stop::Cancelled)
+            } else {
+                Ok(())
+            };
+        }
+        tokio::select! {
+            () = tokio::time::sleep(d) => Ok(()),
+            () = self.ctx.cancel.reached(CancelLevel::Hard) => Err(Stop::Cancelled),
+        }
+    }
+
+    /// Waits for a slot on `limiter`, unless a hard cancel comes first.
+    pub(crate) async fn paced(&mut self, limiter: &Arc<AdaptiveLimiter>) -> Result<(), Stop> {
+        tokio::select! {
+            () = limiter.acquire() => {
+                self.report.calls += 1;
+                Ok(())
+            }
+            () = self.ctx.cancel.reached(CancelLevel::Hard) => Err(Stop::Cancelled),
+        }
+    }
+
+    /// The stable state a mutation starts from: the last read if still valid, else a wait.
+    pub(crate) async fn stable(&mut self) -> Result<FunctionInfo, Stop> {
+        match self.fresh.clone() {
+            Some(info) => Ok(info),
+            None => self.wait_for(Goal::Stable).await,
+        }
+    }
+
+    /// The `CodeSha256` the artifact must have, when it is known before upload.
+    pub(crate) fn expected_sha(&self) -> Option<String> {
+        match &self.plan.artifact {
+            crate::artifact::ArtifactDigest::Zip { code_sha256, .. } => Some(code_sha256.clone()),
+            crate::artifact::ArtifactDigest::S3 { code_sha256, .. } => code_sha256.clone(),
+            crate::artifact::ArtifactDigest::Image { .. } => None,
+        }
+    }
+
+    /// Turns a stale observation into the outcome the caller acts on.
+    pub(crate) fn stale(&self, info: Option<&FunctionInfo>, what: &str) -> Stop {
+        let live_revision_id = info.and_then(|i| i.revision_id.clone());
+        let last_modified = info.map(|i| i.last_modified.clone());
+        let facts = match info {
+            Some(i) => format!(
+                "live RevisionId {}, LastModified {}",
+                i.revision_id.as_deref().unwrap_or("(none)"),
+                if i.last_modified.is_empty() {
+                    "(unknown)"
+                } else {
+                    &i.last_modified
+                }
+            ),
+            None => "the function does not exist".to_owned(),
+        };
+        Stop::Stale {
+            live_revision_id,
+            last_modified,
+            message: format!(
+                "{what} ({facts}; plan observed {}); not changing it",
+                self.plan
+                    .observed_revision_id
+                    .as_deref()
+                    .unwrap_or("no function")
+            ),
+        }
+    }
+
+    /// Reads the function once for facts, without failing if the read fails.
+    pub(crate) async fn probe(&mut self) -> Option<FunctionInfo> {
+        let limiter = self.limits.get_function.clone();
+        self.paced(&limiter).await.ok()?;
+        let info = self.api.get_function(&self.plan.name).await.ok();
+        if let Some(i) = &info {
+            self.note_read(i);
+        }
+        info
+    }
+
+    /// One paced call; any mutation invalidates the last read.
+    /// `Err(Stop)` only for a hard cancel while waiting for the slot.
+    pub(crate) async fn attempt<'c, T>(
+        &mut self,
+        call: Call<'c, T>,
+    ) -> Result<Result<T, ApiError>, Stop> {
+        let limiter = self.limits.shared.clone();
+        self.paced(&limiter).await?;
+        self.fresh = None;
+        let result = call.await;
+        if result.is_ok() {
+            limiter.on_success();
+        }
+        Ok(result)
+    }
+
+    /// What to do after attempt number `attempt` failed with `err`: stop (fatal, 412,
+    /// attempts used up, cancelled) or back off and return the decision so the caller
+    /// can run its landed check before the next attempt.
+    pub(crate) async fn after_error(
+        &mut self,
+        op: &'static str,
+        err: &ApiError,
+        attempt: u32,
+    ) -> Result<Decision, Stop> {
+        let decision = decide(err);
+        match decision {
+            Decision::Fail => return Err(Stop::Failed(format!("{op}: {err}"))),
+            Decision::Precondition => {
+                let info = self.probe().await;
+                return Err(self.stale(
+                    info.as_ref(),
+                    &format!(
+                        "{op} got 412 PreconditionFailed: another writer changed the function during apply"
+                    ),
+                ));
+            }
+            Decision::WaitStableThenRetry | Decision::Throttled(_) | Decision::Transient => {}
+        }
+        if attempt >= self.backoff.policy().max_attempts.max(1) {
+            return Err(Stop::Failed(format!(
+                "{op}: gave up after {attempt} attempts; last error: {err}"
+            )));
+        }
+        if self.ctx.cancel.is_cancelled() {
+            return Err(Stop::Cancelled);
+        }
+        self.count_retry(err.class());
+        let mut delay = self.backoff.delay(attempt);
+        if let Decision::Throttled(after) = decision {
+            self.limits.shared.on_throttle(after);
+            delay = delay.max(after.unwrap_or(Duration::ZERO));
+        }
+        self.emit(Event::Retrying {
+            key: self.plan.key.clone(),
+            op,
+            class: err.class(),
+            attempt,
+            delay,
+        });
+        let slept = Instant::now();
+        self.pause(delay).await?;
+        self.report.backoff_ms +=
+            u64::try_from((Instant::now() - slept).as_millis()).unwrap_or(u64::MAX);
+        Ok(decision)
+    }
+
+    /// Runs one mutation with pacing, retries and the landed check.
+    ///
+    /// `needs_stable`: wait until stable first and pass the fresh `RevisionId`.
+    /// Returns `Ok(None)` when the mutation's response was lost but it had landed.
+    pub(crate) async fn mutate<'c, T>(
+        &mut self,
+        op: &'static str,
+        needs_stable: bool,
+        landed: Option<&Landed>,
+        mut call: impl FnMut(Option<String>) -> Call<'c, T>,
+    ) -> Result<Option<T>, Stop> {
+        let mut attempt = 0u32;
+        // Set once an attempt's outcome was unknown: from then on, a retry is preceded
+        // by a check that the change is not live already (a 409 may be our own change).
+        let mut unknown = false;
+        loop {
+            attempt += 1;
+            let revision = if needs_stable {
+                self.stable().await?.revision_id
+            } else {
+                None
+            };
+            let err = match self.attempt(call(revision)).await? {
+                Ok(v) => return Ok(Some(v)),
+                Err(e) => e,
+            };
+            let decision = self.after_error(op, &err, attempt).await?;
+            unknown |= decision == Decision::Transient;
+            if let (true, Some(landed)) = (unknown, landed)
+                && self.has_landed(landed).await?
+            {
+                self.mark_landed(op);
+                return Ok(None);
+            }
+        }
+    }
+
+    pub(crate) fn mark_landed(&mut self, op: &'static str) {
+        self.report.landed_after_unknown += 1;
+        self.emit(Event::Landed {
+            key: self.plan.key.clone(),
+            step: op,
+        });
+    }
+
+    /// After an unknown outcome: waits until stable, then checks whether the change is live.
+    async fn has_landed(&mut self, landed: &Landed) -> Result<bool, Stop> {
+        if let Landed::Deleted = landed {
+            return Ok(self.read_function().await?.is_none());
+        }
+        let info = self.wait_for(Goal::Stable).await?;
+        if matches!(
+            info.last_update_status,
+            Some(flotilla_cloud::lambda::LastUpdateStatus::Failed)
+        ) && matches!(landed, Landed::Code | Landed::Config(_))
+            && self.landed_in(landed, &info)
+        {
+            return Err(Stop::Failed(format!(
+                "update failed: {}",
+                info.last_update_status_reason
+                    .as_deref()
+                    .unwrap_or("no reason given")
+            )));
+        }
+        match landed {
+            Landed::Publish(sha) => {
+                let api = self.api.clone();
+                let name = self.plan.name.clone();
+                let versions = self
+                    .read("ListVersionsByFunction", || {
+                        let api = api.clone();
+                        let name = name.clone();
+                        Box::pin(async move { api.list_versions(&name).await })
+                    })
+                    .await?
+                    .unwrap_or_default();
+                let found = versions
+                    .iter()
+                    .filter(|v| v.version != "$LATEST" && &v.code_sha256 == sha)
+                    .max_by_key(|v| v.version.parse::<u64>().unwrap_or(0));
+                if let Some(v) = found {
+                    self.published = Some(v.version.clone());
+                    return Ok(true);
+                }
+                Ok(false)
+            }
+            Landed::Alias { name, version } => {
+                let api = self.api.clone();
+                let function = self.plan.name.clone();
+                let alias = self
+                    .read("GetAlias", || {
+                        let api = api.clone();
+                        let function = function.clone();
+                        let name = name.clone();
+                        Box::pin(async move { api.get_alias(&function, &name).await })
+                    })
+                    .await?;
+                Ok(alias.is_some_and(|a| &a.function_version == version))
+            }
+            other => Ok(self.landed_in(other, &info)),
+        }
+    }
+
+    /// Whether a change visible in a `GetFunction` read is live.
+    pub(crate) fn landed_in(&self, landed: &Landed, info: &FunctionInfo) -> bool {
+        let d = &self.plan.desired;
+        match landed {
+            Landed::Code => {
+                let code = match &self.plan.artifact {
+                    crate::artifact::ArtifactDigest::Image { uri } => {
+                        info.image_uri.as_deref() == Some(uri.as_str())
+                    }
+                    _ => self.expected_sha().is_some_and(|s| s == info.code_sha256),
+                };
+                code && info.config.architecture == d.architecture
+            }
+            Landed::Config(input) => config_matches(input, info),
+            Landed::Tags(tags) => tags.iter().all(|(k, v)| info.tags.get(k) == Some(v)),
+            Landed::Untagged(keys) => keys.iter().all(|k| !info.tags.contains_key(k)),
+            Landed::Concurrency(c) => info.reserved_concurrency == *c,
+            Landed::Publish(_) | Landed::Alias { .. } | Landed::Deleted => false,
+        }
+    }
+
+    /// A read on the shared quota, retried on throttling and transient errors.
+    /// `Ok(None)` when the resource is not found.
+    pub(crate) async fn read<'c, T>(
+        &mut self,
+        op: &'static str,
+        mut call: impl FnMut() -> Call<'c, T>,
+    ) -> Result<Option<T>, Stop> {
+        let mut attempt = 0u32;
+        let limiter = if op == "GetFunction" {
+            self.limits.get_function.clone()
+        } else {
+            self.limits.shared.clone()
+        };
+        loop {
+            attempt += 1;
+            self.paced(&limiter).await?;
+            match call().await {
+                Ok(v) => {
+                    limiter.on_success();
+                    return Ok(Some(v));
+                }
+                Err(ApiError::NotFound { .. }) => return Ok(None),
+                Err(e @ ApiError::Fatal { .. }) => {
+                    return Err(Stop::Failed(format!("{op}: {e}")));
+                }
+                Err(e) => {
+                    if attempt >= self.backoff.policy().max_attempts.max(1) {
+                        return Err(Stop::Failed(format!(
+                            "{op}: gave up after {attempt} attempts; last error: {e}"
+                        )));
+                    }
+                    self.count_retry(e.class());
+                    let mut delay = self.backoff.delay(attempt);
+                    if let ApiError::Throttled { retry_after, .. } = &e {
+                        limiter.on_throttle(*retry_after);
+                        delay = delay.max(retry_after.unwrap_or(Duration::ZERO));
+                    }
+                    self.pause(delay).await?;
+                }
+            }
+        }
+    }
+
+    /// GetFunction with retries; `Ok(None)` when the function does not exist.
+    pub(crate) async fn read_function(&mut self) -> Result<Option<FunctionInfo>, Stop> {
+        let api = self.api.clone();
+        let name = self.plan.name.clone();
+        let info = self
+            .read("GetFunction", || {
+                let api = api.clone();
+                let name = name.clone();
+                Box::pin(async move { api.get_function(&name).await })
+            })
+            .await?;
+        if let Some(i) = &info {
+            self.note_read(i);
+        }
+        Ok(info)
+    }
+}
+
+/// True when every field the input sets equals the live configuration.
+pub(crate) fn config_matches(input: &UpdateConfigInput, info: &FunctionInfo) -> bool {
+    config_mismatches(input, info).is_empty()
+}
+
+/// The fields set in `input` whose live values differ (names as plans show them;
+/// environment values are never named, only the key set as a whole).
+pub(crate) fn config_mismatches(
+    input: &UpdateConfigInput,
+    info: &FunctionInfo,
+) -> Vec<&'static str> {
+    let UpdateConfigInput {
+        name: _,
+        revision_id: _,
+        role,
+        runtime,
+        handler,
+        description,
+        memory_mb,
+        timeout_s,
+        ephemeral_storage_mb,
+        environment,
+        layers,
+    } = input;
+    let c = &info.config;
+    let checks = [
+        ("role", role.as_ref().is_none_or(|v| *v == c.role)),
+        (
+            "runtime",
+            runtime
+                .as_ref()
+                .is_none_or(|v| Some(v) == c.runtime.as_ref()),
+        ),
+        (
+            "handler",
+            handler
+                .as_ref()
+                .is_none_or(|v| Some(v) == c.handler.as_ref()),
+        ),
+        (
+            "description",
+            description.as_ref().is_none_or(|v| *v == c.description),
+        ),
+        ("memory_mb", memory_mb.is_none_or(|v| v == c.memory_mb)),
+        ("timeout_s", timeout_s.is_none_or(|v| v == c.timeout_s)),
+        (
+            "ephemeral_storage_mb",
+            ephemeral_storage_mb.is_none_or(|v| v == c.ephemeral_storage_mb),
+        ),
+        (
+            "environment",
+            environment.as_ref().is_none_or(|v| *v == c.environment),
+        ),
+        ("layers", layers.as_ref().is_none_or(|v| *v == c.layers)),
+    ];
+    checks
+        .into_iter()
+        .filter(|(_, ok)| !ok)
+        .map(|(field, _)| field)
+        .collect()
+}
+
+impl Stop {
+    /// The report outcome for this stop.
+    pub(crate) fn into_outcome(self, plan: &FunctionPlan, refresh: bool) -> Outcome {
+        match self {
+            Stop::Failed(cause) => Outcome::Failed { cause },
+            Stop::Cancelled => Outcome::Cancelled,
+            Stop::Stale {
+                live_revision_id,
+                last_modified,
+                message,
+            } if plan.action == Action::Delete => Outcome::Stale {
+                planned_revision_id: plan.observed_revision_id.clone(),
+                live_revision_id,
+                last_modified,
+                // Re-planning cannot bring back a function the manifest no longer has.
+                action: StaleAction::Refused,
+                message: format!(
+                    "{message}; not deleted: look at it, then run `flotilla plan --prune` again"
+                ),
+            },
+            Stop::Stale {
+                live_revision_id,
+                last_modified,
+                message,
+            } => Outcome::Stale {
+                planned_revision_id: plan.observed_revision_id.clone(),
+                live_revision_id,
+                last_modified,
+                action: if refresh {
+                    StaleAction::Replan
+                } else {
+                    StaleAction::Refused
+                },
+                message: if refresh {
+                    format!("{message}; re-plan this function and apply again")
+                } else {
+                    format!("{message}; run `flotilla plan` again (or apply with --refresh)")
+                },
+            },
+        }
+    }
+}

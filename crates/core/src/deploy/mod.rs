@@ -1,0 +1,135 @@
+//! The workflow the CLI runs: connect to Lambda (or the local emulator), package and
+//! hash artifacts, observe, plan; then hand a plan to the engine. Commands stay thin;
+//! each phase keeps its own typed error.
+
+mod clients;
+mod code;
+mod layers;
+mod roles;
+
+
+pub use clients::{ClientSet, Seed};
+pub use code::{DEFAULT_PARALLEL_UPLOADS, LocalCode};
+pub use layers::{LayerError, LayerErrors, Location, resolve_layers};
+pub use roles::{AccountRoles, RoleConflict};
+
+use crate::artifact::{ArtifactErrors, Artifacts, digest_all};
+use flotilla_cloud::lambda::ApiError;
+use crate::model::Model;
+use crate::observe::{LiveState, ObserveError, observe};
+use crate::pace::Pacer;
+use crate::plan::{Plan, PlanError, plan};
+
+/// Something that stopped a plan from being made.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum DeployError {
+    /// An artifact could not be read or packaged.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Artifacts(#[from] ArtifactErrors),
+    /// The live state could not be read.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Observe(#[from] ObserveError),
+    /// A `${layer:NAME}` reference could not be resolved.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Layers(#[from] LayerErrors),
+    /// Managed functions that left the manifest could not be listed (`--prune`).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Prune(#[from] crate::prune::PruneScanError),
+    /// The planner refused the change.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Plan(#[from] PlanError),
+    /// Functions of one account name different roles to assume.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Roles(#[from] RoleConflict),
+    /// The local emulator could not be seeded.
+    #[error("could not seed the local emulator: {0}")]
+    #[diagnostic(help("this is a bug in Flotilla's local mode; please report it"))]
+    Seed(ApiError),
+    /// A worker thread stopped unexpectedly.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Hashes or packages every artifact, off the async threads.
+///
+/// # Errors
+/// Every artifact problem at once.
+pub async fn digest(model: &Model) -> Result<Artifacts, DeployError> {
+    let model = model.clone();
+    match tokio::task::spawn_blocking(move || digest_all(&model)).await {
+        Ok(result) => Ok(result?),
+        Err(join) => Err(DeployError::Internal(format!(
+            "artifact packaging stopped: {join}"
+        ))),
+    }
+}
+
+/// Assumes each account's `assume_role` (the emulator ignores roles), resolves
+/// `${layer:NAME}` references, observes the fleet and plans it. The clients' [`Seed`],
+/// if any (local mode), runs first.
+///
+/// # Errors
+/// Artifact, observe, plan or seeding errors.
+pub async fn make_plan(
+    model: &Model,
+    clients: &ClientSet,
+) -> Result<Plan, DeployError> {
+    make_plan_with(model, clients, &PlanOptions::default()).await
+}
+
+/// What a plan looks at besides the manifest's own functions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// Also list the managed functions that left the manifest and plan their deletion
+    /// (`--prune`). Only for a whole manifest: never with a selection.
+    pub prune: bool,
+}
+
+/// [`make_plan`] with options (`--prune`).
+///
+/// # Errors
+/// Artifact, observe, prune-scan, plan or seeding errors.
+pub async fn make_plan_with(
+    model: &Model,
+    clients: &ClientSet,
+    options: &PlanOptions,
+) -> Result<Plan, DeployError> {
+    Ok(observe_and_plan_with(model, clients, options).await?.1)
+}
+
+/// Like [`make_plan`], also returning the live state the plan was made from (for
+/// `status`, which shows both).
+///
+/// # Errors
+/// Artifact, observe, plan or seeding errors.
+pub async fn observe_and_plan(
+    model: &Model,
+    clients: &ClientSet,
+) -> Result<(LiveState, Plan), DeployError> {
+    observe_and_plan_with(model, clients, &PlanOptions::default()).await
+}
+
+async fn observe_and_plan_with(
+    model: &Model,
+    clients: &ClientSet,
+    options: &PlanOptions,
+) -> Result<(LiveState, Plan), DeployError> {
+    clients.assume_roles(&AccountRoles::of_model(model)?).await;
+    let artifacts = digest(model).await?;
+    clients.seed(model, &artifacts).map_err(DeployError::Seed)?;
+    let pacer = Pacer::new(model.limits);
+    let model = &resolve_layers(model, clients, &pacer).await?;
+    let mut live = observe(model, clients, &pacer).await?;
+    if options.prune {
+        live.left_manifest = crate::prune::find_left(model, clients, &pacer).await?;
+    }
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let plan = plan(model, &live, &artifacts, &now)?;
+    Ok((live, plan))
+}

@@ -1,0 +1,196 @@
+//! Read-only calls that turn the live fleet into [`LiveState`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use futures::StreamExt;
+
+use flotilla_cloud::lambda::{AliasInfo, ApiError, ApiOp, ApiResult, FunctionInfo, LambdaApi, VersionInfo};
+use crate::model::{Function, FunctionKey, Model};
+use crate::pace::Pacer;
+
+/// What exists in Lambda for each function of the model, by function key.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LiveState {
+    /// Observed functions; a key that is absent counts as a missing function.
+    pub functions: BTreeMap<FunctionKey, LiveFunction>,
+    /// Functions tagged for this manifest and environment that the manifest no longer
+    /// has (read only with `--prune`, see [`crate::prune`]); the planner deletes them.
+    pub left_manifest: Vec<LeftFunction>,
+}
+
+/// A managed function found in an account and region the manifest deploys to, whose
+/// name the manifest no longer has there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeftFunction {
+    /// The account, as the manifest names it (`None`: the credentials' own).
+    pub account: Option<String>,
+    /// The region.
+    pub region: String,
+    /// `$LATEST` as GetFunction returned it (tags included).
+    pub info: FunctionInfo,
+}
+
+/// What exists in Lambda for one function.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LiveFunction {
+    /// `$LATEST`, or `None` when the function does not exist.
+    pub info: Option<FunctionInfo>,
+    /// The manifest's alias, when configured and present.
+    pub alias: Option<AliasInfo>,
+    /// The highest-numbered published version, when the function publishes.
+    pub latest_published: Option<VersionInfo>,
+}
+
+/// Hands out the Lambda client for an account (`None`: the credentials' own) and region.
+pub trait Clients: Send + Sync {
+    /// The client for `account` and `region`.
+    fn client(&self, account: Option<&str>, region: &str) -> Arc<dyn LambdaApi>;
+}
+
+impl<F> Clients for F
+where
+    F: Fn(Option<&str>, &str) -> Arc<dyn LambdaApi> + Send + Sync,
+{
+    fn client(&self, account: Option<&str>, region: &str) -> Arc<dyn LambdaApi> {
+        self(account, region)
+    }
+}
+
+/// A read that failed after its retries.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, miette::Diagnostic)]
+#[error("could not read function `{key}` ({name}): {op} failed: {source}")]
+#[diagnostic(help(
+    "check the credentials, region and endpoint for this function (calls made: {attempts}; throttling, 5xx and lost connections are retried)"
+))]
+pub struct ObserveError {
+    /// The function's manifest key.
+    pub key: FunctionKey,
+    /// Its Lambda name.
+    pub name: String,
+    /// The call that failed.
+    pub op: &'static str,
+    /// Attempts made.
+    pub attempts: u32,
+    /// The last error.
+    #[source]
+    pub source: ApiError,
+}
+
+/// Reads that may run at once; the pacer, not this number, keeps the rate under quota.
+const PARALLEL_READS: usize = 64;
+
+/// Reads the live state of every function in `model`: GetFunction (NotFound: missing),
+/// then GetAlias when an alias is configured and ListVersionsByFunction when it
+/// publishes. Functions are read in parallel, paced per account and region; throttling
+/// and transient failures are retried with the function's retry policy.
+pub async fn observe(
+    model: &Model,
+    clients: &dyn Clients,
+    pacer: &Pacer,
+) -> Result<LiveState, ObserveError> {
+    let reads = model.functions.iter().map(|f| async move {
+        let live = observe_one(f, clients, pacer).await?;
+        Ok::<_, ObserveError>((f.key.clone(), live))
+    });
+    let mut functions = BTreeMap::new();
+    let mut stream = futures::stream::iter(reads).buffer_unordered(PARALLEL_READS);
+    while let Some(result) = stream.next().await {
+        let (key, live) = result?;
+        functions.insert(key, live);
+    }
+    Ok(LiveState {
+        functions,
+        left_manifest: Vec::new(),
+    })
+}
+
+async fn observe_one(
+    f: &Function,
+    clients: &dyn Clients,
+    pacer: &Pacer,
+) -> Result<LiveFunction, ObserveError> {
+    let account = f.account.as_ref().map(|a| a.as_str());
+    let region = f.region.as_str();
+    let api = clients.client(account, region);
+    let name = f.name.as_str();
+    let reader = Reader {
+        f,
+        pacer,
+        account,
+        region,
+    };
+    let Some(info) = reader
+        .call(ApiOp::GetFunction, || api.get_function(name))
+        .await?
+    else {
+        return Ok(LiveFunction::default());
+    };
+    let alias = match &f.alias {
+        Some(alias) => {
+            reader
+                .call(ApiOp::GetAlias, || api.get_alias(name, alias.as_str()))
+                .await?
+        }
+        None => None,
+    };
+    let latest_published = if f.publish {
+        reader
+            .call(ApiOp::ListVersionsByFunction, || api.list_versions(name))
+            .await?
+            .and_then(latest_numbered)
+    } else {
+        None
+    };
+    Ok(LiveFunction {
+        info: Some(info),
+        alias,
+        latest_published,
+    })
+}
+
+/// The highest numbered version (`$LATEST` is not a published version).
+fn latest_numbered(versions: Vec<VersionInfo>) -> Option<VersionInfo> {
+    versions
+        .into_iter()
+        .filter_map(|v| v.version.parse::<u64>().ok().map(|n| (n, v)))
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, v)| v)
+}
+
+/// Paced, retried reads for one function (shared with `rollback`).
+pub(crate) struct Reader<'a> {
+    pub(crate) f: &'a Function,
+    pub(crate) pacer: &'a Pacer,
+    pub(crate) account: Option<&'a str>,
+    pub(crate) region: &'a str,
+}
+
+impl Reader<'_> {
+    /// One paced read with retries; `Ok(None)` on NotFound.
+    pub(crate) async fn call<T, Fut>(
+        &self,
+        op: ApiOp,
+        call: impl FnMut() -> Fut,
+    ) -> Result<Option<T>, ObserveError>
+    where
+        Fut: Future<Output = ApiResult<T>>,
+    {
+        crate::pace::read(
+            self.pacer,
+            self.account,
+            self.region,
+            op,
+            self.f.retry,
+            call,
+        )
+        .await
+        .map_err(|gave_up| ObserveError {
+            key: self.f.key.clone(),
+            name: self.f.name.as_str().to_owned(),
+            op: op.name(),
+            attempts: gave_up.attempts,
+            source: gave_up.error,
+        })
+    }
+}

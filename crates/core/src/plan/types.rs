@@ -1,0 +1,550 @@
+//! The plan as data: what `plan()` decided and everything `apply` needs to carry it out.
+//!
+//! A plan never holds a secret value nor a hash of one. Sensitive environment entries
+//! carry only where apply must read the value from ([`EnvValue::Sensitive`]), and their
+//! diffs only whether they changed ([`FieldValue::Sensitive`]).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::artifact::ArtifactDigest;
+use flotilla_cloud::lambda::{Architecture, PackageType};
+use crate::model::{AssumeRole, EnvSource, FunctionKey, Limits, RetryPolicy, WaitPolicy};
+
+/// The plan-file format this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Everything `flotilla plan` decided for one environment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    /// Plan-file format; see [`FORMAT_VERSION`].
+    pub format_version: u32,
+    /// Hex SHA-256 of the manifest the plan was made from.
+    pub manifest_digest: String,
+    /// When the plan was made (RFC 3339), as passed to `plan()`.
+    pub created_at: String,
+    /// The environment chosen with `--env`, if any.
+    pub environment: Option<String>,
+    /// The manifest's path as given to `plan`; artifact sources are relative to its
+    /// folder.
+    #[serde(default)]
+    pub manifest_path: String,
+    /// API rate limits apply paces itself under.
+    pub limits: PlanLimits,
+    /// One entry per function, in manifest order.
+    pub functions: Vec<FunctionPlan>,
+}
+
+impl Plan {
+    /// Counts of functions by action.
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for f in &self.functions {
+            match f.action {
+                Action::Create => s.create += 1,
+                Action::Update => s.update += 1,
+                Action::NoChange => s.unchanged += 1,
+                Action::Delete => s.delete += 1,
+            }
+        }
+        s
+    }
+
+    /// True when applying the plan would change anything.
+    pub fn has_changes(&self) -> bool {
+        self.functions.iter().any(|f| f.action != Action::NoChange)
+    }
+}
+
+/// How many functions a plan creates, updates and leaves alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Summary {
+    /// Functions to create.
+    pub create: usize,
+    /// Functions to update.
+    pub update: usize,
+    /// Functions already as desired.
+    pub unchanged: usize,
+    /// Managed functions that left the manifest, deleted (`plan --prune`).
+    pub delete: usize,
+}
+
+/// API rate limits, copied from the manifest so apply need not read it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanLimits {
+    /// Control-plane calls other than GetFunction, per second.
+    pub mutating_per_second: f64,
+    /// GetFunction calls per second.
+    pub get_function_per_second: f64,
+}
+
+impl From<Limits> for PlanLimits {
+    fn from(l: Limits) -> Self {
+        Self {
+            mutating_per_second: l.mutating_per_second,
+            get_function_per_second: l.get_function_per_second,
+        }
+    }
+}
+
+impl From<PlanLimits> for Limits {
+    fn from(l: PlanLimits) -> Self {
+        Self {
+            mutating_per_second: l.mutating_per_second,
+            get_function_per_second: l.get_function_per_second,
+        }
+    }
+}
+
+/// What happens to one function as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// The function does not exist yet.
+    Create,
+    /// The function exists and at least one step changes it.
+    Update,
+    /// The function is already as desired; no steps.
+    NoChange,
+    /// A function this manifest deployed (its ownership tags say so) that the manifest
+    /// no longer has: deleted with `--prune`. Its one step is
+    /// [`Step::DeleteFunction`].
+    Delete,
+}
+
+/// The local files a zip artifact is made from, so apply can rebuild it and check its
+/// hash against the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum CodeOrigin {
+    /// A ready .zip file.
+    Zip {
+        /// Path relative to the manifest's folder.
+        path: String,
+    },
+    /// A folder packaged reproducibly.
+    Dir {
+        /// Path relative to the manifest's folder.
+        path: String,
+        /// Exclude globs.
+        exclude: Vec<String>,
+    },
+}
+
+/// An S3 object a zip artifact is uploaded to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UploadTarget {
+    /// Bucket.
+    pub bucket: String,
+    /// Key: `{prefix}/{hex sha256 of the zip}.zip`.
+    pub key: String,
+}
+
+impl fmt::Display for UploadTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "s3://{}/{}", self.bucket, self.key)
+    }
+}
+
+/// The plan for one function.
+///
+/// A deletion ([`Action::Delete`], `plan --prune`) has no manifest entry: its key is
+/// its Lambda name (`NAME@ACCOUNT/REGION` where that would be ambiguous), `artifact`
+/// and `desired` describe the live function as observed (without environment values),
+/// and `depends_on` names every other function of the plan, so it runs last.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionPlan {
+    /// Key in the manifest's `functions:` map.
+    pub key: FunctionKey,
+    /// Lambda function name.
+    pub name: String,
+    /// Target account, when the manifest names one.
+    pub account: Option<String>,
+    /// Target region.
+    pub region: String,
+    /// The role apply assumes for every call to this function's account (the same for
+    /// every function of an account); `None`: the base credentials. Never credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assume_role: Option<AssumeRole>,
+    /// Create, update or nothing.
+    pub action: Action,
+    /// `RevisionId` of `$LATEST` when observed; apply refuses to act if it moved.
+    pub observed_revision_id: Option<String>,
+    /// `CodeSha256` of `$LATEST` when observed.
+    pub observed_code_sha256: Option<String>,
+    /// The code apply must upload (and, for zips, the hash it must have).
+    pub artifact: ArtifactDigest,
+    /// Where apply finds the zip or folder to upload, relative to the manifest's
+    /// folder; `None` for S3 and image artifacts.
+    #[serde(default)]
+    pub source: Option<CodeOrigin>,
+    /// Where apply uploads the zip before Lambda reads it from S3 (the manifest's
+    /// `upload`); `None`: the zip is sent inline. The key is content-addressed, so it
+    /// names exactly the bytes of [`FunctionPlan::artifact`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload: Option<UploadTarget>,
+    /// The whole desired configuration (secrets by reference only).
+    pub desired: DesiredConfig,
+    /// Keys of functions apply must finish first.
+    pub depends_on: Vec<FunctionKey>,
+    /// Retry policy for this function's calls.
+    pub retry: RetrySpec,
+    /// Wait policy for this function's updates.
+    pub wait: WaitSpec,
+    /// Steps in the order apply runs them; empty for [`Action::NoChange`].
+    pub steps: Vec<Step>,
+}
+
+/// The desired configuration of a function, with sensitive values by reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DesiredConfig {
+    /// Execution role ARN.
+    pub role: String,
+    /// Runtime; `None` for images.
+    pub runtime: Option<String>,
+    /// Handler; `None` for images.
+    pub handler: Option<String>,
+    /// Description.
+    pub description: String,
+    /// Memory in MB.
+    pub memory_mb: u32,
+    /// Timeout in seconds.
+    pub timeout_s: u32,
+    /// Ephemeral storage in MB.
+    pub ephemeral_storage_mb: u32,
+    /// Instruction set.
+    pub architecture: Architecture,
+    /// The whole environment map (Lambda replaces it as a whole).
+    pub environment: BTreeMap<String, EnvValue>,
+    /// Layer ARNs, in order.
+    pub layers: Vec<String>,
+    /// Zip or image.
+    pub package_type: PackageType,
+    /// Tags the manifest sets.
+    pub tags: BTreeMap<String, String>,
+    /// Reserved concurrency; `None` means unreserved.
+    pub reserved_concurrency: Option<u32>,
+    /// Publish a version after changes.
+    pub publish: bool,
+    /// Alias moved to the version this plan publishes.
+    pub alias: Option<String>,
+}
+
+/// One environment value in a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EnvValue {
+    /// A plain value, written in the plan as is.
+    Value(String),
+    /// A secret: only where apply reads it from. `None` when the manifest wrote it
+    /// inline, which apply cannot recover (it never re-reads the manifest).
+    Sensitive(Option<EnvSource>),
+}
+
+/// Retry policy in plan-file units (milliseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetrySpec {
+    /// Attempts in all, including the first.
+    pub max_attempts: u32,
+    /// First backoff in milliseconds.
+    pub initial_ms: u64,
+    /// Cap on one backoff in milliseconds.
+    pub max_ms: u64,
+    /// Growth factor per attempt.
+    pub multiplier: f64,
+}
+
+impl From<RetryPolicy> for RetrySpec {
+    fn from(r: RetryPolicy) -> Self {
+        Self {
+            max_attempts: r.max_attempts,
+            initial_ms: millis(r.initial),
+            max_ms: millis(r.max),
+            multiplier: r.multiplier,
+        }
+    }
+}
+
+impl From<RetrySpec> for RetryPolicy {
+    fn from(r: RetrySpec) -> Self {
+        Self {
+            max_attempts: r.max_attempts.max(1),
+            initial: Duration::from_millis(r.initial_ms),
+            max: Duration::from_millis(r.max_ms),
+            multiplier: if r.multiplier.is_finite() && r.multiplier >= 1.0 {
+                r.multiplier
+            } else {
+                1.0
+            },
+        }
+    }
+}
+
+/// Wait policy in plan-file units (milliseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaitSpec {
+    /// Upper bound on one wait, in milliseconds.
+    pub timeout_ms: u64,
+}
+
+impl From<WaitPolicy> for WaitSpec {
+    fn from(w: WaitPolicy) -> Self {
+        Self {
+            timeout_ms: millis(w.timeout),
+        }
+    }
+}
+
+impl From<WaitSpec> for WaitPolicy {
+    fn from(w: WaitSpec) -> Self {
+        Self {
+            timeout: Duration::from_millis(w.timeout_ms),
+        }
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// One call apply makes, in order. Apply has one function per variant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Step {
+    /// CreateFunction with [`FunctionPlan::desired`], the artifact and these tags.
+    CreateFunction {
+        /// Tags set at create.
+        tags: BTreeMap<String, String>,
+    },
+    /// UpdateFunctionCode with the artifact and the desired architecture.
+    UpdateCode {
+        /// What differs: `code` and/or `architecture` (for display).
+        changes: Vec<FieldChange>,
+    },
+    /// UpdateFunctionConfiguration with only the changed fields (the environment, when
+    /// any key changed, as a whole map from [`DesiredConfig::environment`]).
+    UpdateConfiguration {
+        /// The changed fields, one entry per environment key.
+        changes: Vec<FieldChange>,
+    },
+    /// PublishVersion of `$LATEST`.
+    PublishVersion,
+    /// CreateAlias pointing to the version this plan publishes.
+    CreateAlias {
+        /// Alias name.
+        alias: String,
+    },
+    /// UpdateAlias to the version this plan publishes.
+    UpdateAlias {
+        /// Alias name.
+        alias: String,
+        /// Version the alias pointed to when observed (for display).
+        from_version: String,
+    },
+    /// UpdateAlias to a version that already exists (`flotilla rollback`), guarded by
+    /// the alias's own `RevisionId` so a concurrent alias move is refused, not overwritten.
+    MoveAlias {
+        /// Alias name.
+        alias: String,
+        /// Version the alias pointed to when observed (for display).
+        from_version: String,
+        /// Published version the alias moves to.
+        to_version: String,
+        /// The alias's `RevisionId` when observed; `None` when the endpoint reports none.
+        #[serde(default)]
+        alias_revision_id: Option<String>,
+    },
+    /// TagResource with the tags that are missing or differ.
+    TagResource {
+        /// Tags to set.
+        tags: BTreeMap<String, String>,
+        /// Live values of the keys that exist already (for display).
+        old: BTreeMap<String, String>,
+    },
+    /// UntagResource of `flotilla:*` tags the manifest no longer sets.
+    UntagResource {
+        /// Tag keys to remove.
+        keys: Vec<String>,
+    },
+    /// PutFunctionConcurrency.
+    PutConcurrency {
+        /// Reserved concurrency when observed (for display).
+        old: Option<u32>,
+        /// Reserved concurrency to set.
+        reserved: u32,
+    },
+    /// DeleteFunctionConcurrency (the manifest sets none).
+    DeleteConcurrency {
+        /// Reserved concurrency when observed (for display).
+        old: u32,
+    },
+    /// DeleteFunction of a managed function that left the manifest ([`Action::Delete`]).
+    /// Apply first re-reads the function's tags and refuses it (stale) unless it
+    /// still carries every one of `owner_tags`.
+    DeleteFunction {
+        /// The ownership tags (`flotilla:manifest`, `flotilla:env`) the function must
+        /// still carry.
+        owner_tags: BTreeMap<String, String>,
+    },
+}
+
+impl Step {
+    /// The Lambda operation name, for reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Step::CreateFunction { .. } => "CreateFunction",
+            Step::UpdateCode { .. } => "UpdateFunctionCode",
+            Step::UpdateConfiguration { .. } => "UpdateFunctionConfiguration",
+            Step::PublishVersion => "PublishVersion",
+            Step::CreateAlias { .. } => "CreateAlias",
+            Step::UpdateAlias { .. } | Step::MoveAlias { .. } => "UpdateAlias",
+            Step::TagResource { .. } => "TagResource",
+            Step::UntagResource { .. } => "UntagResource",
+            Step::PutConcurrency { .. } => "PutFunctionConcurrency",
+            Step::DeleteConcurrency { .. } => "DeleteFunctionConcurrency",
+            Step::DeleteFunction { .. } => "DeleteFunction",
+        }
+    }
+}
+
+/// A field of a function that a step changes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, schemars::JsonSchema)]
+#[schemars(with = "String")]
+pub enum Field {
+    /// The deployment package (zip hash, S3 object or image URI).
+    Code,
+    /// Instruction set (changed with the code).
+    Architecture,
+    /// Execution role.
+    Role,
+    /// Runtime.
+    Runtime,
+    /// Handler.
+    Handler,
+    /// Description.
+    Description,
+    /// Memory.
+    MemoryMb,
+    /// Timeout.
+    TimeoutS,
+    /// Ephemeral storage.
+    EphemeralStorageMb,
+    /// Layer list.
+    Layers,
+    /// One environment variable.
+    Environment(String),
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self {
+            Field::Code => "code",
+            Field::Architecture => "architecture",
+            Field::Role => "role",
+            Field::Runtime => "runtime",
+            Field::Handler => "handler",
+            Field::Description => "description",
+            Field::MemoryMb => "memory_mb",
+            Field::TimeoutS => "timeout_s",
+            Field::EphemeralStorageMb => "ephemeral_storage_mb",
+            Field::Layers => "layers",
+            Field::Environment(key) => return write!(f, "environment.{key}"),
+        };
+        f.write_str(s)
+    }
+}
+
+impl std::str::FromStr for Field {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "code" => Field::Code,
+            "architecture" => Field::Architecture,
+            "role" => Field::Role,
+            "runtime" => Field::Runtime,
+            "handler" => Field::Handler,
+            "description" => Field::Description,
+            "memory_mb" => Field::MemoryMb,
+            "timeout_s" => Field::TimeoutS,
+            "ephemeral_storage_mb" => Field::EphemeralStorageMb,
+            "layers" => Field::Layers,
+            other => match other.strip_prefix("environment.") {
+                Some(key) if !key.is_empty() => Field::Environment(key.to_owned()),
+                _ => return Err(format!("unknown field `{other}`")),
+            },
+        })
+    }
+}
+
+impl Serialize for Field {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// One field's old and new value. `None` means absent (a new or removed env key).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FieldChange {
+    /// Which field.
+    pub field: Field,
+    /// Value when observed.
+    pub old: Option<FieldValue>,
+    /// Value after apply.
+    pub new: Option<FieldValue>,
+}
+
+/// A value in a field diff. Secrets are never values: only whether they changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldValue {
+    /// A string.
+    Text(String),
+    /// A number.
+    Number(u64),
+    /// A list of strings (layers).
+    List(Vec<String>),
+    /// A sensitive value, shown as `(sensitive)`.
+    Sensitive {
+        /// Whether the value differs from the live one.
+        changed: bool,
+    },
+}
+
+impl fmt::Display for FieldValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldValue::Text(s) => write!(f, "{s:?}"),
+            FieldValue::Number(n) => write!(f, "{n}"),
+            FieldValue::List(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item:?}")?;
+                }
+                f.write_str("]")
+            }
+            FieldValue::Sensitive { .. } => f.write_str("(sensitive)"),
+        }
+    }
+}

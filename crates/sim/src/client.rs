@@ -1,0 +1,226 @@
+//! The in-process front door: [`SimClient`] implements [`LambdaApi`] on the model.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::ops_version::version_info;
+use super::state::parse_function_ref;
+use super::{Sim, to_api_error};
+use flotilla_cloud::lambda::{
+    AliasInfo, AliasInput, ApiOp, ApiResult, CreateFunctionInput, FunctionInfo, FunctionSummary,
+    LambdaApi, LayerVersionInfo, PublishVersionInput, UpdateCodeInput, UpdateConfigInput,
+    VersionInfo,
+};
+
+/// A `LambdaApi` for one account and region of a [`Sim`]. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct SimClient {
+    sim: Sim,
+    account: Arc<str>,
+    region: Arc<str>,
+}
+
+impl SimClient {
+    pub(crate) fn new(sim: Sim, account: &str, region: &str) -> Self {
+        SimClient {
+            sim,
+            account: account.into(),
+            region: region.into(),
+        }
+    }
+
+    /// The account this client calls as.
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+
+    /// The region this client calls.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The emulator behind this client.
+    pub fn sim(&self) -> &Sim {
+        &self.sim
+    }
+
+    async fn run<T>(
+        &self,
+        op: ApiOp,
+        function: Option<&str>,
+        f: impl FnOnce(&mut super::World, &super::Call<'_>) -> Result<T, super::SimError>,
+    ) -> ApiResult<T> {
+        self.sim
+            .dispatch(&self.account, &self.region, op, function, f)
+            .await
+            .map_err(to_api_error)
+    }
+}
+
+fn name_of(reference: &str) -> String {
+    parse_function_ref(reference).0
+}
+
+#[async_trait]
+impl LambdaApi for SimClient {
+    async fn get_function(&self, name: &str) -> ApiResult<FunctionInfo> {
+        let n = name_of(name);
+        self.run(ApiOp::GetFunction, Some(&n), |w, c| {
+            w.get_function(c, name, None, true)
+        })
+        .await
+    }
+
+    async fn get_function_configuration(&self, name: &str) -> ApiResult<FunctionInfo> {
+        let n = name_of(name);
+        self.run(ApiOp::GetFunctionConfiguration, Some(&n), |w, c| {
+            w.get_function(c, name, None, false)
+        })
+        .await
+    }
+
+    async fn create_function(&self, input: CreateFunctionInput) -> ApiResult<FunctionInfo> {
+        let n = input.config.name.clone();
+        self.run(ApiOp::CreateFunction, Some(&n), |w, c| {
+            w.create_function(c, input, false)
+        })
+        .await
+    }
+
+    async fn update_function_code(&self, input: UpdateCodeInput) -> ApiResult<FunctionInfo> {
+        let n = name_of(&input.name);
+        self.run(ApiOp::UpdateFunctionCode, Some(&n), |w, c| {
+            w.update_code(c, input, false)
+        })
+        .await
+    }
+
+    async fn update_function_configuration(
+        &self,
+        input: UpdateConfigInput,
+    ) -> ApiResult<FunctionInfo> {
+        let n = name_of(&input.name);
+        self.run(ApiOp::UpdateFunctionConfiguration, Some(&n), |w, c| {
+            w.update_config(c, input, None)
+        })
+        .await
+    }
+
+    async fn publish_version(&self, input: PublishVersionInput) -> ApiResult<VersionInfo> {
+        let n = name_of(&input.name);
+        self.run(ApiOp::PublishVersion, Some(&n), |w, c| {
+            w.publish_version(c, input).map(|i| version_info(&i))
+        })
+        .await
+    }
+
+    async fn list_versions(&self, name: &str) -> ApiResult<Vec<VersionInfo>> {
+        let n = name_of(name);
+        self.run(ApiOp::ListVersionsByFunction, Some(&n), |w, c| {
+            w.list_versions(c, name)
+                .map(|all| all.iter().map(version_info).collect())
+        })
+        .await
+    }
+
+    async fn get_alias(&self, function_name: &str, alias: &str) -> ApiResult<AliasInfo> {
+        let n = name_of(function_name);
+        self.run(ApiOp::GetAlias, Some(&n), |w, c| {
+            w.get_alias(c, function_name, alias)
+        })
+        .await
+    }
+
+    async fn create_alias(&self, input: AliasInput) -> ApiResult<AliasInfo> {
+        let n = name_of(&input.function_name);
+        self.run(ApiOp::CreateAlias, Some(&n), |w, c| {
+            w.create_alias(c, input)
+        })
+        .await
+    }
+
+    async fn update_alias(&self, input: AliasInput) -> ApiResult<AliasInfo> {
+        let n = name_of(&input.function_name);
+        // The trait always sends the whole routing map, so it always replaces it.
+        self.run(ApiOp::UpdateAlias, Some(&n), |w, c| {
+            w.update_alias(c, input, true)
+        })
+        .await
+    }
+
+    async fn list_aliases(&self, function_name: &str) -> ApiResult<Vec<AliasInfo>> {
+        let n = name_of(function_name);
+        self.run(ApiOp::ListAliases, Some(&n), |w, c| {
+            w.list_aliases(c, function_name, None)
+        })
+        .await
+    }
+
+    async fn tag_resource(&self, arn: &str, tags: BTreeMap<String, String>) -> ApiResult<()> {
+        let n = name_of(arn);
+        self.run(ApiOp::TagResource, Some(&n), |w, c| {
+            w.tag_resource(c, arn, tags)
+        })
+        .await
+    }
+
+    async fn untag_resource(&self, arn: &str, keys: Vec<String>) -> ApiResult<()> {
+        let n = name_of(arn);
+        self.run(ApiOp::UntagResource, Some(&n), |w, c| {
+            w.untag_resource(c, arn, &keys)
+        })
+        .await
+    }
+
+    async fn list_tags(&self, arn: &str) -> ApiResult<BTreeMap<String, String>> {
+        let n = name_of(arn);
+        self.run(ApiOp::ListTags, Some(&n), |w, c| w.list_tags(c, arn))
+            .await
+    }
+
+    async fn put_function_concurrency(&self, name: &str, reserved: u32) -> ApiResult<()> {
+        let n = name_of(name);
+        self.run(ApiOp::PutFunctionConcurrency, Some(&n), |w, c| {
+            w.set_concurrency(c, name, Some(reserved))
+        })
+        .await
+    }
+
+    async fn delete_function_concurrency(&self, name: &str) -> ApiResult<()> {
+        let n = name_of(name);
+        self.run(ApiOp::DeleteFunctionConcurrency, Some(&n), |w, c| {
+            w.set_concurrency(c, name, None)
+        })
+        .await
+    }
+
+    async fn delete_function(&self, name: &str) -> ApiResult<()> {
+        let n = name_of(name);
+        self.run(ApiOp::DeleteFunction, Some(&n), |w, c| {
+            w.delete_function(c, name, None)
+        })
+        .await
+    }
+
+    async fn list_functions(&self) -> ApiResult<Vec<FunctionSummary>> {
+        self.run(ApiOp::ListFunctions, None, |w, c| {
+            Ok(w.list_functions(c)
+                .into_iter()
+                .map(|f| FunctionSummary {
+                    name: f.config.name,
+                    arn: f.arn,
+                })
+                .collect())
+        })
+        .await
+    }
+
+    async fn list_layer_versions(&self, layer_name: &str) -> ApiResult<Vec<LayerVersionInfo>> {
+        self.run(ApiOp::ListLayerVersions, None, |w, c| {
+            w.list_layer_versions(c, layer_name)
+        })
+        .await
+    }
+}

@@ -1,0 +1,364 @@
+//! Lambda's JSON shapes: rendering the model's answers and reading request bodies,
+//! field names exactly as botocore's `service-2.json` spells them.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use serde_json::{Map, Value, json};
+
+use flotilla_cloud::lambda::{AliasInfo, Architecture, CodeSource, FunctionInfo, PackageType};
+
+/// A `FunctionConfiguration` object.
+pub(crate) fn function_configuration(info: &FunctionInfo) -> Value {
+    let c = &info.config;
+    let mut m = Map::new();
+    let mut put = |k: &str, v: Value| {
+        m.insert(k.to_owned(), v);
+    };
+    put("FunctionName", json!(c.name));
+    put("FunctionArn", json!(info.arn));
+    if let Some(r) = &c.runtime {
+        put("Runtime", json!(r));
+    }
+    put("Role", json!(c.role));
+    if let Some(h) = &c.handler {
+        put("Handler", json!(h));
+    }
+    put("CodeSize", json!(info.code_size));
+    put("Description", json!(c.description));
+    put("Timeout", json!(c.timeout_s));
+    put("MemorySize", json!(c.memory_mb));
+    put("LastModified", json!(info.last_modified));
+    put("CodeSha256", json!(info.code_sha256));
+    put("Version", json!(info.version));
+    if !c.environment.is_empty() {
+        put("Environment", json!({ "Variables": c.environment }));
+    }
+    put("TracingConfig", json!({ "Mode": "PassThrough" }));
+    if let Some(rev) = &info.revision_id {
+        put("RevisionId", json!(rev));
+    }
+    if !c.layers.is_empty() {
+        let layers: Vec<Value> = c
+            .layers
+            .iter()
+            .map(|arn| json!({ "Arn": arn, "CodeSize": 0 }))
+            .collect();
+        put("Layers", Value::Array(layers));
+    }
+    if let Some(s) = &info.state {
+        put("State", json!(s.as_api_str()));
+    }
+    if let Some(v) = &info.state_reason {
+        put("StateReason", json!(v));
+    }
+    if let Some(v) = &info.state_reason_code {
+        put("StateReasonCode", json!(v));
+    }
+    if let Some(s) = &info.last_update_status {
+        put("LastUpdateStatus", json!(s.as_api_str()));
+    }
+    if let Some(v) = &info.last_update_status_reason {
+        put("LastUpdateStatusReason", json!(v));
+    }
+    if let Some(v) = &info.last_update_status_reason_code {
+        put("LastUpdateStatusReasonCode", json!(v));
+    }
+    put("PackageType", json!(package_type_str(c.package_type)));
+    put("Architectures", json!([c.architecture.as_api_str()]));
+    put(
+        "EphemeralStorage",
+        json!({ "Size": c.ephemeral_storage_mb }),
+    );
+    put(
+        "SnapStart",
+        json!({ "ApplyOn": "None", "OptimizationStatus": "Off" }),
+    );
+    put(
+        "LoggingConfig",
+        json!({ "LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", c.name) }),
+    );
+    Value::Object(m)
+}
+
+fn package_type_str(p: PackageType) -> &'static str {
+    match p {
+        PackageType::Zip => "Zip",
+        PackageType::Image => "Image",
+    }
+}
+
+/// A `GetFunctionResponse`.
+pub(crate) fn get_function_response(info: &FunctionInfo, region: &str) -> Value {
+    let code = match &info.image_uri {
+        Some(uri) => json!({
+            "RepositoryType": "ECR",
+            "ImageUri": uri,
+            "ResolvedImageUri": info.resolved_image_uri.clone().unwrap_or_else(|| uri.clone()),
+        }),
+        None => json!({
+            "RepositoryType": "S3",
+            "Location": format!("https://awslambda-{region}-tasks.s3.{region}.amazonaws.com/snapshots/{}/{}", info.config.name, info.code_sha256.replace(['/', '+', '='], "")),
+        }),
+    };
+    let mut out = json!({ "Configuration": function_configuration(info), "Code": code });
+    if !info.tags.is_empty() {
+        out["Tags"] = json!(info.tags);
+    }
+    if let Some(n) = info.reserved_concurrency {
+        out["Concurrency"] = json!({ "ReservedConcurrentExecutions": n });
+    }
+    out
+}
+
+/// An `AliasConfiguration`.
+pub(crate) fn alias_configuration(alias: &AliasInfo) -> Value {
+    let mut out = json!({
+        "AliasArn": alias.arn,
+        "Name": alias.name,
+        "FunctionVersion": alias.function_version,
+        "Description": alias.description,
+    });
+    if !alias.routing.is_empty() {
+        out["RoutingConfig"] = json!({ "AdditionalVersionWeights": alias.routing });
+    }
+    if let Some(rev) = &alias.revision_id {
+        out["RevisionId"] = json!(rev);
+    }
+    out
+}
+
+/// Reading a request body; every wrong type is a 400 with the field named.
+pub(crate) struct Body<'a>(pub &'a Value);
+
+/// A request body that does not fit the operation's input shape.
+#[derive(Debug)]
+pub(crate) struct BadField(pub String);
+
+impl<'a> Body<'a> {
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        self.0.get(key).filter(|v| !v.is_null())
+    }
+
+    pub(crate) fn str(&self, key: &str) -> Result<Option<String>, BadField> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(BadField(format!("{key} must be a string"))),
+        }
+    }
+
+    pub(crate) fn u32(&self, key: &str) -> Result<Option<u32>, BadField> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .map(Some)
+                .ok_or_else(|| BadField(format!("{key} must be a non-negative integer"))),
+        }
+    }
+
+    pub(crate) fn bool(&self, key: &str) -> Result<bool, BadField> {
+        match self.get(key) {
+            None => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(_) => Err(BadField(format!("{key} must be a boolean"))),
+        }
+    }
+
+    pub(crate) fn object(&self, key: &str) -> Result<Option<Body<'a>>, BadField> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v @ Value::Object(_)) => Ok(Some(Body(v))),
+            Some(_) => Err(BadField(format!("{key} must be an object"))),
+        }
+    }
+
+    pub(crate) fn string_map(
+        &self,
+        key: &str,
+    ) -> Result<Option<BTreeMap<String, String>>, BadField> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Object(m)) => m
+                .iter()
+                .map(|(k, v)| match v {
+                    Value::String(s) => Ok((k.clone(), s.clone())),
+                    _ => Err(BadField(format!("{key}.{k} must be a string"))),
+                })
+                .collect::<Result<_, _>>()
+                .map(Some),
+            Some(_) => Err(BadField(format!("{key} must be a map of strings"))),
+        }
+    }
+
+    pub(crate) fn string_list(&self, key: &str) -> Result<Option<Vec<String>>, BadField> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| BadField(format!("{key} must hold strings")))
+                })
+                .collect::<Result<_, _>>()
+                .map(Some),
+            Some(_) => Err(BadField(format!("{key} must be a list"))),
+        }
+    }
+
+    /// `Environment.Variables`; an `Environment` without variables is an empty map.
+    pub(crate) fn environment(&self) -> Result<Option<BTreeMap<String, String>>, BadField> {
+        Ok(match self.object("Environment")? {
+            Some(env) => Some(env.string_map("Variables")?.unwrap_or_default()),
+            None => None,
+        })
+    }
+
+    /// `VpcConfig`: attached when it names subnets.
+    pub(crate) fn vpc(&self) -> Result<Option<bool>, BadField> {
+        Ok(match self.object("VpcConfig")? {
+            Some(vpc) => Some(vpc.string_list("SubnetIds")?.is_some_and(|s| !s.is_empty())),
+            None => None,
+        })
+    }
+
+    /// `Architectures` (a list of one).
+    pub(crate) fn architecture(&self) -> Result<Option<Architecture>, BadField> {
+        match self.string_list("Architectures")?.as_deref() {
+            None => Ok(None),
+            Some([one]) => Architecture::from_api_str(one)
+                .map(Some)
+                .ok_or_else(|| BadField(format!("Architectures: unknown value {one}"))),
+            Some(_) => Err(BadField(
+                "Architectures must list exactly one value".to_owned(),
+            )),
+        }
+    }
+
+    /// `EphemeralStorage.Size`.
+    pub(crate) fn ephemeral_storage(&self) -> Result<Option<u32>, BadField> {
+        match self.object("EphemeralStorage")? {
+            Some(e) => e.u32("Size"),
+            None => Ok(None),
+        }
+    }
+
+    /// `RoutingConfig.AdditionalVersionWeights`, if `RoutingConfig` is present.
+    pub(crate) fn routing(&self) -> Result<Option<BTreeMap<String, f64>>, BadField> {
+        let Some(routing) = self.object("RoutingConfig")? else {
+            return Ok(None);
+        };
+        match routing.get("AdditionalVersionWeights") {
+            None => Ok(Some(BTreeMap::new())),
+            Some(Value::Object(m)) => m
+                .iter()
+                .map(|(k, v)| {
+                    v.as_f64().map(|w| (k.clone(), w)).ok_or_else(|| {
+                        BadField("AdditionalVersionWeights must map to numbers".to_owned())
+                    })
+                })
+                .collect::<Result<_, _>>()
+                .map(Some),
+            Some(_) => Err(BadField(
+                "AdditionalVersionWeights must be a map".to_owned(),
+            )),
+        }
+    }
+
+    /// The code fields (`ZipFile`, `S3Bucket`/`S3Key`/`S3ObjectVersion`, `ImageUri`).
+    pub(crate) fn code(&self) -> Result<Option<CodeSource>, BadField> {
+        if let Some(zip) = self.str("ZipFile")? {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(zip.as_bytes())
+                .map_err(|_| BadField("ZipFile must be base64".to_owned()))?;
+            return Ok(Some(CodeSource::Zip(Arc::new(bytes))));
+        }
+        if let Some(uri) = self.str("ImageUri")? {
+            return Ok(Some(CodeSource::Image(uri)));
+        }
+        match (self.str("S3Bucket")?, self.str("S3Key")?) {
+            (Some(bucket), Some(key)) => Ok(Some(CodeSource::S3 {
+                bucket,
+                key,
+                version: self.str("S3ObjectVersion")?,
+            })),
+            (None, None) => Ok(None),
+            _ => Err(BadField("S3Bucket and S3Key go together".to_owned())),
+        }
+    }
+}
+
+/// Decodes `%XX` escapes (and `+` in query strings when `plus_is_space`).
+pub(crate) fn percent_decode(s: &str, plus_is_space: bool) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 3;
+                    }
+                    None => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' if plus_is_space => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Query parameters in order, repeated keys kept (UntagResource repeats `tagKeys`).
+pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    query
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k, true), percent_decode(v, true))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decoding_handles_arns_and_edges() {
+        assert_eq!(
+            percent_decode("arn%3Aaws%3Alambda", false),
+            "arn:aws:lambda"
+        );
+        assert_eq!(percent_decode("%24LATEST", false), "$LATEST");
+        assert_eq!(percent_decode("a%2", false), "a%2");
+        assert_eq!(percent_decode("a+b", true), "a b");
+        assert_eq!(
+            query_pairs(Some("tagKeys=a&tagKeys=b%20c")),
+            vec![
+                ("tagKeys".into(), "a".into()),
+                ("tagKeys".into(), "b c".into())
+            ]
+        );
+    }
+}
