@@ -200,7 +200,7 @@ fn a_saved_plan_with_an_invalid_role_arn_is_refused() {
 
 #[test]
 fn the_readme_example_is_the_checked_example() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(root().join("docs/accounts.md")).unwrap();
     let section = readme
         .split_once("<!-- section: accounts -->")
         .map(|(_, rest)| rest)
