@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use flotilla_core::artifact::{ArtifactDigest, Artifacts};
 use flotilla_cloud::lambda::{ApiError, ApiOp, FunctionInfo};
+use flotilla_core::artifact::{ArtifactDigest, Artifacts};
 use flotilla_core::model::{ArtifactSource, LayerRef, Model};
 use flotilla_sim::{
     FaultKind, FaultRule, PublishLayer, QuotaConfig, SeedFunction, Sim, SimConfig,

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use apply_common::*;
-use flotilla_core::apply::{Outcome, apply};
 use flotilla_cloud::lambda::ApiOp;
+use flotilla_core::apply::{Outcome, apply};
 use flotilla_core::model::FunctionKey;
 use flotilla_sim::{FaultKind, FaultRule, Latency, LatencyConfig, QuotaConfig, Sim};
 use rand::rngs::SmallRng;

@@ -6,8 +6,8 @@ use crate::apply_common;
 use std::time::Duration;
 
 use apply_common::*;
-use flotilla_core::apply::{Outcome, StaleAction, apply};
 use flotilla_cloud::lambda::{ApiOp, LambdaApi};
+use flotilla_core::apply::{Outcome, StaleAction, apply};
 use flotilla_core::model::FunctionKey;
 use flotilla_sim::{FaultKind, FaultRule, Latency, LatencyConfig, QuotaConfig};
 

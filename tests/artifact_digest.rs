@@ -10,8 +10,10 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
 use artifact_common::{at, python, python_code_sha256, write_tree};
-use flotilla_core::artifact::{ArtifactDigest, ArtifactError, digest_all, load_package, package_dir};
 use flotilla_cloud::lambda::Architecture;
+use flotilla_core::artifact::{
+    ArtifactDigest, ArtifactError, digest_all, load_package, package_dir,
+};
 use flotilla_core::model::{
     ArtifactSource, EphemeralStorageMb, Function, FunctionKey, FunctionName, Limits, MemoryMb,
     Model, Region, RetryPolicy, TimeoutSecs, WaitPolicy,
@@ -134,7 +136,8 @@ fn every_kind_of_source_gets_its_digest() {
     assert_ne!(whole.code_sha256, excluded.code_sha256);
     // The zip was written from the same package, so it has the same digest.
     assert_eq!(digests[&key("from-zip")], whole.digest());
-    if let Some(python) = python() {
+    {
+        let python = python();
         let ArtifactDigest::Zip { code_sha256, size } = &digests[&key("from-zip")] else {
             panic!("zip source gives a zip digest");
         };

@@ -7,8 +7,8 @@ use crate::support;
 
 use std::sync::Arc;
 
-use flotilla_core::deploy::{LayerError, resolve_layers};
 use flotilla_cloud::lambda::{LambdaApi, SdkLambda};
+use flotilla_core::deploy::{LayerError, resolve_layers};
 use flotilla_core::model::{LoadOptions, load};
 use flotilla_core::observe::Clients;
 use flotilla_core::pace::Pacer;
@@ -39,11 +39,10 @@ fn publish(port: u16, name: &str) -> String {
     v["LayerVersionArn"].as_str().expect("an ARN").to_owned()
 }
 
+#[ignore = "needs tests/tools/install.sh"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn layers_by_name_resolve_against_ministack() {
-    let Some(venv) = support::venv() else {
-        return;
-    };
+    let venv = support::venv();
     let ministack = start_ministack(&venv);
     let port = ministack
         .url()

@@ -9,7 +9,6 @@
 //! - the quickstart (`apply --local` on `deploy.yaml.example`) converges.
 
 use crate::e2e_support;
-use crate::support;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

@@ -8,7 +8,6 @@
 //! - `--detailed-exitcode`, `--list-shards` and `apply PLAN --shard`.
 
 use crate::e2e_support;
-use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::Path;

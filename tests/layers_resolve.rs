@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-use flotilla_core::deploy::{ClientSet, LayerError, resolve_layers};
 use flotilla_cloud::lambda::ApiOp;
+use flotilla_core::deploy::{ClientSet, LayerError, resolve_layers};
 use flotilla_core::model::{LoadOptions, Model, load};
 use flotilla_core::pace::Pacer;
 use flotilla_sim::{PublishLayer, QuotaConfig, Sim, SimConfig};
@@ -72,7 +72,7 @@ async fn latest_and_pinned_versions_resolve_with_one_lookup_per_layer_and_region
     // The model keeps the references as written; only planning resolves them.
     assert_eq!(layers_of(&model, "a"), ["${layer:common}", "${layer:otel}"]);
     assert_eq!(layers_of(&model, "b")[0], "${layer:common:1}");
-    let clients = ClientSet::sim(sim.clone());
+    let clients = ClientSet::new(std::sync::Arc::new(sim.clone()));
     let resolved = resolve_layers(&model, &clients, &Pacer::new(model.limits))
         .await
         .unwrap();
@@ -104,7 +104,7 @@ async fn incompatible_or_missing_versions_are_all_reported_by_function() {
          \x20 arm: { artifact: { dir: src }, architecture: arm64, layers: [\"${layer:x86}\"] }\n\
          \x20 gone: { artifact: { dir: src }, layers: [\"${layer:gone}\"] }\n",
     );
-    let clients = ClientSet::sim(sim.clone());
+    let clients = ClientSet::new(std::sync::Arc::new(sim.clone()));
     let errors = resolve_layers(&model, &clients, &Pacer::new(model.limits))
         .await
         .unwrap_err();

@@ -11,9 +11,9 @@ mod compat_common;
 mod e2e_support;
 mod manifest_support;
 mod plan_support;
-mod support;
 #[path = "support/sdk_suite.rs"]
 mod sdk_suite;
+mod support;
 
 mod accounts_cli;
 mod accounts_ministack;
@@ -31,6 +31,7 @@ mod compat_microburst;
 mod compat_ministack;
 mod compat_ministack_layers;
 mod compat_moto;
+mod docs_commands;
 mod e2e_apply;
 mod e2e_layers_images;
 mod e2e_ops;

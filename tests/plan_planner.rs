@@ -2,11 +2,13 @@
 
 use crate::plan_support;
 
-use flotilla_core::artifact::ArtifactDigest;
 use flotilla_cloud::lambda::{Architecture, PackageType};
+use flotilla_core::artifact::ArtifactDigest;
 use flotilla_core::model::{AliasName, MemoryMb};
 use flotilla_core::observe::LiveFunction;
-use flotilla_core::plan::{Action, EnvValue, Field, FieldChange, FieldValue, PlanError, Step, plan};
+use flotilla_core::plan::{
+    Action, EnvValue, Field, FieldChange, FieldValue, PlanError, Step, plan,
+};
 use plan_support::*;
 
 fn single(

@@ -8,14 +8,14 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use flotilla_core::apply::{ApplyContext, NoEvents, Outcome, apply};
-use flotilla_core::artifact::Artifacts;
-use flotilla_core::deploy::LocalCode;
 use flotilla_cloud::lambda::{
     AliasInfo, AliasInput, ApiResult, CreateFunctionInput, FunctionInfo, FunctionSummary,
     LambdaApi, LayerVersionInfo, PublishVersionInput, UpdateCodeInput, UpdateConfigInput,
     VersionInfo,
 };
+use flotilla_core::apply::{ApplyContext, NoEvents, Outcome, apply};
+use flotilla_core::artifact::Artifacts;
+use flotilla_core::deploy::LocalCode;
 use flotilla_core::model::{ENV_TAG, MANIFEST_TAG, Model};
 use flotilla_core::observe::observe;
 use flotilla_core::pace::Pacer;

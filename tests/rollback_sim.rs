@@ -3,17 +3,16 @@
 //! moving is reported stale (412) instead of overwritten, while the other functions
 //! still roll back.
 
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use flotilla_core::apply::{ApplyContext, NoEvents, Outcome};
-use flotilla_core::deploy::{ClientSet, LocalCode};
 use flotilla_cloud::lambda::{
     AliasInfo, AliasInput, LambdaApi, PublishVersionInput, UpdateConfigInput, VersionInfo,
 };
+use flotilla_core::apply::{ApplyContext, NoEvents, Outcome};
+use flotilla_core::deploy::{ClientSet, LocalCode};
 use flotilla_core::model::{LoadOptions, load};
 use flotilla_core::pace::Pacer;
 use flotilla_core::rollback::{self, RollbackDecision, decide};
@@ -186,7 +185,7 @@ async fn an_alias_moved_by_someone_else_after_reading_is_stale_and_left_alone() 
     .await
     .unwrap();
 
-    let clients = Arc::new(ClientSet::sim(sim.clone()));
+    let clients = Arc::new(ClientSet::new(std::sync::Arc::new(sim.clone())));
     let rb = rollback::read(&model, &*clients, &Pacer::new(model.limits), None)
         .await
         .unwrap();

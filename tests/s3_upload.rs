@@ -7,9 +7,10 @@
 use std::path::Path;
 
 use flotilla_cloud::lambda::{CodeSource, CreateFunctionInput, FunctionConfig, LambdaApi};
+use flotilla_cloud::s3::SdkS3;
 use flotilla_core::model::RetryPolicy;
 use flotilla_core::plan::UploadTarget;
-use flotilla_core::s3::{ObjectStore, S3Error, SdkS3, UploadOptions, upload_file};
+use flotilla_core::s3::{ObjectStore, S3Error, UploadOptions, upload_file};
 use flotilla_sim::{MIN_PART_SIZE, Sim, SimConfig};
 use sha2::Digest;
 

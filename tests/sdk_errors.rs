@@ -225,7 +225,7 @@ fn run_child(env: &[(&str, String)]) -> std::process::Output {
     let mut cmd = std::process::Command::new(std::env::current_exe().expect("test binary"));
     cmd.args([
         "--exact",
-        "from_env_child",
+        "sdk_errors::from_env_child",
         "--nocapture",
         "--test-threads=1",
     ]);

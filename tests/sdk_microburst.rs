@@ -37,11 +37,10 @@ fn describe(name: &str, description: &str) -> UpdateConfigInput {
     }
 }
 
+#[ignore = "needs tests/tools/install.sh"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn injected_faults_are_classified() {
-    let Some(venv) = support::venv() else {
-        return;
-    };
+    let venv = support::venv();
     let ministack = start_ministack(&venv);
     let proxy = start_microburst(&venv, &ministack.url(), RULES);
     let api = SdkLambda::for_endpoint(&proxy.url(), REGION);

@@ -18,36 +18,33 @@ fn role() -> String {
     format!("arn:aws:iam::{MINISTACK_ACCOUNT}:role/flotilla-test")
 }
 
-fn ministack() -> Option<(std::sync::Arc<support::Spawned>, SdkLambda)> {
-    let venv = support::venv()?;
+fn ministack() -> (std::sync::Arc<support::Spawned>, SdkLambda) {
+    let venv = support::venv();
     let emulator = MINISTACK.get(|| start_ministack(&venv));
     let api = SdkLambda::for_endpoint(&emulator.url(), REGION);
-    Some((emulator, api))
+    (emulator, api)
 }
 
+#[ignore = "needs tests/tools/install.sh"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_lifecycle() {
-    let Some((_emulator, api)) = ministack() else {
-        return;
-    };
+    let (_emulator, api) = ministack();
     assert_eq!(api.region(), REGION);
     sdk_suite::lifecycle(&api, "flotilla-ms-lifecycle", &role()).await;
 }
 
+#[ignore = "needs tests/tools/install.sh"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_functions_reads_every_page() {
-    let Some((_emulator, api)) = ministack() else {
-        return;
-    };
+    let (_emulator, api) = ministack();
     // MiniStack pages ListFunctions by 50, like AWS.
     sdk_suite::list_all_pages(&api, "flotilla-ms-page", &role(), 53).await;
 }
 
+#[ignore = "needs tests/tools/install.sh"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overlapping_updates_never_lose_the_accepted_write() {
-    let Some((_emulator, api)) = ministack() else {
-        return;
-    };
+    let (_emulator, api) = ministack();
     let name = "flotilla-ms-overlap";
     sdk_suite::create(&api, name, &role()).await;
     let update = |memory_mb| {
@@ -71,14 +68,11 @@ async fn overlapping_updates_never_lose_the_accepted_write() {
     api.delete_function(name).await.expect("delete");
 }
 
+#[ignore = "needs tests/tools/install.sh"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn code_from_s3_and_from_an_image() {
-    let Some((emulator, api)) = ministack() else {
-        return;
-    };
-    let Some(venv) = support::venv() else {
-        return;
-    };
+    let (emulator, api) = ministack();
+    let venv = support::venv();
     // S3: upload a zip with the AWS CLI, then point UpdateFunctionCode at it.
     let name = "flotilla-ms-s3";
     sdk_suite::create(&api, name, &role()).await;

@@ -10,13 +10,13 @@ use async_trait::async_trait;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use flotilla_core::apply::{ApplyContext, CodeProvider, NoEvents};
-use flotilla_core::artifact::ArtifactDigest;
 use flotilla_cloud::lambda::{
     AliasInfo, AliasInput, ApiResult, Architecture, CodeSource, CreateFunctionInput, FunctionInfo,
     FunctionSummary, LambdaApi, PackageType, PublishVersionInput, UpdateCodeInput,
     UpdateConfigInput, VersionInfo,
 };
+use flotilla_core::apply::{ApplyContext, CodeProvider, NoEvents};
+use flotilla_core::artifact::ArtifactDigest;
 use flotilla_core::model::{EnvSource, FunctionKey};
 use flotilla_core::plan::{
     Action, DesiredConfig, EnvValue, Field, FieldChange, FieldValue, FunctionPlan, Plan,

@@ -4,8 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+use flotilla_cloud::lambda::{
+    AliasInfo, Architecture, FunctionInfo, FunctionStateKind, VersionInfo,
+};
 use flotilla_core::artifact::{ArtifactDigest, Artifacts};
-use flotilla_cloud::lambda::{AliasInfo, Architecture, FunctionInfo, FunctionStateKind, VersionInfo};
 use flotilla_core::model::*;
 use flotilla_core::observe::{LiveFunction, LiveState};
 

@@ -8,7 +8,7 @@ use aws_sdk_lambda::types::LastUpdateStatus;
 use flotilla_cloud::lambda::ApiOp;
 use flotilla_sim::{FaultKind, FaultRule, QuotaConfig};
 
-use crate::harness::{ACCOUNT, REGION, poll_until, seed, start};
+use super::harness::{ACCOUNT, REGION, poll_until, seed, start};
 
 #[tokio::test]
 async fn injected_faults_show_up_as_the_sdk_would_see_them() {

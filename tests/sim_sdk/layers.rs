@@ -8,7 +8,7 @@ use aws_sdk_lambda::types::{FunctionCode, LayerVersionContentInput, Runtime};
 use flotilla_cloud::lambda::{ApiOp, LambdaApi, SdkLambda};
 use flotilla_sim::QuotaConfig;
 
-use crate::harness::{ACCOUNT, REGION, start};
+use super::harness::{ACCOUNT, REGION, start};
 
 #[tokio::test]
 async fn layers_publish_list_in_pages_and_are_checked_on_create() {

@@ -9,7 +9,7 @@ use aws_sdk_lambda::types::{
 use flotilla_cloud::lambda::ApiOp;
 use flotilla_sim::QuotaConfig;
 
-use crate::harness::{ACCOUNT, REGION, poll_until, seed, start};
+use super::harness::{ACCOUNT, REGION, poll_until, seed, start};
 
 #[tokio::test]
 async fn create_goes_pending_then_active_and_updates_go_in_progress_then_successful() {

@@ -8,7 +8,7 @@ use aws_sdk_lambda::types::{AliasRoutingConfiguration, LastUpdateStatus};
 use flotilla_cloud::lambda::ApiOp;
 use flotilla_sim::QuotaConfig;
 
-use crate::harness::{ACCOUNT, REGION, http_get, http_post, poll_until, seed, start};
+use super::harness::{ACCOUNT, REGION, http_get, http_post, poll_until, seed, start};
 
 #[tokio::test]
 async fn versions_aliases_tags_and_concurrency() {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use flotilla_sim::QuotaConfig;
 use serde_json::{Value, json};
 
-use crate::harness::{http_get, raw_http, split_response, start};
+use super::harness::{http_get, raw_http, split_response, start};
 
 /// A SigV4-style header (unchecked by the emulator) so the call lands in eu-north-1.
 const AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/eu-north-1/lambda/aws4_request, SignedHeaders=host, Signature=0";
@@ -59,7 +59,7 @@ async fn responses_match_lambdas_wire_format() {
         },
     )
     .await;
-    let seeded = crate::harness::http_post(
+    let seeded = super::harness::http_post(
         &h.url,
         "/_sim/seed",
         r#"{"region":"eu-north-1","functions":[{"name":"wire","memory_mb":256,"environment":{"STAGE":"test"},"tags":{"team":"a"},"reserved_concurrency":3}]}"#,

@@ -24,27 +24,19 @@ pub const MOTO_ACCOUNT: &str = "123456789012";
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The Python venv holding the pinned emulators and the AWS CLI
-/// (`FLOTILLA_VENV`, else `<crate>/.venv`).
-///
-/// When it is missing: `None` with a printed reason if `CI` is unset, so a plain
-/// `cargo test` on a fresh checkout still passes; a panic if `CI` is set, so CI can
-/// never skip these tests silently.
-pub fn venv() -> Option<PathBuf> {
+/// (`FLOTILLA_VENV`, else `<crate>/.venv`). Tests that call this are
+/// `#[ignore = "needs tests/tools/install.sh"]`; run with `--include-ignored`, a missing
+/// venv fails them.
+pub fn venv() -> PathBuf {
     let dir = std::env::var_os("FLOTILLA_VENV")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv"));
-    if dir.join("bin/python").exists() {
-        return Some(dir);
-    }
-    let why = format!(
+    assert!(
+        dir.join("bin/python").exists(),
         "Python venv not found at {} (run tests/tools/install.sh or set FLOTILLA_VENV)",
         dir.display()
     );
-    if std::env::var_os("CI").is_some() {
-        panic!("{why}");
-    }
-    eprintln!("skipping: {why}");
-    None
+    dir
 }
 
 /// A port on 127.0.0.1 that was free a moment ago.

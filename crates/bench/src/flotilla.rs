@@ -11,9 +11,9 @@ use async_trait::async_trait;
 
 use super::peers::{Clients, ToolOutcome};
 use super::scenario::{ACCOUNT, ALIAS, BenchFunction, Change, Scenario};
+use flotilla_cloud::lambda::{CodeSource, FunctionInfo, PackageType};
 use flotilla_core::apply::{ApplyContext, CodeProvider, NoEvents, Outcome, apply};
 use flotilla_core::artifact::ArtifactDigest;
-use flotilla_cloud::lambda::{CodeSource, FunctionInfo, PackageType};
 use flotilla_core::model::{FunctionKey, RetryPolicy, WaitPolicy};
 use flotilla_core::plan::{
     Action, DesiredConfig, EnvValue, FORMAT_VERSION, Field, FieldChange, FieldValue, FunctionPlan,

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use flotilla_core::artifact::digest_all;
 use flotilla_cloud::lambda::{FunctionInfo, FunctionStateKind, LastUpdateStatus};
+use flotilla_core::artifact::digest_all;
 use flotilla_core::model::{LoadOptions, Model, load};
 use flotilla_core::observe::{LiveFunction, LiveState};
 use flotilla_core::plan::plan;

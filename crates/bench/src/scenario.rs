@@ -15,7 +15,9 @@ use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use flotilla_cloud::lambda::{ApiOp, PackageType};
-use flotilla_sim::{FaultKind, FaultRule, Latency, LatencyConfig, QuotaConfig, SeedSpec, SimConfig};
+use flotilla_sim::{
+    FaultKind, FaultRule, Latency, LatencyConfig, QuotaConfig, SeedSpec, SimConfig,
+};
 
 /// The account every scenario deploys to.
 pub const ACCOUNT: &str = "111111111111";

@@ -92,4 +92,3 @@ pub struct AssumeRole {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
 }
-

@@ -5,9 +5,11 @@ use std::sync::Arc;
 
 use futures::StreamExt;
 
-use flotilla_cloud::lambda::{AliasInfo, ApiError, ApiOp, ApiResult, FunctionInfo, LambdaApi, VersionInfo};
 use crate::model::{Function, FunctionKey, Model};
 use crate::pace::Pacer;
+use flotilla_cloud::lambda::{
+    AliasInfo, ApiError, ApiOp, ApiResult, FunctionInfo, LambdaApi, VersionInfo,
+};
 
 /// What exists in Lambda for each function of the model, by function key.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use flotilla_cloud::lambda::ApiOp;
 use crate::model::Limits;
+use flotilla_cloud::lambda::ApiOp;
 
 /// Which quota a call counts against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -12,10 +12,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures::StreamExt;
 
-use flotilla_cloud::lambda::{ApiError, ApiOp, ApiResult};
 use crate::model::{Model, Ownership, RetryPolicy};
 use crate::observe::{Clients, LeftFunction};
 use crate::pace::Pacer;
+use flotilla_cloud::lambda::{ApiError, ApiOp, ApiResult};
 
 /// Reads that may run at once; the pacer, not this number, keeps the rate under quota.
 const PARALLEL_READS: usize = 64;

@@ -375,8 +375,12 @@ impl SeedSpec {
                 runtime: default_if_zip(self.runtime, "python3.12"),
                 handler: default_if_zip(self.handler, "app.handler"),
                 description: self.description,
-                memory_mb: self.memory_mb.unwrap_or(flotilla_cloud::lambda::DEFAULT_MEMORY_MB),
-                timeout_s: self.timeout_s.unwrap_or(flotilla_cloud::lambda::DEFAULT_TIMEOUT_S),
+                memory_mb: self
+                    .memory_mb
+                    .unwrap_or(flotilla_cloud::lambda::DEFAULT_MEMORY_MB),
+                timeout_s: self
+                    .timeout_s
+                    .unwrap_or(flotilla_cloud::lambda::DEFAULT_TIMEOUT_S),
                 ephemeral_storage_mb: self
                     .ephemeral_storage_mb
                     .unwrap_or(flotilla_cloud::lambda::DEFAULT_EPHEMERAL_STORAGE_MB),

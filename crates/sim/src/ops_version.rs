@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use super::state::{FunctionRecord, SimError, VersionRecord, parse_function_ref};
 use super::world::{Call, Env, World};
-use flotilla_cloud::lambda::{AliasInfo, AliasInput, FunctionInfo, PublishVersionInput, VersionInfo};
+use flotilla_cloud::lambda::{
+    AliasInfo, AliasInput, FunctionInfo, PublishVersionInput, VersionInfo,
+};
 
 /// Copies `$LATEST` into the next numbered version and returns it.
 pub(crate) fn freeze_version(

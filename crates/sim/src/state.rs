@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use flotilla_cloud::lambda::{AliasInfo, FunctionConfig, FunctionInfo, FunctionStateKind, LastUpdateStatus};
+use flotilla_cloud::lambda::{
+    AliasInfo, FunctionConfig, FunctionInfo, FunctionStateKind, LastUpdateStatus,
+};
 
 /// An error response the emulator gives, in AWS's terms.
 #[derive(Debug, Clone, PartialEq)]

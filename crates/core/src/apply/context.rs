@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use flotilla_cloud::lambda::{CodeSource, LambdaApi};
 use crate::model::{EnvSource, FunctionKey, Limits};
 use crate::plan::{EnvValue, FunctionPlan};
 use crate::s3::{UploadProgress, UploadReport};
+use flotilla_cloud::lambda::{CodeSource, LambdaApi};
 
 use super::cancel::CancelToken;
 use super::events::{EventSink, LineSink};

@@ -9,11 +9,11 @@ use std::collections::BTreeMap;
 use crate::artifact::ArtifactDigest;
 use std::sync::Arc;
 
+use crate::plan::{Action, FieldChange, Step};
 use flotilla_cloud::lambda::{
     AliasInput, ApiError, CreateFunctionInput, FunctionConfig, FunctionInfo, LambdaApi,
     PublishVersionInput, UpdateCodeInput, UpdateConfigInput,
 };
-use crate::plan::{Action, FieldChange, Step};
 
 use super::events::Event;
 use super::retry::Decision;

@@ -5,8 +5,8 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use flotilla_cloud::lambda::PackageType;
 use crate::plan::{FunctionPlan, Step};
+use flotilla_cloud::lambda::PackageType;
 
 /// Expected seconds of one step's wait, from Lambda's typical update latencies: about
 /// 1 s for zip code and configuration, about 25 s for image code.

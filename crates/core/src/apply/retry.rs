@@ -8,8 +8,8 @@ use std::time::Duration;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use flotilla_cloud::lambda::ApiError;
 use crate::model::RetryPolicy;
+use flotilla_cloud::lambda::ApiError;
 
 /// Exponential backoff with full jitter, bounded by the policy's cap.
 #[derive(Debug)]

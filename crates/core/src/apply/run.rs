@@ -14,9 +14,11 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use flotilla_cloud::lambda::{ApiError, ApiResult, CodeSource, FunctionInfo, LambdaApi, UpdateConfigInput};
 use crate::model::WaitPolicy;
 use crate::plan::{Action, FunctionPlan};
+use flotilla_cloud::lambda::{
+    ApiError, ApiResult, CodeSource, FunctionInfo, LambdaApi, UpdateConfigInput,
+};
 
 use super::cancel::CancelLevel;
 use super::context::ApplyContext;

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use flotilla_cloud::lambda::{ApiError, FunctionInfo, FunctionStateKind, LastUpdateStatus, PackageType};
+use flotilla_cloud::lambda::{
+    ApiError, FunctionInfo, FunctionStateKind, LastUpdateStatus, PackageType,
+};
 
 use super::run::{FnRun, Stop};
 

@@ -16,8 +16,7 @@ use super::zipfile::{digest_zip, read_zip};
 use flotilla_cloud::limits::zip_limit;
 
 use super::{
-    ArtifactDigest, ArtifactError, ArtifactErrors, Artifacts, FunctionArtifactError,
-    Package,
+    ArtifactDigest, ArtifactError, ArtifactErrors, Artifacts, FunctionArtifactError, Package,
 };
 use crate::model::{ArtifactSource, Model};
 

@@ -18,8 +18,8 @@ mod walk;
 mod zipfile;
 
 pub use digest::{digest_all, load_package};
-pub use flotilla_cloud::limits::{MAX_UNZIPPED_BYTES, MAX_ZIP_BYTES, zip_limit};
 pub use error::{ArtifactError, ArtifactErrors, FunctionArtifactError};
+pub use flotilla_cloud::limits::{MAX_UNZIPPED_BYTES, MAX_ZIP_BYTES, zip_limit};
 pub use hash::hash_file;
 pub use package::{package_dir, package_dir_to_file};
 pub use zipfile::{digest_zip, read_zip};

@@ -16,9 +16,9 @@ use crate::apply::{CodeProvider, PreparedCode};
 use crate::artifact::{
     ArtifactDigest, digest_zip, package_dir, package_dir_to_file, read_zip, zip_limit,
 };
-use flotilla_cloud::lambda::CodeSource;
 use crate::plan::{CodeOrigin, FunctionPlan, UploadTarget};
 use crate::s3::{UploadOptions, UploadProgress, upload_file};
+use flotilla_cloud::lambda::CodeSource;
 
 /// Uploads in flight at once by default: each holds up to `parallel_parts` part
 /// buffers, and S3 bandwidth, not request count, is what they share.

@@ -12,10 +12,10 @@ use std::fmt;
 
 use futures::StreamExt;
 
-use flotilla_cloud::lambda::{ApiError, ApiOp, LayerVersionInfo};
 use crate::model::{Function, FunctionKey, LayerRef, Model, RetryPolicy};
 use crate::observe::Clients;
 use crate::pace::Pacer;
+use flotilla_cloud::lambda::{ApiError, ApiOp, LayerVersionInfo};
 
 /// Lookups that may run at once; the pacer, not this number, keeps the rate.
 const PARALLEL_LOOKUPS: usize = 16;

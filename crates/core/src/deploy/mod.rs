@@ -7,18 +7,17 @@ mod code;
 mod layers;
 mod roles;
 
-
 pub use clients::{ClientSet, Seed};
 pub use code::{DEFAULT_PARALLEL_UPLOADS, LocalCode};
 pub use layers::{LayerError, LayerErrors, Location, resolve_layers};
 pub use roles::{AccountRoles, RoleConflict};
 
 use crate::artifact::{ArtifactErrors, Artifacts, digest_all};
-use flotilla_cloud::lambda::ApiError;
 use crate::model::Model;
 use crate::observe::{LiveState, ObserveError, observe};
 use crate::pace::Pacer;
 use crate::plan::{Plan, PlanError, plan};
+use flotilla_cloud::lambda::ApiError;
 
 /// Something that stopped a plan from being made.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -76,10 +75,7 @@ pub async fn digest(model: &Model) -> Result<Artifacts, DeployError> {
 ///
 /// # Errors
 /// Artifact, observe, plan or seeding errors.
-pub async fn make_plan(
-    model: &Model,
-    clients: &ClientSet,
-) -> Result<Plan, DeployError> {
+pub async fn make_plan(model: &Model, clients: &ClientSet) -> Result<Plan, DeployError> {
     make_plan_with(model, clients, &PlanOptions::default()).await
 }
 

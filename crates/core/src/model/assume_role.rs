@@ -9,8 +9,8 @@
 
 use std::collections::BTreeMap;
 
-pub use flotilla_cloud::iam::{AssumeRole, RoleArn};
 use flotilla_cloud::iam::iam_name_char;
+pub use flotilla_cloud::iam::{AssumeRole, RoleArn};
 
 use crate::manifest::Problem;
 use crate::manifest::interpolate::Context;

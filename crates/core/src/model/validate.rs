@@ -4,11 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use flotilla_cloud::lambda::Architecture;
 use crate::manifest::Problem;
 use crate::manifest::interpolate::{Context, InterpolationError, interpolate};
 use crate::manifest::node::Pos;
 use crate::manifest::raw::{RawArchitecture, RawArtifact, RawManifest, RawSettings, Sp};
+use flotilla_cloud::lambda::Architecture;
 
 use super::EnvSource;
 use super::layers::Layers;

@@ -3,11 +3,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use flotilla_cloud::image::{image_digest, is_digest_hex};
 use crate::artifact::{ArtifactDigest, Artifacts};
-use flotilla_cloud::lambda::{AliasInfo, FunctionInfo, VersionInfo};
 use crate::model::{ArtifactSource, Function, FunctionKey, LayerRef, Model};
 use crate::observe::{LiveFunction, LiveState};
+use flotilla_cloud::image::{image_digest, is_digest_hex};
+use flotilla_cloud::lambda::{AliasInfo, FunctionInfo, VersionInfo};
 
 use super::diff::{diff_config, fill_defaults};
 use super::types::{

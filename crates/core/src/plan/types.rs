@@ -11,8 +11,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::artifact::ArtifactDigest;
-use flotilla_cloud::lambda::{Architecture, PackageType};
 use crate::model::{AssumeRole, EnvSource, FunctionKey, Limits, RetryPolicy, WaitPolicy};
+use flotilla_cloud::lambda::{Architecture, PackageType};
 
 /// The plan-file format this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;

@@ -1,9 +1,9 @@
 //! The display lines of one function plan, shared by the text and Markdown renderers.
 
 use crate::artifact::ArtifactDigest;
+use crate::plan::{Action, EnvValue, Field, FieldChange, FieldValue, FunctionPlan, Step};
 use flotilla_cloud::image::short_digests;
 use flotilla_cloud::lambda::PackageType;
-use crate::plan::{Action, EnvValue, Field, FieldChange, FieldValue, FunctionPlan, Step};
 
 /// How a line changes its attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,11 +14,11 @@ mod run;
 pub use decide::{RollbackDecision, decide};
 pub use run::{rollback, succeeded};
 
-use flotilla_cloud::lambda::{ApiOp, VersionInfo};
 use crate::model::{Function, FunctionKey, Model};
 use crate::observe::{Clients, ObserveError, Reader};
 use crate::pace::Pacer;
 use crate::plan::Plan;
+use flotilla_cloud::lambda::{ApiOp, VersionInfo};
 
 /// What rollback will do to one selected function.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,9 +4,9 @@
 use serde_json::{Value, json};
 
 use super::routes::{LambdaRequest, Reply, page, with_marker};
-use flotilla_cloud::lambda::{ApiOp, LayerVersionInfo};
 use crate::state::SimError;
 use crate::{PublishLayer, Sim};
+use flotilla_cloud::lambda::{ApiOp, LayerVersionInfo};
 
 /// One `LayerVersionsListItem`.
 fn list_item(l: &LayerVersionInfo) -> Value {

@@ -4,12 +4,12 @@
 use serde_json::{Value, json};
 
 use super::wire::{self, BadField, Body};
+use crate::state::{SimError, parse_function_ref};
+use crate::{Sim, ceil_secs};
 use flotilla_cloud::lambda::{
     AliasInput, ApiOp, CreateFunctionInput, FunctionConfig, PackageType, PublishVersionInput,
     UpdateCodeInput, UpdateConfigInput,
 };
-use crate::state::{SimError, parse_function_ref};
-use crate::{Sim, ceil_secs};
 
 /// A successful answer: status and optional JSON body.
 pub(crate) type Reply = Result<(u16, Option<Value>), SimError>;
