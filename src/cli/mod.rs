@@ -15,7 +15,7 @@ mod status;
 mod target;
 mod validate;
 
-/// Process exit codes, documented in the README.
+/// Process exit codes, documented in docs/plan-and-apply.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 #[allow(dead_code)] // the variants are used as subcommands land

@@ -29,7 +29,7 @@ pub struct SimArgs {
     /// `control-plane=N` (N may be `off`), or `off`. Repeatable.
     #[arg(long, value_name = "NAME=RATE|off")]
     quota: Vec<String>,
-    /// JSON file with a list of fault rules (see the README).
+    /// JSON file with a list of fault rules (see docs/emulator.md).
     #[arg(long, value_name = "FILE")]
     faults: Option<PathBuf>,
     /// Create the functions of this manifest first, each in a slightly different state
@@ -56,7 +56,7 @@ enum SimCliError {
     ))]
     Quota(String),
     #[error("cannot read the faults file {path}")]
-    #[diagnostic(help("the file holds a JSON list of fault rules, as in the README"))]
+    #[diagnostic(help("the file holds a JSON list of fault rules, as in docs/emulator.md"))]
     FaultsFile {
         path: PathBuf,
         #[source]

@@ -13,7 +13,7 @@ use super::target::{TargetArgs, report_error};
 pub enum Format {
     /// Aligned columns (colours on a terminal only).
     Table,
-    /// For machines (shape in the README).
+    /// For machines (shape in docs/operations.md).
     Json,
 }
 

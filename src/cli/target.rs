@@ -18,7 +18,7 @@ pub struct TargetArgs {
     #[arg(long = "env")]
     pub env: Option<String>,
     /// Run against a fresh in-process emulator seeded from the manifest (no AWS
-    /// account needed; see the README's quickstart).
+    /// account needed; see the README's set-up).
     #[arg(long, conflicts_with_all = ["endpoint_url", "profile"])]
     pub local: bool,
     /// Lambda endpoint (default: `AWS_ENDPOINT_URL_LAMBDA`, `AWS_ENDPOINT_URL`, AWS).

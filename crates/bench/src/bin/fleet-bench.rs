@@ -1,5 +1,5 @@
 //! `fleet-bench`: how fast Flotilla deploys a fleet, next to models of other tools, and
-//! how far from the lower bound the API quotas allow. See README "Performance".
+//! how far from the lower bound the API quotas allow. See docs/performance.md.
 //!
 //! Flag parsing and printing only; the benchmark itself is the `flotilla_bench` library.
 

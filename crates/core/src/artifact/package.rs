@@ -25,7 +25,7 @@ use super::{ArtifactError, MAX_ZIP_BYTES, Package};
 const DEFLATE_LEVEL: i64 = 6;
 
 /// Packages the folder at `path` into a reproducible zip, leaving out what `exclude`
-/// matches (globs relative to the folder; see the README's "Artifacts" section).
+/// matches (globs relative to the folder; see docs/manifest.md).
 pub fn package_dir(path: &Path, exclude: &[String]) -> Result<Package, ArtifactError> {
     let entries = list(path, exclude)?;
     let (bytes, code_sha256, size) = write_zip(path, &entries, Vec::new(), MAX_ZIP_BYTES)?;

@@ -1,4 +1,4 @@
-//! The workflow the CLI runs: connect to Lambda (or the local emulator), package and
+//! The workflow the CLI runs, with the clients it hands in (the SDK's or the emulator's): package and
 //! hash artifacts, observe, plan; then hand a plan to the engine. Commands stay thin;
 //! each phase keeps its own typed error.
 
