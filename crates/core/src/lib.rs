@@ -24,3 +24,6 @@ pub mod rollback;
 pub mod s3;
 pub mod select;
 pub mod status;
+
+#[cfg(test)]
+mod module_graph;
