@@ -4,7 +4,8 @@
 //! `model` (validated newtypes) → `plan` (pure diff against `observe`d live state) →
 //! `apply` (scheduler that carries a plan out through the `flotilla_cloud` seam's
 //! `LambdaApi`). `s3` uploads large artifacts through the seam's `ObjectStore` before
-//! Lambda reads them. Nothing here imports an AWS SDK or an HTTP server: the caller hands
+//! Lambda reads them. Every retried call (reads, mutations, uploads) backs off through the
+//! one `retry` primitive. Nothing here imports an AWS SDK or an HTTP server: the caller hands
 //! the engine a `Connector` (the SDK's, or the emulator's).
 #![deny(missing_docs)]
 
@@ -18,7 +19,11 @@ pub mod pace;
 pub mod plan;
 pub mod prune;
 pub mod render;
+pub mod retry;
 pub mod rollback;
 pub mod s3;
 pub mod select;
 pub mod status;
+
+#[cfg(test)]
+mod module_graph;

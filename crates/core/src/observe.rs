@@ -183,6 +183,7 @@ impl Reader<'_> {
             self.account,
             self.region,
             op,
+            self.f.name.as_str(),
             self.f.retry,
             call,
         )

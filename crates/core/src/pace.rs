@@ -221,23 +221,27 @@ pub(crate) struct GaveUp {
     pub error: flotilla_cloud::lambda::ApiError,
 }
 
-/// One read, paced by `op`'s bucket and retried on throttling (honouring `Retry-After`)
-/// and transient failures with `policy`'s backoff. `Ok(None)` on NotFound. Observe,
-/// the prune scan and layer resolution all read this way.
+/// One read, paced by `op`'s bucket and retried through [`crate::retry`]: on
+/// throttling (slowing the bucket down, and never sooner than `Retry-After`), 409 and
+/// transient failures, with `policy`'s backoff and full jitter drawn from an RNG seeded
+/// by `key` (the function or place read) and `op`. `Ok(None)` on NotFound. Observe, the
+/// prune scan and layer resolution all read this way.
 pub(crate) async fn read<T, Fut>(
     pacer: &Pacer,
     account: Option<&str>,
     region: &str,
     op: ApiOp,
+    key: &str,
     policy: crate::model::RetryPolicy,
     mut call: impl FnMut() -> Fut,
 ) -> Result<Option<T>, GaveUp>
 where
     Fut: std::future::Future<Output = flotilla_cloud::lambda::ApiResult<T>>,
 {
+    use crate::retry::{Backoff, Decision, ErrorClass};
     use flotilla_cloud::lambda::ApiError;
     let bucket = pacer.bucket(account, region, Class::of(op));
-    let mut backoff = policy.initial;
+    let mut backoff = Backoff::new(policy, 0, &format!("{}:{key}", op.name()));
     let mut attempts = 0;
     loop {
         attempts += 1;
@@ -253,19 +257,14 @@ where
             }
             Err(e) => e,
         };
-        let retry_in = match &error {
-            ApiError::Throttled { retry_after, .. } => {
-                bucket.on_throttle(*retry_after);
-                Some(retry_after.unwrap_or(backoff))
-            }
-            ApiError::Transient { .. } => Some(backoff),
-            _ => None,
-        };
-        let Some(delay) = retry_in.filter(|_| attempts < policy.max_attempts) else {
-            return Err(GaveUp { attempts, error });
-        };
-        tokio::time::sleep(delay).await;
-        backoff = backoff.mul_f64(policy.multiplier).min(policy.max);
+        let class = ErrorClass::from(&error);
+        if let ErrorClass::Throttled(after) = class {
+            bucket.on_throttle(after);
+        }
+        match backoff.decide(class, attempts) {
+            Decision::RetryAfter(delay) => tokio::time::sleep(delay).await,
+            Decision::GiveUp | Decision::Fatal => return Err(GaveUp { attempts, error }),
+        }
     }
 }
 

@@ -148,13 +148,22 @@ impl Scan<'_> {
         Fut: Future<Output = ApiResult<T>>,
     {
         let policy = RetryPolicy::default();
-        crate::pace::read(self.pacer, self.account, self.region, op, policy, call)
-            .await
-            .map_err(|gave_up| PruneScanError {
-                place: format!("{}/{}", self.account.unwrap_or("default"), self.region),
-                op: op.name(),
-                attempts: gave_up.attempts,
-                source: gave_up.error,
-            })
+        let place = format!("{}/{}", self.account.unwrap_or("default"), self.region);
+        crate::pace::read(
+            self.pacer,
+            self.account,
+            self.region,
+            op,
+            &place,
+            policy,
+            call,
+        )
+        .await
+        .map_err(|gave_up| PruneScanError {
+            place,
+            op: op.name(),
+            attempts: gave_up.attempts,
+            source: gave_up.error,
+        })
     }
 }

@@ -10,13 +10,13 @@ use crate::artifact::ArtifactDigest;
 use std::sync::Arc;
 
 use crate::plan::{Action, FieldChange, Step};
+use crate::retry::ErrorClass;
 use flotilla_cloud::lambda::{
     AliasInput, ApiError, CreateFunctionInput, FunctionConfig, FunctionInfo, LambdaApi,
     PublishVersionInput, UpdateCodeInput, UpdateConfigInput,
 };
 
 use super::events::Event;
-use super::retry::Decision;
 use super::run::{Call, FnRun, Landed, Stop, config_mismatches};
 use super::waiter::{Goal, Verdict, judge};
 
@@ -249,8 +249,8 @@ impl FnRun<'_> {
                     "the function was created by someone else since the plan",
                 ));
             }
-            let decision = self.after_error(OP, &err, attempt).await?;
-            if decision == Decision::Transient {
+            let class = self.after_error(OP, &err, attempt).await?;
+            if class == ErrorClass::Transient {
                 unknown = true;
                 if self.created_by_us().await? {
                     self.mark_landed(OP);

@@ -4,8 +4,9 @@
 //! cancellation, progress sink) and leaves as a [`Report`]. Files by concept:
 //! `scheduler` (functions in parallel, `depends_on`), `executor` (one function per
 //! `Step` variant), `run` (per-function state and the retry loop), `waiter` (adaptive
-//! GetFunction polling), `retry` (backoff with seeded full jitter), `cancel`, `events`,
-//! `report`; pacing (AIMD limiters per account and region) is `crate::pace`.
+//! GetFunction polling), `cancel`, `events`, `report`; pacing (AIMD limiters per account
+//! and region) is `crate::pace`, backoff with seeded full jitter and retry decisions
+//! `crate::retry`.
 //!
 //! Apply never reads the manifest and decides nothing the plan did not: it refuses a
 //! function whose live `RevisionId` moved since the plan.
@@ -17,7 +18,6 @@ mod events;
 mod executor;
 mod priority;
 mod report;
-mod retry;
 mod run;
 mod scheduler;
 mod waiter;
@@ -30,7 +30,6 @@ pub use context::{
 };
 pub use events::{CollectEvents, Event, EventSink, LineSink, NoEvents};
 pub use report::{FunctionReport, Outcome, Report, StaleAction, Totals};
-pub use retry::{Backoff, Decision, decide};
 pub use waiter::{
     FIRST_POLL, Goal, MAX_POLL, MAX_POLL_IMAGE, Verdict, judge, poll_interval, poll_interval_capped,
 };

@@ -24,9 +24,9 @@ use super::cancel::CancelLevel;
 use super::context::ApplyContext;
 use super::events::Event;
 use super::report::{FunctionReport, Outcome, StaleAction};
-use super::retry::{Backoff, Decision, decide};
 use super::waiter::Goal;
 use crate::pace::{AdaptiveLimiter, RegionLimiters};
+use crate::retry::{Backoff, Decision, ErrorClass};
 
 /// Why a function stopped before converging.
 #[derive(Debug, Clone, PartialEq)]
@@ -202,18 +202,18 @@ impl FnRun<'_> {
     }
 
     /// What to do after attempt number `attempt` failed with `err`: stop (fatal, 412,
-    /// attempts used up, cancelled) or back off and return the decision so the caller
-    /// can run its landed check before the next attempt.
+    /// attempts used up, cancelled) or back off and return the error's class so the
+    /// caller can run its landed check before the next attempt.
     pub(crate) async fn after_error(
         &mut self,
         op: &'static str,
         err: &ApiError,
         attempt: u32,
-    ) -> Result<Decision, Stop> {
-        let decision = decide(err);
-        match decision {
-            Decision::Fail => return Err(Stop::Failed(format!("{op}: {err}"))),
-            Decision::Precondition => {
+    ) -> Result<ErrorClass, Stop> {
+        let class = ErrorClass::from(err);
+        let delay = match self.backoff.decide(class, attempt) {
+            Decision::RetryAfter(delay) => delay,
+            Decision::Fatal if class == ErrorClass::Precondition => {
                 let info = self.probe().await;
                 return Err(self.stale(
                     info.as_ref(),
@@ -222,21 +222,19 @@ impl FnRun<'_> {
                     ),
                 ));
             }
-            Decision::WaitStableThenRetry | Decision::Throttled(_) | Decision::Transient => {}
-        }
-        if attempt >= self.backoff.policy().max_attempts.max(1) {
-            return Err(Stop::Failed(format!(
-                "{op}: gave up after {attempt} attempts; last error: {err}"
-            )));
-        }
+            Decision::Fatal => return Err(Stop::Failed(format!("{op}: {err}"))),
+            Decision::GiveUp => {
+                return Err(Stop::Failed(format!(
+                    "{op}: gave up after {attempt} attempts; last error: {err}"
+                )));
+            }
+        };
         if self.ctx.cancel.is_cancelled() {
             return Err(Stop::Cancelled);
         }
         self.count_retry(err.class());
-        let mut delay = self.backoff.delay(attempt);
-        if let Decision::Throttled(after) = decision {
+        if let ErrorClass::Throttled(after) = class {
             self.limits.shared.on_throttle(after);
-            delay = delay.max(after.unwrap_or(Duration::ZERO));
         }
         self.emit(Event::Retrying {
             key: self.plan.key.clone(),
@@ -249,7 +247,7 @@ impl FnRun<'_> {
         self.pause(delay).await?;
         self.report.backoff_ms +=
             u64::try_from((Instant::now() - slept).as_millis()).unwrap_or(u64::MAX);
-        Ok(decision)
+        Ok(class)
     }
 
     /// Runs one mutation with pacing, retries and the landed check.
@@ -278,8 +276,8 @@ impl FnRun<'_> {
                 Ok(v) => return Ok(Some(v)),
                 Err(e) => e,
             };
-            let decision = self.after_error(op, &err, attempt).await?;
-            unknown |= decision == Decision::Transient;
+            let class = self.after_error(op, &err, attempt).await?;
+            unknown |= class == ErrorClass::Transient;
             if let (true, Some(landed)) = (unknown, landed)
                 && self.has_landed(landed).await?
             {
@@ -398,20 +396,20 @@ impl FnRun<'_> {
                     return Ok(Some(v));
                 }
                 Err(ApiError::NotFound { .. }) => return Ok(None),
-                Err(e @ ApiError::Fatal { .. }) => {
-                    return Err(Stop::Failed(format!("{op}: {e}")));
-                }
                 Err(e) => {
-                    if attempt >= self.backoff.policy().max_attempts.max(1) {
-                        return Err(Stop::Failed(format!(
-                            "{op}: gave up after {attempt} attempts; last error: {e}"
-                        )));
-                    }
+                    let class = ErrorClass::from(&e);
+                    let delay = match self.backoff.decide(class, attempt) {
+                        Decision::RetryAfter(delay) => delay,
+                        Decision::Fatal => return Err(Stop::Failed(format!("{op}: {e}"))),
+                        Decision::GiveUp => {
+                            return Err(Stop::Failed(format!(
+                                "{op}: gave up after {attempt} attempts; last error: {e}"
+                            )));
+                        }
+                    };
                     self.count_retry(e.class());
-                    let mut delay = self.backoff.delay(attempt);
-                    if let ApiError::Throttled { retry_after, .. } = &e {
-                        limiter.on_throttle(*retry_after);
-                        delay = delay.max(retry_after.unwrap_or(Duration::ZERO));
+                    if let ErrorClass::Throttled(after) = class {
+                        limiter.on_throttle(after);
                     }
                     self.pause(delay).await?;
                 }

@@ -20,9 +20,9 @@ use super::context::ApplyContext;
 use super::events::Event;
 use super::priority::{ReadyQueue, critical_paths};
 use super::report::{FunctionReport, Outcome};
-use super::retry::Backoff;
 use super::run::FnRun;
 use crate::pace::LimiterRegistry;
+use crate::retry::Backoff;
 
 type Task<'a> = Pin<Box<dyn Future<Output = (usize, FunctionReport)> + 'a>>;
 

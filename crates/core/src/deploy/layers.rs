@@ -314,6 +314,7 @@ async fn list_versions(
         place.account.as_deref(),
         &place.region,
         ApiOp::ListLayerVersions,
+        &place.name,
         RetryPolicy::default(),
         || api.list_layer_versions(&place.name),
     )

@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::{CompletedPart, ObjectStore, S3Error, SHA256_METADATA};
-use crate::apply::Backoff;
 use crate::model::RetryPolicy;
 use crate::plan::UploadTarget;
+use crate::retry::{Backoff, Decision, ErrorClass};
 
 const MIB: u64 = 1024 * 1024;
 
@@ -230,24 +230,16 @@ async fn retrying<T, Fut>(
 where
     Fut: Future<Output = Result<T, S3Error>>,
 {
-    let attempts = backoff.policy().max_attempts.max(1);
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match call().await {
+        let e = match call().await {
             Ok(v) => return Ok(v),
-            Err(e) if e.is_retryable() && attempt < attempts => {
-                let mut delay = backoff.delay(attempt);
-                if let S3Error::Throttled {
-                    retry_after: Some(after),
-                    ..
-                } = &e
-                {
-                    delay = delay.max(*after);
-                }
-                tokio::time::sleep(delay).await;
-            }
-            Err(e) => return Err(e),
+            Err(e) => e,
+        };
+        match backoff.decide(ErrorClass::from(&e), attempt) {
+            Decision::RetryAfter(delay) => tokio::time::sleep(delay).await,
+            Decision::GiveUp | Decision::Fatal => return Err(e),
         }
     }
 }
