@@ -15,6 +15,7 @@ mod context;
 mod delete;
 mod events;
 mod executor;
+mod failure;
 mod priority;
 mod report;
 mod retry;
@@ -29,6 +30,7 @@ pub use context::{
     SecretSource,
 };
 pub use events::{CollectEvents, Event, EventSink, LineSink, NoEvents};
+pub use failure::FailureCause;
 pub use report::{FunctionReport, Outcome, Report, StaleAction, Totals};
 pub use retry::{Backoff, Decision, decide};
 pub use waiter::{

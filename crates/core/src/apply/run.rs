@@ -23,6 +23,7 @@ use flotilla_cloud::lambda::{
 use super::cancel::CancelLevel;
 use super::context::ApplyContext;
 use super::events::Event;
+use super::failure::FailureCause;
 use super::report::{FunctionReport, Outcome, StaleAction};
 use super::retry::{Backoff, Decision, decide};
 use super::waiter::Goal;
@@ -31,7 +32,7 @@ use crate::pace::{AdaptiveLimiter, RegionLimiters};
 /// Why a function stopped before converging.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Stop {
-    Failed(String),
+    Failed(FailureCause),
     Stale {
         live_revision_id: Option<String>,
         last_modified: Option<String>,
@@ -212,7 +213,7 @@ impl FnRun<'_> {
     ) -> Result<Decision, Stop> {
         let decision = decide(err);
         match decision {
-            Decision::Fail => return Err(Stop::Failed(format!("{op}: {err}"))),
+            Decision::Fail => return Err(Stop::Failed(FailureCause::api(op, err))),
             Decision::Precondition => {
                 let info = self.probe().await;
                 return Err(self.stale(
@@ -225,9 +226,7 @@ impl FnRun<'_> {
             Decision::WaitStableThenRetry | Decision::Throttled(_) | Decision::Transient => {}
         }
         if attempt >= self.backoff.policy().max_attempts.max(1) {
-            return Err(Stop::Failed(format!(
-                "{op}: gave up after {attempt} attempts; last error: {err}"
-            )));
+            return Err(Stop::Failed(FailureCause::gave_up(op, attempt, err)));
         }
         if self.ctx.cancel.is_cancelled() {
             return Err(Stop::Cancelled);
@@ -309,12 +308,7 @@ impl FnRun<'_> {
         ) && matches!(landed, Landed::Code | Landed::Config(_))
             && self.landed_in(landed, &info)
         {
-            return Err(Stop::Failed(format!(
-                "update failed: {}",
-                info.last_update_status_reason
-                    .as_deref()
-                    .unwrap_or("no reason given")
-            )));
+            return Err(Stop::Failed(FailureCause::update_failed(&info)));
         }
         match landed {
             Landed::Publish(sha) => {
@@ -399,13 +393,11 @@ impl FnRun<'_> {
                 }
                 Err(ApiError::NotFound { .. }) => return Ok(None),
                 Err(e @ ApiError::Fatal { .. }) => {
-                    return Err(Stop::Failed(format!("{op}: {e}")));
+                    return Err(Stop::Failed(FailureCause::api(op, &e)));
                 }
                 Err(e) => {
                     if attempt >= self.backoff.policy().max_attempts.max(1) {
-                        return Err(Stop::Failed(format!(
-                            "{op}: gave up after {attempt} attempts; last error: {e}"
-                        )));
+                        return Err(Stop::Failed(FailureCause::gave_up(op, attempt, &e)));
                     }
                     self.count_retry(e.class());
                     let mut delay = self.backoff.delay(attempt);
