@@ -266,7 +266,7 @@ mod tests {
                 message: "boom".into(),
             },
         );
-        let json = serde_json::to_value(&c).unwrap();
+        let json = serde_json::to_value(&c).expect("serialises");
         assert_eq!(json["kind"], "gave_up");
         assert_eq!(json["kind"], c.kind());
         assert_eq!(json["attempts"], 3);
