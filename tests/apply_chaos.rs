@@ -156,7 +156,7 @@ async fn scenario(seed: u64, tally: &mut Tally) {
             }
             Outcome::Failed { cause } => {
                 assert!(
-                    !cause.trim().is_empty(),
+                    !cause.to_string().trim().is_empty(),
                     "seed {seed}: {} failed without cause",
                     f.key
                 );

@@ -229,7 +229,10 @@ async fn failed_and_slow_updates_and_dependents() {
     let by = |i: usize| report.function(&names[i]).unwrap();
     assert_eq!(by(0).outcome, Outcome::Converged);
     match &by(1).outcome {
-        Outcome::Failed { cause } => assert!(cause.contains("Layer conflict"), "{cause}"),
+        Outcome::Failed { cause } => {
+            assert_eq!(cause.kind(), "update_failed", "{cause:?}");
+            assert!(cause.to_string().contains("Layer conflict"), "{cause}");
+        }
         other => panic!("{other:?}"),
     }
     assert_eq!(by(1).steps_done, vec!["UpdateFunctionCode"]);
@@ -324,6 +327,8 @@ async fn missing_secret_fails_before_any_change_without_leaking() {
     let f = &report.functions[0];
     match &f.outcome {
         Outcome::Failed { cause } => {
+            assert_eq!(cause.kind(), "secret_missing", "{cause:?}");
+            let cause = cause.to_string();
             assert!(
                 cause.contains(TOKEN_VAR) && cause.contains("API_TOKEN"),
                 "{cause}"
@@ -420,6 +425,9 @@ async fn inline_secrets_come_from_the_context_or_fail_clearly() {
     assert_eq!(report.functions[0].outcome, Outcome::Converged);
     match &report.functions[1].outcome {
         Outcome::Failed { cause } => {
+            assert_eq!(cause.kind(), "secret_inline", "{cause:?}");
+            assert!(!format!("{cause:?}").contains(TOKEN_VALUE));
+            let cause = cause.to_string();
             assert!(
                 cause.contains("written inline") && cause.contains("API_TOKEN"),
                 "{cause}"
@@ -581,6 +589,8 @@ async fn an_update_the_endpoint_ignores_fails_instead_of_converging() {
     assert!(!report.success(), "{}", report.to_table());
     match &report.functions[0].outcome {
         Outcome::Failed { cause } => {
+            assert_eq!(cause.kind(), "not_applied", "{cause:?}");
+            let cause = cause.to_string();
             assert!(
                 cause.contains("UpdateFunctionConfiguration finished"),
                 "{cause}"

@@ -48,6 +48,7 @@ mod plan_observe;
 mod plan_planner;
 mod plan_render;
 mod prune_sim;
+mod report_schema;
 mod rollback_sim;
 mod s3_ministack;
 mod s3_upload;

@@ -220,7 +220,9 @@ async fn an_alias_moved_by_someone_else_after_reading_is_stale_and_left_alone() 
         other => panic!("a: expected stale, got {other:?}"),
     }
     assert_eq!(outcome("b"), Outcome::Converged);
-    assert!(matches!(outcome("c"), Outcome::Failed { ref cause } if cause.contains("weighted")));
+    assert!(
+        matches!(outcome("c"), Outcome::Failed { ref cause } if cause.to_string().contains("weighted"))
+    );
     assert!(!rollback::succeeded(&report));
 
     let alias = |name: &str| {

@@ -13,6 +13,7 @@ use flotilla_core::s3::UploadOptions;
 use flotilla_sim::Sim;
 
 use super::Exit;
+use super::error::CliError;
 use super::plan::{Format, print_plan, prune_options};
 use super::progress::{LiveView, TimedLines};
 use super::target::{TargetArgs, report_error, report_manifest_error};
@@ -58,17 +59,15 @@ pub struct Args {
 /// Applies and reports.
 pub fn run(args: Args) -> Exit {
     if args.plan.is_some() && args.target.local {
-        eprintln!(
-            "error: --local seeds a fresh emulator from the manifest, so it cannot run a saved plan\n  help: run `flotilla apply -f FILE --local` instead"
-        );
-        return Exit::UsageOrChanges;
+        return CliError::LocalWithSavedPlan.report();
     }
     // A saved plan was reviewed when it was made (as with `terraform apply PLAN`).
     if args.plan.is_none() && !args.auto_approve && !std::io::stdin().is_terminal() {
-        eprintln!(
-            "error: stdin is not a terminal, so apply cannot ask for confirmation\n  help: review the plan, then pass --auto-approve"
-        );
-        return Exit::UsageOrChanges;
+        return CliError::NoTerminal {
+            command: "apply",
+            hint: "review the plan",
+        }
+        .report();
     }
     super::runtime().block_on(run_async(args))
 }
@@ -84,21 +83,23 @@ async fn run_async(args: Args) -> Exit {
                     && args.target.env.is_some()
                     && args.target.env != plan.environment =>
             {
-                eprintln!(
-                    "error: --env {} does not match the plan's environment ({})\n  help: drop --env: --refresh re-plans with the plan's own environment",
-                    args.target.env.as_deref().unwrap_or_default(),
-                    plan.environment.as_deref().unwrap_or("none")
-                );
-                return Exit::UsageOrChanges;
+                return CliError::EnvMismatch {
+                    given: args.target.env.clone().unwrap_or_default(),
+                    planned: plan
+                        .environment
+                        .clone()
+                        .unwrap_or_else(|| "none".to_owned()),
+                }
+                .report();
             }
             Ok(plan) => match &args.shard {
                 // A misspelt shard in a CI matrix must fail the job, not apply nothing.
                 Some(shard) if !plan.all_shards().contains(shard) => {
-                    eprintln!(
-                        "error: the plan has no shard `{shard}`\n  help: its shards are {} (`flotilla plan --list-shards` lists those with changes)",
-                        plan.all_shards().join(", ")
-                    );
-                    return Exit::UsageOrChanges;
+                    return CliError::NoSuchShard {
+                        shard: shard.clone(),
+                        shards: plan.all_shards().join(", "),
+                    }
+                    .report();
                 }
                 Some(shard) => (plan.only_shard(shard), None),
                 None => (plan, None),
@@ -246,10 +247,16 @@ fn finish(args: &Args, report: &Report, sim: Option<&Sim>) -> Exit {
         }
     }
     if let Some(path) = &args.report {
-        let json = serde_json::to_string_pretty(report).unwrap_or_default();
-        if let Err(e) = std::fs::write(path, json + "\n") {
-            eprintln!("error: cannot write the report to {}: {e}", path.display());
-            return Exit::Failure;
+        let written = report
+            .to_json()
+            .map_err(std::io::Error::from)
+            .and_then(|json| std::fs::write(path, json));
+        if let Err(source) = written {
+            return CliError::WriteReport {
+                path: path.clone(),
+                source,
+            }
+            .report();
         }
     }
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY") {

@@ -5,6 +5,7 @@ use std::io::Write;
 
 use clap::CommandFactory;
 
+use super::error::CliError;
 use super::{Cli, Exit};
 
 /// Arguments of `flotilla completions`.
@@ -51,18 +52,17 @@ pub fn man(args: ManArgs) -> Exit {
                     .map(|c| c.get_name())
                     .filter(|n| *n != "help")
                     .collect();
-                eprintln!(
-                    "error: no subcommand `{name}`; man pages exist for: {}",
-                    known.join(", ")
-                );
-                return Exit::UsageOrChanges;
+                return CliError::NoSuchSubcommand {
+                    name: name.clone(),
+                    known: known.join(", "),
+                }
+                .report();
             }
         },
     };
     let mut buf = Vec::new();
     if let Err(e) = page.render(&mut buf) {
-        eprintln!("error: cannot render the man page: {e}");
-        return Exit::Failure;
+        return CliError::ManPage(e).report();
     }
     print(&buf)
 }
@@ -73,9 +73,6 @@ fn print(bytes: &[u8]) -> Exit {
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => Exit::Ok,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Ok,
-        Err(e) => {
-            eprintln!("error: cannot write to stdout: {e}");
-            Exit::Failure
-        }
+        Err(e) => CliError::Stdout(e).report(),
     }
 }

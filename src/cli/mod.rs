@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod apply;
 mod completions;
+mod error;
 mod plan;
 mod progress;
 mod rollback;
@@ -84,10 +85,7 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .build()
     {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            std::process::exit(Exit::Failure as i32);
-        }
+        Err(e) => std::process::exit(error::CliError::Runtime(e).report() as i32),
     }
 }
 

@@ -11,6 +11,7 @@ use flotilla_core::pace::Pacer;
 use flotilla_core::rollback::{self, Rollback};
 
 use super::Exit;
+use super::error::CliError;
 use super::progress::{LiveView, TimedLines};
 use super::target::{TargetArgs, report_error};
 
@@ -38,16 +39,14 @@ pub struct Args {
 /// Reads, shows, asks, moves and reports.
 pub fn run(args: Args) -> Exit {
     if args.target.local {
-        eprintln!(
-            "error: --local starts a fresh emulator, which has no earlier versions to roll back to\n  help: run `flotilla sim` and pass --endpoint-url http://127.0.0.1:4566"
-        );
-        return Exit::UsageOrChanges;
+        return CliError::LocalRollback.report();
     }
     if !args.auto_approve && !std::io::stdin().is_terminal() {
-        eprintln!(
-            "error: stdin is not a terminal, so rollback cannot ask for confirmation\n  help: check what will move, then pass --auto-approve"
-        );
-        return Exit::UsageOrChanges;
+        return CliError::NoTerminal {
+            command: "rollback",
+            hint: "check what will move",
+        }
+        .report();
     }
     let model = match args.target.load_selected() {
         Ok(m) => m,
@@ -56,11 +55,11 @@ pub fn run(args: Args) -> Exit {
     if let Some(to) = args.to
         && model.functions.len() != 1
     {
-        eprintln!(
-            "error: --to {to} needs exactly one function, but {} are selected\n  help: version numbers are per function; select one with --only NAME",
-            model.functions.len()
-        );
-        return Exit::UsageOrChanges;
+        return CliError::ToNeedsOneFunction {
+            to: to.to_string(),
+            selected: model.functions.len(),
+        }
+        .report();
     }
     super::runtime().block_on(async {
         let (clients, _) = flotilla::connect::connect(&args.target.target()).await;
@@ -118,13 +117,16 @@ fn finish(args: &Args, report: &Report) -> Exit {
     eprint!("{}", report.to_table());
     if let Some(path) = &args.report {
         let text = if path.extension().is_some_and(|e| e == "md") {
-            report.to_markdown_titled("flotilla rollback")
+            Ok(report.to_markdown_titled("flotilla rollback"))
         } else {
-            serde_json::to_string_pretty(report).unwrap_or_default() + "\n"
+            report.to_json().map_err(std::io::Error::from)
         };
-        if let Err(e) = std::fs::write(path, text) {
-            eprintln!("error: cannot write the report to {}: {e}", path.display());
-            return Exit::Failure;
+        if let Err(source) = text.and_then(|text| std::fs::write(path, text)) {
+            return CliError::WriteReport {
+                path: path.clone(),
+                source,
+            }
+            .report();
         }
     }
     if rollback::succeeded(report) {

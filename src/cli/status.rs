@@ -53,10 +53,7 @@ pub fn run(args: Args) -> Exit {
         }
         Format::Json => match serde_json::to_string_pretty(&status) {
             Ok(json) => println!("{json}"),
-            Err(e) => {
-                eprintln!("error: cannot write the status as JSON: {e}");
-                return Exit::Failure;
-            }
+            Err(e) => return super::error::CliError::StatusJson(e).report(),
         },
     }
     if args.detailed_exitcode && status.has_drift() {

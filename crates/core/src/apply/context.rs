@@ -13,6 +13,7 @@ use flotilla_cloud::lambda::{CodeSource, LambdaApi};
 
 use super::cancel::CancelToken;
 use super::events::{EventSink, LineSink};
+use super::failure::FailureCause;
 
 /// Hands out one `LambdaApi` per account and region.
 pub trait ClientProvider: Send + Sync {
@@ -162,28 +163,25 @@ impl ApplyContext {
 pub(crate) fn resolve_environment(
     f: &FunctionPlan,
     ctx: &ApplyContext,
-) -> Result<BTreeMap<String, String>, String> {
+) -> Result<BTreeMap<String, String>, FailureCause> {
     let mut out = BTreeMap::new();
     for (k, v) in &f.desired.environment {
         let value = match v {
             EnvValue::Value(s) => s.clone(),
             EnvValue::Sensitive(Some(EnvSource::FromEnv(var))) => {
-                ctx.secrets.var(var).ok_or_else(|| {
-                    format!(
-                        "environment variable `{var}` (the sensitive value of `{k}`) is not set at apply time"
-                    )
-                })?
+                ctx.secrets
+                    .var(var)
+                    .ok_or_else(|| FailureCause::SecretMissing {
+                        variable: var.clone(),
+                        key: k.clone(),
+                    })?
             }
             EnvValue::Sensitive(None) => ctx
                 .inline_secrets
                 .get(&f.key)
                 .and_then(|m| m.get(k))
                 .cloned()
-                .ok_or_else(|| {
-                    format!(
-                        "sensitive value of `{k}` was written inline in the manifest, and a plan never carries secrets; write it as `{{ from_env: VAR, sensitive: true }}` or apply in the same run as plan"
-                    )
-                })?,
+                .ok_or_else(|| FailureCause::SecretInline { key: k.clone() })?,
         };
         out.insert(k.clone(), value);
     }

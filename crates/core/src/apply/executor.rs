@@ -17,6 +17,7 @@ use flotilla_cloud::lambda::{
 };
 
 use super::events::Event;
+use super::failure::FailureCause;
 use super::run::{Call, FnRun, Landed, Stop, config_mismatches};
 use super::waiter::{Goal, Verdict, judge};
 
@@ -86,12 +87,12 @@ impl FnRun<'_> {
                     total,
                 });
             };
-            let prepared = self
-                .ctx
-                .code
-                .prepare(plan, &progress)
-                .await
-                .map_err(|e| Stop::Failed(format!("code for `{}`: {e}", plan.key)))?;
+            let prepared = self.ctx.code.prepare(plan, &progress).await.map_err(|e| {
+                Stop::Failed(FailureCause::Code {
+                    function: plan.key.0.clone(),
+                    message: e.to_string(),
+                })
+            })?;
             if let Some(report) = prepared.upload {
                 self.report.upload = Some(report.clone());
                 self.emit(Event::Uploaded {
@@ -181,9 +182,7 @@ impl FnRun<'_> {
     }
 
     fn code_or_fail(&self) -> Result<flotilla_cloud::lambda::CodeSource, Stop> {
-        self.code
-            .clone()
-            .ok_or_else(|| Stop::Failed("no code was prepared for this step".to_owned()))
+        self.code.clone().ok_or(Stop::Failed(FailureCause::NoCode))
     }
 
     async fn create_function(&mut self, tags: &BTreeMap<String, String>) -> Result<(), Stop> {
@@ -395,9 +394,9 @@ impl FnRun<'_> {
     /// The version an alias step points at: the one this run published.
     fn alias_target(&self, alias: &str) -> Result<String, Stop> {
         self.published.clone().ok_or_else(|| {
-            Stop::Failed(format!(
-                "alias `{alias}`: no version was published in this run, so there is nothing to point it at"
-            ))
+            Stop::Failed(FailureCause::NoPublishedVersion {
+                alias: alias.to_owned(),
+            })
         })
     }
 
@@ -569,8 +568,8 @@ impl FnRun<'_> {
 /// An update Lambda reported successful but whose values the function does not show:
 /// calling that converged would only make the next plan show the change again.
 fn not_applied(op: &str, fields: &[String]) -> Stop {
-    Stop::Failed(format!(
-        "{op} finished, but the function does not show the new {}: the endpoint ignored it",
-        fields.join(", ")
-    ))
+    Stop::Failed(FailureCause::NotApplied {
+        operation: op.to_owned(),
+        fields: fields.to_vec(),
+    })
 }

@@ -16,6 +16,7 @@ mod context;
 mod delete;
 mod events;
 mod executor;
+mod failure;
 mod priority;
 mod report;
 mod run;
@@ -29,6 +30,7 @@ pub use context::{
     SecretSource,
 };
 pub use events::{CollectEvents, Event, EventSink, LineSink, NoEvents};
+pub use failure::FailureCause;
 pub use report::{FunctionReport, Outcome, Report, StaleAction, Totals};
 pub use waiter::{
     FIRST_POLL, Goal, MAX_POLL, MAX_POLL_IMAGE, Verdict, judge, poll_interval, poll_interval_capped,

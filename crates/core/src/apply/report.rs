@@ -6,20 +6,23 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use schemars::JsonSchema;
 use serde::Serialize;
+
+use super::failure::FailureCause;
 
 use crate::model::FunctionKey;
 
 /// How one function ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Outcome {
     /// Every step ran (or none were needed); the function is as planned.
     Converged,
-    /// A step failed; the cause says why (the API's message, a failed update's reason).
+    /// A step failed; the cause says why (the API's error, a failed update's reason).
     Failed {
-        /// What went wrong.
-        cause: String,
+        /// What went wrong, tagged by `kind`.
+        cause: FailureCause,
     },
     /// Not started because a dependency did not converge.
     Skipped {
@@ -45,7 +48,7 @@ pub enum Outcome {
 }
 
 /// What a stale function needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StaleAction {
     /// Refused: the user should look at the other change, then plan again.
@@ -66,19 +69,27 @@ impl Outcome {
         }
     }
 
-    /// The cause, reason or message, when there is one.
-    pub fn detail(&self) -> Option<&str> {
+    /// The cause, reason or message, when there is one, as a sentence.
+    pub fn detail(&self) -> Option<String> {
         match self {
             Outcome::Converged | Outcome::Cancelled => None,
+            Outcome::Failed { cause } => Some(cause.to_string()),
+            Outcome::Skipped { because } => Some(because.clone()),
+            Outcome::Stale { message, .. } => Some(message.clone()),
+        }
+    }
+
+    /// The failure cause, when the function failed.
+    pub fn failure(&self) -> Option<&FailureCause> {
+        match self {
             Outcome::Failed { cause } => Some(cause),
-            Outcome::Skipped { because } => Some(because),
-            Outcome::Stale { message, .. } => Some(message),
+            _ => None,
         }
     }
 }
 
 /// What happened to one function.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct FunctionReport {
     /// Key in the manifest.
     pub key: FunctionKey,
@@ -147,7 +158,7 @@ impl FunctionReport {
 }
 
 /// Sums over the whole run.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Totals {
     /// Functions in the plan.
     pub functions: usize,
@@ -180,7 +191,7 @@ pub struct Totals {
 }
 
 /// The whole run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Report {
     /// One entry per function, in plan order.
     pub functions: Vec<FunctionReport>,
@@ -238,6 +249,23 @@ impl Report {
             }
         }
         *self = Report::new(functions, elapsed_ms);
+    }
+
+    /// The JSON Schema (draft-07) of `--report report.json`, as committed in
+    /// `schema/report.schema.json`.
+    pub fn schema() -> serde_json::Value {
+        schemars::generate::SchemaSettings::draft07()
+            .into_generator()
+            .into_root_schema_for::<Report>()
+            .to_value()
+    }
+
+    /// The report as `--report` writes it: pretty JSON and a final newline.
+    ///
+    /// # Errors
+    /// When serialising fails (it cannot for these types, but is not hidden if it does).
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        Ok(serde_json::to_string_pretty(self)? + "\n")
     }
 
     /// True when every function converged.
@@ -315,7 +343,7 @@ impl Report {
                 f.retry_count(),
                 f.polls,
                 ms_to_s(f.waited_ms),
-                f.outcome.detail().unwrap_or("")
+                f.outcome.detail().unwrap_or_default()
             );
         }
         let _ = writeln!(out, "{}", self.totals_line());
@@ -347,7 +375,7 @@ impl Report {
                 f.retry_count(),
                 f.polls,
                 ms_to_s(f.waited_ms),
-                md_escape(f.outcome.detail().unwrap_or(""))
+                md_escape(&f.outcome.detail().unwrap_or_default())
             );
         }
         out
@@ -386,7 +414,9 @@ mod tests {
                 f(
                     "b",
                     Outcome::Failed {
-                        cause: "x|y".into(),
+                        cause: FailureCause::Refused {
+                            reason: "x|y".into(),
+                        },
                     },
                 ),
                 f(

@@ -23,6 +23,7 @@ use flotilla_cloud::lambda::{
 use super::cancel::CancelLevel;
 use super::context::ApplyContext;
 use super::events::Event;
+use super::failure::FailureCause;
 use super::report::{FunctionReport, Outcome, StaleAction};
 use super::waiter::Goal;
 use crate::pace::{AdaptiveLimiter, RegionLimiters};
@@ -31,7 +32,7 @@ use crate::retry::{Backoff, Decision, ErrorClass};
 /// Why a function stopped before converging.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Stop {
-    Failed(String),
+    Failed(FailureCause),
     Stale {
         live_revision_id: Option<String>,
         last_modified: Option<String>,
@@ -222,11 +223,9 @@ impl FnRun<'_> {
                     ),
                 ));
             }
-            Decision::Fatal => return Err(Stop::Failed(format!("{op}: {err}"))),
+            Decision::Fatal => return Err(Stop::Failed(FailureCause::api(op, err))),
             Decision::GiveUp => {
-                return Err(Stop::Failed(format!(
-                    "{op}: gave up after {attempt} attempts; last error: {err}"
-                )));
+                return Err(Stop::Failed(FailureCause::gave_up(op, attempt, err)));
             }
         };
         if self.ctx.cancel.is_cancelled() {
@@ -307,12 +306,7 @@ impl FnRun<'_> {
         ) && matches!(landed, Landed::Code | Landed::Config(_))
             && self.landed_in(landed, &info)
         {
-            return Err(Stop::Failed(format!(
-                "update failed: {}",
-                info.last_update_status_reason
-                    .as_deref()
-                    .unwrap_or("no reason given")
-            )));
+            return Err(Stop::Failed(FailureCause::update_failed(&info)));
         }
         match landed {
             Landed::Publish(sha) => {
@@ -400,11 +394,9 @@ impl FnRun<'_> {
                     let class = ErrorClass::from(&e);
                     let delay = match self.backoff.decide(class, attempt) {
                         Decision::RetryAfter(delay) => delay,
-                        Decision::Fatal => return Err(Stop::Failed(format!("{op}: {e}"))),
+                        Decision::Fatal => return Err(Stop::Failed(FailureCause::api(op, &e))),
                         Decision::GiveUp => {
-                            return Err(Stop::Failed(format!(
-                                "{op}: gave up after {attempt} attempts; last error: {e}"
-                            )));
+                            return Err(Stop::Failed(FailureCause::gave_up(op, attempt, &e)));
                         }
                     };
                     self.count_retry(e.class());

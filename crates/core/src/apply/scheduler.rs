@@ -18,6 +18,7 @@ use crate::plan::{FunctionPlan, Plan};
 
 use super::context::ApplyContext;
 use super::events::Event;
+use super::failure::FailureCause;
 use super::priority::{ReadyQueue, critical_paths};
 use super::report::{FunctionReport, Outcome};
 use super::run::FnRun;
@@ -207,7 +208,10 @@ async fn run_function(
         Err(e) => {
             let mut report = report;
             report.outcome = Outcome::Failed {
-                cause: format!("no Lambda client for region {}: {e}", plan.region),
+                cause: FailureCause::NoClient {
+                    region: plan.region.clone(),
+                    message: e.to_string(),
+                },
             };
             ctx.events.event(&Event::FunctionFinished {
                 key: plan.key.clone(),

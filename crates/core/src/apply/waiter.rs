@@ -14,6 +14,7 @@ use flotilla_cloud::lambda::{
     ApiError, FunctionInfo, FunctionStateKind, LastUpdateStatus, PackageType,
 };
 
+use super::failure::FailureCause;
 use super::run::{FnRun, Stop};
 
 /// Delay before the first poll after a mutation.
@@ -54,17 +55,14 @@ pub enum Verdict {
     Done,
     /// Not yet (or an unknown state): poll again.
     Keep,
-    /// Final failure; the text says why.
-    Fail(String),
+    /// Final failure; the cause says why.
+    Fail(FailureCause),
 }
 
 /// Judges one read against a goal. Unknown states are waited on, never taken as done.
 pub fn judge(info: &FunctionInfo, goal: Goal) -> Verdict {
     if matches!(info.state, Some(FunctionStateKind::Failed)) {
-        return Verdict::Fail(format!(
-            "function state is Failed: {}",
-            info.state_reason.as_deref().unwrap_or("no reason given")
-        ));
+        return Verdict::Fail(FailureCause::function_failed(info));
     }
     let state_ok = match &info.state {
         None | Some(FunctionStateKind::Active | FunctionStateKind::Inactive) => true,
@@ -72,12 +70,9 @@ pub fn judge(info: &FunctionInfo, goal: Goal) -> Verdict {
         Some(FunctionStateKind::Failed) => false,
     };
     match (&info.last_update_status, goal) {
-        (Some(LastUpdateStatus::Failed), Goal::Updated) => Verdict::Fail(format!(
-            "update failed: {}",
-            info.last_update_status_reason
-                .as_deref()
-                .unwrap_or("no reason given")
-        )),
+        (Some(LastUpdateStatus::Failed), Goal::Updated) => {
+            Verdict::Fail(FailureCause::update_failed(info))
+        }
         (Some(LastUpdateStatus::InProgress | LastUpdateStatus::Other(_)), _) => Verdict::Keep,
         // A previous update that failed does not block the next one.
         (None | Some(LastUpdateStatus::Successful | LastUpdateStatus::Failed), _) => {
@@ -163,11 +158,11 @@ impl FnRun<'_> {
                 let seen = last_seen
                     .as_ref()
                     .map_or_else(|| "no successful read".to_owned(), describe_state);
-                return Err(Stop::Failed(format!(
-                    "timed out after {:.1}s waiting for {} (last seen: {seen})",
-                    self.wait.timeout.as_secs_f64(),
-                    goal.describe()
-                )));
+                return Err(Stop::Failed(FailureCause::TimedOut {
+                    waiting_for: goal.describe().to_owned(),
+                    timeout_ms: u64::try_from(self.wait.timeout.as_millis()).unwrap_or(u64::MAX),
+                    last_seen: seen,
+                }));
             }
             self.pause(delay).await?;
             let limiter = self.limits.get_function.clone();
@@ -193,10 +188,11 @@ impl FnRun<'_> {
                     | ApiError::PreconditionFailed { .. }),
                 ) => self.count_retry(e.class()),
                 Err(e @ (ApiError::NotFound { .. } | ApiError::Fatal { .. })) => {
-                    return Err(Stop::Failed(format!(
-                        "GetFunction while waiting for {}: {e}",
-                        goal.describe()
-                    )));
+                    return Err(Stop::Failed(FailureCause::WaitFailed {
+                        waiting_for: goal.describe().to_owned(),
+                        class: e.class().to_owned(),
+                        message: e.to_string(),
+                    }));
                 }
             }
         }
@@ -254,10 +250,13 @@ mod tests {
             Verdict::Done,
             "moto omits both"
         );
-        assert_eq!(
-            judge(&info(a.clone(), Some(L::Failed)), Goal::Updated),
-            Verdict::Fail("update failed: bad zip".into())
-        );
+        match judge(&info(a.clone(), Some(L::Failed)), Goal::Updated) {
+            Verdict::Fail(cause) => {
+                assert_eq!(cause.kind(), "update_failed");
+                assert_eq!(cause.to_string(), "update failed: bad zip");
+            }
+            other => panic!("{other:?}"),
+        }
         // An earlier failed update does not block the next one.
         assert_eq!(
             judge(&info(a.clone(), Some(L::Failed)), Goal::Stable),

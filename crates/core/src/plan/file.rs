@@ -105,6 +105,6 @@ impl PlanFile {
         let schema = schemars::generate::SchemaSettings::draft07()
             .into_generator()
             .into_root_schema_for::<Plan>();
-        serde_json::to_value(schema).unwrap_or_default()
+        schema.to_value()
     }
 }

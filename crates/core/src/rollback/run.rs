@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::apply::{ApplyContext, FunctionReport, Outcome, Report, apply};
+use crate::apply::{ApplyContext, FailureCause, FunctionReport, Outcome, Report, apply};
 use crate::artifact::ArtifactDigest;
 use crate::model::{Function, FunctionKey, Model};
 use crate::plan::{Action, FORMAT_VERSION, FunctionPlan, Plan, Step, desired_config};
@@ -94,7 +94,7 @@ pub async fn rollback(rb: &Rollback, ctx: ApplyContext) -> Report {
                 None => not_run(
                     e,
                     Outcome::Failed {
-                        cause: "the move was not run".to_owned(),
+                        cause: FailureCause::NotRun,
                     },
                 ),
             },
@@ -107,7 +107,9 @@ pub async fn rollback(rb: &Rollback, ctx: ApplyContext) -> Report {
             RollbackDecision::Refuse { reason } => not_run(
                 e,
                 Outcome::Failed {
-                    cause: reason.clone(),
+                    cause: FailureCause::Refused {
+                        reason: reason.clone(),
+                    },
                 },
             ),
         })

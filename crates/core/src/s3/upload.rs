@@ -56,7 +56,7 @@ impl<F: Fn(u64, u64) + Send + Sync> UploadProgress for F {
 }
 
 /// What an upload did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UploadReport {
     /// `s3://bucket/key`.
     pub location: String,
