@@ -36,7 +36,7 @@ pub fn seed_from_model(sim: &Sim, model: &Model, artifacts: &Artifacts) -> Resul
             .account
             .as_ref()
             .map_or(default_account.as_str(), |a| a.as_str());
-        let layers = seed_layers(sim, account, f.region.as_str(), &f.layers)?;
+        let layers = seed_layers(sim, account, f.region.as_str(), &f.config.layers)?;
         if i % 4 == 3 {
             continue;
         }
@@ -70,6 +70,7 @@ pub fn seed_from_model(sim: &Sim, model: &Model, artifacts: &Artifacts) -> Resul
             account,
             f.region.as_str(),
             SeedFunction {
+                name: f.name.as_str().to_owned(),
                 config,
                 code_sha256,
                 code_size,

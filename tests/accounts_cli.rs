@@ -70,7 +70,7 @@ functions:
                 role.role_arn.as_str(),
                 role.external_id.as_deref(),
                 f.account.as_ref().unwrap().as_str(),
-                f.role.as_str(),
+                f.config.role.as_str(),
             )
         })
         .collect();

@@ -412,6 +412,7 @@ async fn inline_secrets_come_from_the_context_or_fail_clearly() {
     let mut fps: Vec<_> = names.iter().map(|n| function_plan(&sim, n)).collect();
     for fp in &mut fps {
         fp.desired
+            .config
             .environment
             .insert("API_TOKEN".into(), EnvValue::Sensitive(None));
     }
@@ -456,7 +457,7 @@ async fn a_second_deploy_moves_the_alias_and_a_deleted_function_is_stale() {
     // Next deploy: only configuration changes (memory to 512), publish, move alias.
     let live = sim.function_info(ACCOUNT, REGION, &names[0]).unwrap();
     let mut fp = function_plan(&sim, &names[0]);
-    fp.desired.memory_mb = 512;
+    fp.desired.config.memory_mb = 512;
     fp.steps = vec![
         Step::UpdateConfiguration {
             changes: vec![flotilla_core::plan::FieldChange {

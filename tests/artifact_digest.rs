@@ -10,13 +10,13 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
 use artifact_common::{at, python, python_code_sha256, write_tree};
-use flotilla_cloud::lambda::Architecture;
+use flotilla_cloud::lambda::{Architecture, FunctionConfig, PackageType};
 use flotilla_core::artifact::{
     ArtifactDigest, ArtifactError, digest_all, load_package, package_dir,
 };
 use flotilla_core::model::{
-    ArtifactSource, EphemeralStorageMb, Function, FunctionKey, FunctionName, Limits, MemoryMb,
-    Model, Region, RetryPolicy, TimeoutSecs, WaitPolicy,
+    ArtifactSource, Function, FunctionKey, FunctionName, Limits, Model, Region, RetryPolicy,
+    WaitPolicy,
 };
 use miette::Diagnostic;
 
@@ -27,18 +27,21 @@ fn function(key: &str, artifact: ArtifactSource) -> Function {
         account: None,
         assume_role: None,
         region: Region::new("eu-north-1").unwrap(),
-        role: "arn:aws:iam::111111111111:role/r".to_owned(),
-        runtime: Some("python3.12".to_owned()),
-        handler: Some("app.handler".to_owned()),
-        description: String::new(),
-        architecture: Architecture::X86_64,
-        memory: MemoryMb::new(128).unwrap(),
-        timeout: TimeoutSecs::new(3).unwrap(),
-        ephemeral_storage: EphemeralStorageMb::new(512).unwrap(),
-        environment: BTreeMap::new(),
+        config: FunctionConfig {
+            role: "arn:aws:iam::111111111111:role/r".to_owned(),
+            runtime: Some("python3.12".to_owned()),
+            handler: Some("app.handler".to_owned()),
+            description: String::new(),
+            memory_mb: 128,
+            timeout_s: 3,
+            ephemeral_storage_mb: 512,
+            architecture: Architecture::X86_64,
+            environment: BTreeMap::new(),
+            layers: Vec::new(),
+            package_type: PackageType::Zip,
+        },
         sensitive_keys: BTreeSet::new(),
         environment_sources: Default::default(),
-        layers: Vec::new(),
         tags: BTreeMap::new(),
         reserved_concurrency: None,
         publish: false,

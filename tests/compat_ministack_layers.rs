@@ -101,5 +101,5 @@ async fn layers_by_name_resolve_against_ministack() {
     let resolved = resolve_layers(&only_api, clients, &Pacer::new(model.limits))
         .await
         .expect("the layer exists");
-    assert_eq!(resolved.functions[0].layers, [v2]);
+    assert_eq!(resolved.functions[0].config.layers, [v2]);
 }

@@ -43,7 +43,12 @@ fn publish(sim: &Sim, region: &str, name: &str, runtimes: &[&str], archs: &[&str
 }
 
 fn layers_of<'a>(m: &'a Model, key: &str) -> &'a [String] {
-    &m.functions.iter().find(|f| f.key.0 == key).unwrap().layers
+    &m.functions
+        .iter()
+        .find(|f| f.key.0 == key)
+        .unwrap()
+        .config
+        .layers
 }
 
 #[tokio::test(start_paused = true)]

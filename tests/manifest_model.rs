@@ -31,11 +31,11 @@ fn unset_settings_get_aws_defaults() {
     let m = load_env("examples/minimal/deploy.yaml", None, &[]);
     let f = function(&m, "hello");
     assert_eq!(f.name.as_str(), "hello", "name defaults to the key");
-    assert_eq!(f.memory.get(), 128);
-    assert_eq!(f.timeout.get(), 3);
-    assert_eq!(f.ephemeral_storage.get(), 512);
-    assert_eq!(f.description, "");
-    assert_eq!(f.architecture, Architecture::X86_64);
+    assert_eq!(f.config.memory_mb, 128);
+    assert_eq!(f.config.timeout_s, 3);
+    assert_eq!(f.config.ephemeral_storage_mb, 512);
+    assert_eq!(f.config.description, "");
+    assert_eq!(f.config.architecture, Architecture::X86_64);
     assert_eq!(f.account, None);
     assert!(!f.publish && f.alias.is_none());
     assert_eq!(f.retry.max_attempts, 8);
@@ -87,25 +87,25 @@ fn layers_merge_defaults_then_function_then_environment() {
     assert_eq!(orders.account.as_ref().unwrap().as_str(), "222222222222");
     assert_eq!(orders.region.as_str(), "eu-west-1");
     assert_eq!(
-        orders.role,
+        orders.config.role,
         "arn:aws:iam::222222222222:role/prod-lambda-exec"
     );
     assert_eq!(
-        orders.environment["LOG_LEVEL"], "warn",
+        orders.config.environment["LOG_LEVEL"], "warn",
         "environment over defaults"
     );
-    assert_eq!(orders.environment["STAGE"], "prod");
+    assert_eq!(orders.config.environment["STAGE"], "prod");
     assert_eq!(
-        orders.environment["PUBLIC_URL"],
+        orders.config.environment["PUBLIC_URL"],
         "https://shop.example.com/orders"
     );
     assert_eq!(orders.tags["cost-center"], "4711");
     assert_eq!(orders.tags["team"], "shop");
-    assert_eq!(orders.memory.get(), 512);
-    assert_eq!(orders.timeout.get(), 30);
-    assert_eq!(orders.architecture, Architecture::Arm64);
+    assert_eq!(orders.config.memory_mb, 512);
+    assert_eq!(orders.config.timeout_s, 30);
+    assert_eq!(orders.config.architecture, Architecture::Arm64);
     assert_eq!(
-        orders.layers,
+        orders.config.layers,
         vec!["arn:aws:lambda:eu-west-1:222222222222:layer:shop-common-python:14"]
     );
     assert_eq!(
@@ -127,19 +127,22 @@ fn layers_merge_defaults_then_function_then_environment() {
     assert!(orders.publish);
     assert_eq!(orders.alias.as_ref().unwrap().as_str(), "live");
     assert!(
-        function(&m, "auth").layers.is_empty(),
+        function(&m, "auth").config.layers.is_empty(),
         "a function's empty list replaces the default"
     );
-    assert_eq!(function(&m, "reports").timeout.get(), 900);
-    assert_eq!(function(&m, "reports").ephemeral_storage.get(), 2048);
+    assert_eq!(function(&m, "reports").config.timeout_s, 900);
+    assert_eq!(function(&m, "reports").config.ephemeral_storage_mb, 2048);
     assert_eq!(function(&m, "payments").reserved_concurrency, Some(20));
     let image = function(&m, "thumbnailer");
     assert_eq!(
-        (image.runtime.as_deref(), image.handler.as_deref()),
+        (
+            image.config.runtime.as_deref(),
+            image.config.handler.as_deref()
+        ),
         (None, None)
     );
     assert!(
-        image.layers.is_empty(),
+        image.config.layers.is_empty(),
         "images take no layers from defaults"
     );
     assert_eq!(
@@ -177,14 +180,14 @@ fn from_env_values_are_sensitive_unless_marked_otherwise() {
         .map(|s| (*s).to_owned())
         .collect();
     assert_eq!(f.sensitive_keys, expected);
-    assert_eq!(f.environment["SMTP_PASSWORD"], "pw");
-    assert_eq!(f.environment["BUILD_SHA"], "abc123");
+    assert_eq!(f.config.environment["SMTP_PASSWORD"], "pw");
+    assert_eq!(f.config.environment["BUILD_SHA"], "abc123");
     assert_eq!(
-        f.environment["SMTP_USER"], "contact-form",
+        f.config.environment["SMTP_USER"], "contact-form",
         "${{env:VAR:-default}}"
     );
     assert_eq!(
-        f.environment["SENDER"], "noreply@staging.example.org",
+        f.config.environment["SENDER"], "noreply@staging.example.org",
         "${{var:NAME}}"
     );
     assert_eq!(f.account.as_ref().unwrap().as_str(), "333333333333");
@@ -265,8 +268,7 @@ functions:
     let m = load(&path, &LoadOptions::with_vars(Some("prod"), vars(&[]))).unwrap();
     assert_eq!(m.functions[0].region.as_str(), "us-east-1");
     assert_eq!(
-        m.functions[0].memory.get(),
-        1024,
+        m.functions[0].config.memory_mb, 1024,
         "other settings: environment wins"
     );
 }
@@ -304,6 +306,9 @@ functions:
         );
     let (_dir, path) = scratch_manifest(&body);
     let m = load(&path, &LoadOptions::with_vars(None, vars(&[]))).unwrap();
-    assert_eq!(m.functions[1].memory.get(), 512);
-    assert_eq!(m.functions[0].handler.as_deref(), Some("app.handler"));
+    assert_eq!(m.functions[1].config.memory_mb, 512);
+    assert_eq!(
+        m.functions[0].config.handler.as_deref(),
+        Some("app.handler")
+    );
 }

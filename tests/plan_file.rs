@@ -123,3 +123,13 @@ fn schema_is_draft_07_and_accepts_a_real_plan() {
     bad["functions"][1]["steps"][1]["changes"][0]["new"] = serde_json::json!({"plaintext": "x"});
     assert!(!validator.is_valid(&bad));
 }
+
+#[test]
+fn an_unknown_key_in_desired_is_refused() {
+    // `desired` flattens the Lambda configuration; a stray key must still be an error.
+    let mut value: serde_json::Value =
+        serde_json::from_str(&PlanFile::to_json(&fleet_plan())).unwrap();
+    value["functions"][0]["desired"]["memory"] = 256.into();
+    let err = PlanFile::from_json(&value.to_string()).unwrap_err();
+    assert!(err.to_string().contains("unknown field `memory`"), "{err}");
+}

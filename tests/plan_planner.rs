@@ -4,7 +4,7 @@ use crate::plan_support;
 
 use flotilla_cloud::lambda::{Architecture, PackageType};
 use flotilla_core::artifact::ArtifactDigest;
-use flotilla_core::model::{AliasName, MemoryMb};
+use flotilla_core::model::AliasName;
 use flotilla_core::observe::LiveFunction;
 use flotilla_core::plan::{
     Action, EnvValue, Field, FieldChange, FieldValue, PlanError, Step, plan,
@@ -140,8 +140,8 @@ fn s3_without_hash_always_updates_and_with_equal_hash_does_not() {
 #[test]
 fn image_compares_uri() {
     let mut f = function("api");
-    f.runtime = None;
-    f.handler = None;
+    f.config.runtime = None;
+    f.config.handler = None;
     f.artifact = flotilla_core::model::ArtifactSource::Image {
         uri: "repo:v2".into(),
     };
@@ -163,8 +163,8 @@ fn image_compares_uri() {
 
 fn image_function(uri: &str) -> flotilla_core::model::Function {
     let mut f = function("api");
-    f.runtime = None;
-    f.handler = None;
+    f.config.runtime = None;
+    f.config.handler = None;
     f.artifact = flotilla_core::model::ArtifactSource::Image { uri: uri.into() };
     f
 }
@@ -236,7 +236,7 @@ fn a_tag_shows_the_live_digest_and_an_unchanged_tag_is_no_change() {
 #[test]
 fn an_unresolved_layer_reference_never_reaches_a_plan() {
     let mut f = function("api");
-    f.layers = vec!["${layer:common}".into()];
+    f.config.layers = vec!["${layer:common}".into()];
     let m = model(vec![f.clone()]);
     let arts = [(f.key.clone(), zip(SHA_A))].into_iter().collect();
     assert_eq!(
@@ -251,7 +251,7 @@ fn an_unresolved_layer_reference_never_reaches_a_plan() {
 #[test]
 fn architecture_change_goes_with_the_code() {
     let mut f = function("api");
-    f.architecture = Architecture::Arm64;
+    f.config.architecture = Architecture::Arm64;
     let mut info = live_info(&f, SHA_A);
     info.config.architecture = Architecture::X86_64;
     let p = single(&f, Some(existing(info)), zip(SHA_A));
@@ -293,8 +293,8 @@ fn missing_artifact_is_an_error() {
 #[test]
 fn configuration_lists_only_changed_fields() {
     let mut f = function("api");
-    f.memory = MemoryMb::new(512).unwrap();
-    f.description = "new".into();
+    f.config.memory_mb = 512;
+    f.config.description = "new".into();
     let mut info = live_info(&f, SHA_A);
     info.config.memory_mb = 128;
     info.config.description = "old".into();
@@ -330,14 +330,14 @@ fn defaults_filled_on_both_sides() {
     info.config.ephemeral_storage_mb = 0;
     let p = single(&f, Some(existing(info)), zip(SHA_A));
     assert_eq!(p.action, Action::NoChange);
-    assert_eq!(p.desired.memory_mb, 128);
+    assert_eq!(p.desired.config.memory_mb, 128);
 }
 
 #[test]
 fn environment_map_is_replaced_as_a_whole() {
     let mut f = function("api");
-    f.environment.insert("KEEP".into(), "1".into());
-    f.environment.insert("NEW".into(), "x".into());
+    f.config.environment.insert("KEEP".into(), "1".into());
+    f.config.environment.insert("NEW".into(), "x".into());
     let mut info = live_info(&f, SHA_A);
     info.config.environment.remove("NEW");
     info.config.environment.insert("GONE".into(), "old".into());
@@ -350,7 +350,7 @@ fn environment_map_is_replaced_as_a_whole() {
     assert_eq!(changes[0].new, None, "removed key has no new value");
     assert_eq!(changes[1].old, None, "added key has no old value");
     // Apply sends the whole map from `desired`, which has no GONE.
-    let keys: Vec<&String> = p.desired.environment.keys().collect();
+    let keys: Vec<&String> = p.desired.config.environment.keys().collect();
     assert_eq!(keys, ["KEEP", "NEW"]);
 }
 
@@ -373,7 +373,7 @@ fn sensitive_env_is_redacted_and_referenced_by_source() {
         }]
     );
     assert_eq!(
-        p.desired.environment["TOKEN"],
+        p.desired.config.environment["TOKEN"],
         EnvValue::Sensitive(Some(flotilla_core::model::EnvSource::FromEnv(
             "API_TOKEN".into()
         )))

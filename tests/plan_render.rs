@@ -140,7 +140,9 @@ fn markdown_of_a_huge_fleet_stays_under_the_comment_limit() {
     let functions: Vec<_> = (0..5000)
         .map(|i| {
             let mut f = function(&format!("fn-{i:04}"));
-            f.environment.insert("LOG_LEVEL".into(), "debug".into());
+            f.config
+                .environment
+                .insert("LOG_LEVEL".into(), "debug".into());
             f
         })
         .collect();

@@ -120,7 +120,7 @@ async fn only_the_managed_function_that_left_is_deleted() {
         gone.depends_on,
         [flotilla_core::model::FunctionKey("kept".into())]
     );
-    assert!(gone.desired.environment.is_empty());
+    assert!(gone.desired.config.environment.is_empty());
 
     // Keep only the deletion: `kept` would need code this test does not have.
     let mut only = p.clone();
@@ -316,8 +316,8 @@ async fn a_managed_function_whose_creation_failed_is_still_deleted() {
     let client = sim.client(ACCOUNT, REGION);
     client
         .create_function(CreateFunctionInput {
+            name: "broken-staging".into(),
             config: FunctionConfig {
-                name: "broken-staging".into(),
                 role: "arn:aws:iam::111111111111:role/app".into(),
                 runtime: Some("python3.12".into()),
                 handler: Some("app.handler".into()),

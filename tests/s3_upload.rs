@@ -140,8 +140,8 @@ async fn a_large_file_goes_up_in_parts_once_and_lambda_reads_it() {
     let api = sim.client("123456789012", "eu-north-1");
     let info = api
         .create_function(CreateFunctionInput {
+            name: "big".into(),
             config: FunctionConfig {
-                name: "big".into(),
                 role: "arn:aws:iam::123456789012:role/r".into(),
                 runtime: Some("python3.12".into()),
                 handler: Some("app.handler".into()),
@@ -208,8 +208,8 @@ async fn a_missing_bucket_is_named_and_lambda_refuses_a_missing_key() {
     let api = sim.client("123456789012", "eu-north-1");
     let err = api
         .create_function(CreateFunctionInput {
+            name: "f".into(),
             config: FunctionConfig {
-                name: "f".into(),
                 role: "arn:aws:iam::123456789012:role/r".into(),
                 runtime: Some("python3.12".into()),
                 handler: Some("app.handler".into()),

@@ -126,9 +126,10 @@ async fn code_from_s3_and_from_an_image() {
         runtime: None,
         handler: None,
         package_type: PackageType::Image,
-        ..sdk_suite::config(name, &role())
+        ..sdk_suite::config(&role())
     };
     api.create_function(CreateFunctionInput {
+        name: name.to_owned(),
         config: config.clone(),
         code: CodeSource::Image(image.to_owned()),
         publish: false,

@@ -71,7 +71,6 @@ async fn updates_settle_after_their_latency_in_virtual_time() {
     });
     let client = sim.client(ACCOUNT, REGION);
     let config = FunctionConfig {
-        name: "img".into(),
         role: format!("arn:aws:iam::{ACCOUNT}:role/r"),
         memory_mb: 128,
         timeout_s: 3,
@@ -82,6 +81,7 @@ async fn updates_settle_after_their_latency_in_virtual_time() {
     let start = Instant::now();
     let created = client
         .create_function(CreateFunctionInput {
+            name: "img".into(),
             config,
             code: CodeSource::Image("1.dkr.ecr.eu-north-1.amazonaws.com/img:1".into()),
             publish: false,

@@ -294,7 +294,7 @@ fn inline_secrets(model: &Model) -> BTreeMap<FunctionKey, BTreeMap<String, Strin
                 .sensitive_keys
                 .iter()
                 .filter(|k| !f.environment_sources.contains_key(*k))
-                .filter_map(|k| Some((k.clone(), f.environment.get(k)?.clone())))
+                .filter_map(|k| Some((k.clone(), f.config.environment.get(k)?.clone())))
                 .collect::<BTreeMap<_, _>>();
             (f.key.clone(), inline)
         })

@@ -150,7 +150,7 @@ fn print_fleets(models: &[Model], format: Format) {
                             "name": f.name.as_str(),
                             "account": f.account.as_ref().map(|a| a.as_str()),
                             "region": f.region.as_str(),
-                            "runtime": f.runtime,
+                            "runtime": f.config.runtime,
                             "artifact": artifact_text(&f.artifact, &m.manifest_dir),
                         });
                         if let (Some(role), Some(obj)) = (&f.assume_role, json.as_object_mut()) {
@@ -188,7 +188,10 @@ fn print_fleets(models: &[Model], format: Format) {
                         .as_ref()
                         .map_or("(credentials)".to_owned(), ToString::to_string),
                     f.region.to_string(),
-                    f.runtime.clone().unwrap_or_else(|| "(image)".to_owned()),
+                    f.config
+                        .runtime
+                        .clone()
+                        .unwrap_or_else(|| "(image)".to_owned()),
                     artifact_text(&f.artifact, &m.manifest_dir),
                 ]
             })

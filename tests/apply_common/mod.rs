@@ -11,9 +11,9 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use flotilla_cloud::lambda::{
-    AliasInfo, AliasInput, ApiResult, Architecture, CodeSource, CreateFunctionInput, FunctionInfo,
-    FunctionSummary, LambdaApi, PackageType, PublishVersionInput, UpdateCodeInput,
-    UpdateConfigInput, VersionInfo,
+    AliasInfo, AliasInput, ApiResult, Architecture, CodeSource, CreateFunctionInput,
+    FunctionConfig, FunctionInfo, FunctionSummary, LambdaApi, PackageType, PublishVersionInput,
+    UpdateCodeInput, UpdateConfigInput, VersionInfo,
 };
 use flotilla_core::apply::{ApplyContext, CodeProvider, NoEvents};
 use flotilla_core::artifact::ArtifactDigest;
@@ -76,20 +76,22 @@ pub fn resolved_env() -> BTreeMap<String, String> {
 
 fn desired(live: Option<&FunctionInfo>) -> DesiredConfig {
     DesiredConfig {
-        role: live.map_or_else(
-            || format!("arn:aws:iam::{ACCOUNT}:role/lambda-role"),
-            |l| l.config.role.clone(),
-        ),
-        runtime: Some("python3.12".to_owned()),
-        handler: Some("app.handler".to_owned()),
-        description: live.map_or_else(String::new, |l| l.config.description.clone()),
-        memory_mb: 256,
-        timeout_s: 3,
-        ephemeral_storage_mb: 512,
-        architecture: Architecture::X86_64,
-        environment: desired_env(),
-        layers: Vec::new(),
-        package_type: PackageType::Zip,
+        config: FunctionConfig {
+            role: live.map_or_else(
+                || format!("arn:aws:iam::{ACCOUNT}:role/lambda-role"),
+                |l| l.config.role.clone(),
+            ),
+            runtime: Some("python3.12".to_owned()),
+            handler: Some("app.handler".to_owned()),
+            description: live.map_or_else(String::new, |l| l.config.description.clone()),
+            memory_mb: 256,
+            timeout_s: 3,
+            ephemeral_storage_mb: 512,
+            architecture: Architecture::X86_64,
+            environment: desired_env(),
+            layers: Vec::new(),
+            package_type: PackageType::Zip,
+        },
         tags: BTreeMap::new(),
         reserved_concurrency: None,
         publish: true,
@@ -246,8 +248,8 @@ impl LambdaApi for Recording {
         self.inner.get_function_configuration(name).await
     }
     async fn create_function(&self, input: CreateFunctionInput) -> ApiResult<FunctionInfo> {
-        if self.live(&input.config.name).is_some() {
-            self.repeat(&input.config.name, "CreateFunction");
+        if self.live(&input.name).is_some() {
+            self.repeat(&input.name, "CreateFunction");
         }
         self.inner.create_function(input).await
     }

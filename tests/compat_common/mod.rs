@@ -146,7 +146,6 @@ functions:
             _ => ("", 128, 3),
         };
         FunctionConfig {
-            name: self.name(key),
             role: self.role.clone(),
             runtime: Some("python3.12".to_owned()),
             handler: Some("app.handler".to_owned()),
@@ -192,6 +191,7 @@ functions:
             }
             let created = api
                 .create_function(CreateFunctionInput {
+                    name: self.name(key),
                     config,
                     code: CodeSource::Zip(Arc::new(zip.clone())),
                     publish: false,
@@ -335,11 +335,9 @@ functions:
     /// last `plan --prune` has nothing to do.
     async fn prune_a_retired_function(&self, endpoint: &str, api: &dyn LambdaApi) {
         let retired = format!("{}-staging-retired", self.prefix);
-        let config = FunctionConfig {
-            name: retired.clone(),
-            ..self.desired("audit")
-        };
+        let config = self.desired("audit");
         api.create_function(CreateFunctionInput {
+            name: retired.clone(),
             config,
             code: CodeSource::Zip(Arc::new(self.package("audit"))),
             publish: false,

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use flotilla_cloud::lambda::{
-    AliasInfo, Architecture, FunctionInfo, FunctionStateKind, VersionInfo,
+    AliasInfo, Architecture, FunctionConfig, FunctionInfo, FunctionStateKind, PackageType,
+    VersionInfo,
 };
 use flotilla_core::artifact::{ArtifactDigest, Artifacts};
 use flotilla_core::model::*;
@@ -27,18 +28,21 @@ pub fn function(key: &str) -> Function {
         account: Some(AccountId::new("111111111111").unwrap()),
         assume_role: None,
         region: Region::new("eu-north-1").unwrap(),
-        role: "arn:aws:iam::111111111111:role/app".to_owned(),
-        runtime: Some("python3.12".to_owned()),
-        handler: Some("app.handler".to_owned()),
-        description: String::new(),
-        architecture: Architecture::X86_64,
-        memory: MemoryMb::new(128).unwrap(),
-        timeout: TimeoutSecs::new(3).unwrap(),
-        ephemeral_storage: EphemeralStorageMb::new(512).unwrap(),
-        environment: BTreeMap::new(),
+        config: FunctionConfig {
+            role: "arn:aws:iam::111111111111:role/app".to_owned(),
+            runtime: Some("python3.12".to_owned()),
+            handler: Some("app.handler".to_owned()),
+            description: String::new(),
+            memory_mb: 128,
+            timeout_s: 3,
+            ephemeral_storage_mb: 512,
+            architecture: Architecture::X86_64,
+            environment: BTreeMap::new(),
+            layers: Vec::new(),
+            package_type: PackageType::Zip,
+        },
         sensitive_keys: BTreeSet::new(),
         environment_sources: BTreeMap::new(),
-        layers: Vec::new(),
         tags: BTreeMap::new(),
         reserved_concurrency: None,
         publish: false,
@@ -57,7 +61,9 @@ pub fn function(key: &str) -> Function {
 
 /// Adds a sensitive env entry read from `var`.
 pub fn with_secret(mut f: Function, key: &str, value: &str, var: &str) -> Function {
-    f.environment.insert(key.to_owned(), value.to_owned());
+    f.config
+        .environment
+        .insert(key.to_owned(), value.to_owned());
     f.sensitive_keys.insert(key.to_owned());
     f.environment_sources
         .insert(key.to_owned(), EnvSource::FromEnv(var.to_owned()));
@@ -101,6 +107,7 @@ pub fn ownership() -> Ownership {
 /// Flotilla before (it carries the ownership tags of [`model`]).
 pub fn live_info(f: &Function, sha: &str) -> FunctionInfo {
     FunctionInfo {
+        name: f.name.as_str().to_owned(),
         config: f.desired_config(),
         arn: format!("arn:aws:lambda:eu-north-1:111111111111:function:{}", f.name),
         state: Some(FunctionStateKind::Active),
@@ -179,6 +186,7 @@ pub fn fleet() -> (Model, LiveState, Artifacts) {
     create.tags.insert("team".to_owned(), "identity".to_owned());
     create.reserved_concurrency = Some(10);
     create
+        .config
         .environment
         .insert("LOG_LEVEL".to_owned(), "info".to_owned());
     let create = with_secret(create, "JWT_KEY", SECRET, "AUTH_JWT_KEY");
@@ -186,9 +194,10 @@ pub fn fleet() -> (Model, LiveState, Artifacts) {
     let mut update = function("contact-form");
     update.publish = true;
     update.alias = Some(AliasName::new("live").unwrap());
-    update.memory = MemoryMb::new(256).unwrap();
-    update.timeout = TimeoutSecs::new(30).unwrap();
+    update.config.memory_mb = 256;
+    update.config.timeout_s = 30;
     update
+        .config
         .environment
         .insert("SMTP_HOST".to_owned(), "smtp.example.com".to_owned());
     update.tags.insert("team".to_owned(), "web".to_owned());
@@ -225,8 +234,9 @@ pub fn fleet() -> (Model, LiveState, Artifacts) {
         .insert("aws:cloudformation:stack".to_owned(), "x".to_owned());
 
     let mut same = function("thumbnailer");
-    same.memory = MemoryMb::new(1024).unwrap();
-    same.environment
+    same.config.memory_mb = 1024;
+    same.config
+        .environment
         .insert("BUCKET".to_owned(), "thumbs".to_owned());
 
     let model = model(vec![create.clone(), update.clone(), same.clone()]);

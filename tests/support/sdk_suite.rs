@@ -42,9 +42,8 @@ pub async fn wait_stable(api: &dyn LambdaApi, name: &str) -> FunctionInfo {
 }
 
 /// A zip function's desired configuration with some non-default values.
-pub fn config(name: &str, role: &str) -> FunctionConfig {
+pub fn config(role: &str) -> FunctionConfig {
     FunctionConfig {
-        name: name.to_owned(),
         role: role.to_owned(),
         runtime: Some("python3.12".to_owned()),
         handler: Some("app.handler".to_owned()),
@@ -64,14 +63,15 @@ pub async fn create(api: &dyn LambdaApi, name: &str, role: &str) -> FunctionInfo
     let zip = tiny_zip(name);
     let created = api
         .create_function(CreateFunctionInput {
-            config: config(name, role),
+            name: name.to_owned(),
+            config: config(role),
             code: CodeSource::Zip(Arc::new(zip.clone())),
             publish: false,
             tags: BTreeMap::from([("team".to_owned(), "core".to_owned())]),
         })
         .await
         .expect("create_function");
-    assert_eq!(created.config.name, name);
+    assert_eq!(created.name, name);
     assert!(
         created.arn.ends_with(&format!(":function:{name}")),
         "{}",
@@ -93,7 +93,7 @@ pub async fn lifecycle(api: &dyn LambdaApi, name: &str, role: &str) {
     let live = create(api, name, role).await;
 
     // Read back: every field as sent, AWS defaults filled where we sent none.
-    let want = config(name, role);
+    let want = config(role);
     assert_eq!(live.config, want);
     assert!(
         matches!(live.state, None | Some(FunctionStateKind::Active)),
@@ -307,7 +307,8 @@ pub async fn list_all_pages(api: &dyn LambdaApi, prefix: &str, role: &str, count
     for i in 0..count {
         let name = format!("{prefix}-{i}");
         api.create_function(CreateFunctionInput {
-            config: config(&name, role),
+            name: name.clone(),
+            config: config(role),
             code: CodeSource::Zip(Arc::new(tiny_zip(&name))),
             publish: false,
             tags: BTreeMap::new(),

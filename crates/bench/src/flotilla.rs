@@ -110,17 +110,7 @@ pub(super) fn build_plan(scenario: &Scenario, seeded: &BTreeMap<String, Function
 fn function_plan(f: &BenchFunction, live: &FunctionInfo) -> FunctionPlan {
     let c = &live.config;
     let mut desired = DesiredConfig {
-        role: c.role.clone(),
-        runtime: c.runtime.clone(),
-        handler: c.handler.clone(),
-        description: c.description.clone(),
-        memory_mb: c.memory_mb,
-        timeout_s: c.timeout_s,
-        ephemeral_storage_mb: c.ephemeral_storage_mb,
-        architecture: c.architecture,
-        environment: env_values(&c.environment),
-        layers: c.layers.clone(),
-        package_type: c.package_type,
+        config: c.clone().map_environment(|_, v| EnvValue::Value(v)),
         tags: live.tags.clone(),
         reserved_concurrency: live.reserved_concurrency,
         publish: f.changes.contains(&Change::Publish),
@@ -178,8 +168,8 @@ fn function_plan(f: &BenchFunction, live: &FunctionInfo) -> FunctionPlan {
                         });
                     }
                 }
-                desired.memory_mb = *memory_mb;
-                desired.environment = env_values(environment);
+                desired.config.memory_mb = *memory_mb;
+                desired.config.environment = env_values(environment);
                 Step::UpdateConfiguration { changes }
             }
             Change::Publish => Step::PublishVersion,

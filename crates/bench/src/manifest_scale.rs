@@ -120,6 +120,7 @@ pub fn synthetic_live(model: &Model) -> LiveState {
             config.memory_mb = 128;
         }
         let info = FunctionInfo {
+            name: f.name.as_str().to_owned(),
             arn: format!(
                 "arn:aws:lambda:{}:123456789012:function:{}",
                 f.region, f.name

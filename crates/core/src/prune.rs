@@ -93,7 +93,7 @@ pub async fn find_left(
 
 fn same_function(a: &LeftFunction, b: &LeftFunction) -> bool {
     if a.info.arn.is_empty() || b.info.arn.is_empty() {
-        a.region == b.region && a.account == b.account && a.info.config.name == b.info.config.name
+        a.region == b.region && a.account == b.account && a.info.name == b.info.name
     } else {
         a.info.arn == b.info.arn
     }

@@ -82,7 +82,7 @@ impl LambdaApi for SimClient {
     }
 
     async fn create_function(&self, input: CreateFunctionInput) -> ApiResult<FunctionInfo> {
-        let n = input.config.name.clone();
+        let n = input.name.clone();
         self.run(ApiOp::CreateFunction, Some(&n), |w, c| {
             w.create_function(c, input, false)
         })
@@ -209,7 +209,7 @@ impl LambdaApi for SimClient {
             Ok(w.list_functions(c)
                 .into_iter()
                 .map(|f| FunctionSummary {
-                    name: f.config.name,
+                    name: f.name,
                     arn: f.arn,
                 })
                 .collect())

@@ -368,6 +368,7 @@ impl SeedSpec {
             None => ops_function::code_sha256(self.name.as_bytes()),
         });
         SeedFunction {
+            name: self.name,
             config: FunctionConfig {
                 role: self
                     .role
@@ -392,7 +393,6 @@ impl SeedSpec {
                 } else {
                     flotilla_cloud::lambda::PackageType::Zip
                 },
-                name: self.name,
             },
             code_sha256,
             code_size: self.code_size,

@@ -20,6 +20,8 @@ use flotilla_cloud::lambda::{
 /// `Active` with its last update `Successful`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeedFunction {
+    /// Function name.
+    pub name: String,
     /// Its configuration.
     pub config: FunctionConfig,
     /// Base64 SHA-256 of its code.
@@ -89,11 +91,25 @@ fn code_identity(
 }
 
 /// The checks Lambda makes on a configuration before accepting it.
-fn validate(config: &FunctionConfig) -> Result<(), SimError> {
-    if !valid_function_name(&config.name) {
+fn validate(name: &str, config: &FunctionConfig) -> Result<(), SimError> {
+    // Destructure every field (no `..`) so a new one fails to compile until the
+    // emulator decides how Lambda checks it.
+    let FunctionConfig {
+        role,
+        runtime,
+        handler,
+        description: _, // Lambda's 256-character limit is not emulated
+        memory_mb,
+        timeout_s,
+        ephemeral_storage_mb,
+        architecture: _, // an enum: every value is valid
+        environment,
+        layers,
+        package_type,
+    } = config;
+    if !valid_function_name(name) {
         return Err(SimError::invalid(format!(
-            "1 validation error detected: Value '{}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+ and length 1-64",
-            config.name
+            "1 validation error detected: Value '{name}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+ and length 1-64"
         )));
     }
     let range = |what: &str, value: u32, lo: u32, hi: u32| {
@@ -105,21 +121,19 @@ fn validate(config: &FunctionConfig) -> Result<(), SimError> {
             )))
         }
     };
-    range("MemorySize", config.memory_mb, 128, 10_240)?;
-    range("Timeout", config.timeout_s, 1, 900)?;
-    range("EphemeralStorage", config.ephemeral_storage_mb, 512, 10_240)?;
-    if config.layers.len() > 5 {
+    range("MemorySize", *memory_mb, 128, 10_240)?;
+    range("Timeout", *timeout_s, 1, 900)?;
+    range("EphemeralStorage", *ephemeral_storage_mb, 512, 10_240)?;
+    if layers.len() > 5 {
         return Err(SimError::invalid("Cannot reference more than 5 layers."));
     }
-    if config.package_type == PackageType::Zip
-        && (config.runtime.is_none() || config.handler.is_none())
-    {
+    if *package_type == PackageType::Zip && (runtime.is_none() || handler.is_none()) {
         return Err(SimError::invalid(
             "Runtime and Handler are mandatory parameters for functions created with deployment packages.",
         ));
     }
-    check_environment(&config.environment)?;
-    if config.role.is_empty() {
+    check_environment(environment)?;
+    if role.is_empty() {
         return Err(SimError::invalid(
             "The role defined for the function cannot be assumed by Lambda.",
         ));
@@ -199,9 +213,9 @@ impl World {
         input: CreateFunctionInput,
         vpc: bool,
     ) -> Result<FunctionInfo, SimError> {
-        validate(&input.config)?;
+        let name = input.name.clone();
+        validate(&name, &input.config)?;
         self.check_layers_exist(&input.config.layers)?;
-        let name = input.config.name.clone();
         let arn = self.env.arn(call, &name);
         if self
             .regions
@@ -226,6 +240,7 @@ impl World {
         };
         let done_at = self.env.completion(kind_for(vpc, base), call.now);
         let record = FunctionRecord {
+            name: name.clone(),
             config: input.config,
             arn,
             code_sha256: sha,
@@ -372,7 +387,7 @@ impl World {
         if let Some(v) = layers {
             config.layers = v;
         }
-        validate(&config)?;
+        validate(&record.name, &config)?;
         record.config = config;
         if let Some(v) = vpc {
             record.vpc = v;
@@ -540,9 +555,10 @@ impl World {
         call: &Call<'_>,
         seed: SeedFunction,
     ) -> Result<FunctionInfo, SimError> {
-        validate(&seed.config)?;
-        let name = seed.config.name.clone();
+        let name = seed.name.clone();
+        validate(&name, &seed.config)?;
         let record = FunctionRecord {
+            name: name.clone(),
             arn: self.env.arn(call, &name),
             config: seed.config,
             code_sha256: seed.code_sha256,

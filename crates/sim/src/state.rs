@@ -89,6 +89,7 @@ pub(crate) struct VersionRecord {
 /// One function in one account and region.
 #[derive(Debug, Clone)]
 pub(crate) struct FunctionRecord {
+    pub name: String,
     pub config: FunctionConfig,
     pub arn: String,
     pub code_sha256: String,
@@ -190,6 +191,7 @@ impl FunctionRecord {
     /// `$LATEST` as the API reports it.
     pub(crate) fn latest_info(&self, with_extras: bool) -> FunctionInfo {
         FunctionInfo {
+            name: self.name.clone(),
             config: self.config.clone(),
             arn: self.arn.clone(),
             state: Some(self.state.clone()),

@@ -16,14 +16,14 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{self as aws, FunctionCode};
 
 use super::sdk_convert::{
-    alias_info, architecture, environment, function_info, layer_version_info, routing_config,
-    tag_map, tags_from, to_i32, version_info,
+    alias_info, architecture, create_request, environment, function_info, layer_version_info,
+    routing_config, tag_map, tags_from, to_i32, version_info,
 };
 use super::sdk_error::classify;
 use super::{
     AliasInfo, AliasInput, ApiResult, CodeSource, CreateFunctionInput, FunctionInfo,
-    FunctionSummary, LambdaApi, LayerVersionInfo, PackageType, PublishVersionInput,
-    UpdateCodeInput, UpdateConfigInput, VersionInfo,
+    FunctionSummary, LambdaApi, LayerVersionInfo, PublishVersionInput, UpdateCodeInput,
+    UpdateConfigInput, VersionInfo,
 };
 
 /// Region used when neither the options nor the environment name one.
@@ -284,33 +284,14 @@ impl LambdaApi for SdkLambda {
     }
 
     async fn create_function(&self, input: CreateFunctionInput) -> ApiResult<FunctionInfo> {
-        let c = &input.config;
-        let mut req = self
+        let req = self
             .client
             .create_function()
-            .function_name(&c.name)
-            .role(&c.role)
+            .function_name(&input.name)
             .code(function_code(&input.code))
-            .description(&c.description)
-            .memory_size(to_i32(c.memory_mb))
-            .timeout(to_i32(c.timeout_s))
-            .architectures(architecture(c.architecture))
-            .environment(environment(&c.environment))
-            .set_layers(Some(c.layers.clone()))
             .publish(input.publish)
-            .set_tags((!input.tags.is_empty()).then(|| tag_map(&input.tags)))
-            .package_type(match c.package_type {
-                PackageType::Zip => aws::PackageType::Zip,
-                PackageType::Image => aws::PackageType::Image,
-            })
-            .set_runtime(c.runtime.as_deref().map(aws::Runtime::from))
-            .set_handler(c.handler.clone());
-        if let Ok(storage) = aws::EphemeralStorage::builder()
-            .size(to_i32(c.ephemeral_storage_mb))
-            .build()
-        {
-            req = req.ephemeral_storage(storage);
-        }
+            .set_tags((!input.tags.is_empty()).then(|| tag_map(&input.tags)));
+        let req = create_request(req, &input.config);
         let out = req
             .customize()
             .config_override(self.upload_override(&input.code))

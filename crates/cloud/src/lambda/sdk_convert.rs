@@ -140,7 +140,6 @@ pub(crate) fn function_config(c: &impl ConfigView) -> FunctionConfig {
         _ => PackageType::Zip,
     };
     FunctionConfig {
-        name: c.v_function_name().unwrap_or_default().to_owned(),
         role: c.v_role().unwrap_or_default().to_owned(),
         runtime: non_empty(c.v_runtime().map(aws::Runtime::as_str)).map(str::to_owned),
         handler: non_empty(c.v_handler()).map(str::to_owned),
@@ -171,10 +170,53 @@ pub(crate) fn function_config(c: &impl ConfigView) -> FunctionConfig {
     }
 }
 
+/// `req` with every field of `c` set (a `CreateFunction` request). Destructured without
+/// `..`, so a new field fails to compile until it is sent.
+pub(crate) fn create_request(
+    req: aws_sdk_lambda::operation::create_function::builders::CreateFunctionFluentBuilder,
+    c: &FunctionConfig,
+) -> aws_sdk_lambda::operation::create_function::builders::CreateFunctionFluentBuilder {
+    let FunctionConfig {
+        role,
+        runtime,
+        handler,
+        description,
+        memory_mb,
+        timeout_s,
+        ephemeral_storage_mb,
+        architecture: arch,
+        environment: env,
+        layers,
+        package_type,
+    } = c;
+    let req = req
+        .role(role)
+        .description(description)
+        .memory_size(to_i32(*memory_mb))
+        .timeout(to_i32(*timeout_s))
+        .architectures(architecture(*arch))
+        .environment(environment(env))
+        .set_layers(Some(layers.clone()))
+        .package_type(match package_type {
+            PackageType::Zip => aws::PackageType::Zip,
+            PackageType::Image => aws::PackageType::Image,
+        })
+        .set_runtime(runtime.as_deref().map(aws::Runtime::from))
+        .set_handler(handler.clone());
+    match aws::EphemeralStorage::builder()
+        .size(to_i32(*ephemeral_storage_mb))
+        .build()
+    {
+        Ok(storage) => req.ephemeral_storage(storage),
+        Err(_) => req,
+    }
+}
+
 /// A [`FunctionInfo`] with no tags, concurrency or code location (the caller adds
 /// them where the operation returns them).
 pub(crate) fn function_info(c: &impl ConfigView) -> FunctionInfo {
     FunctionInfo {
+        name: c.v_function_name().unwrap_or_default().to_owned(),
         config: function_config(c),
         arn: c.v_function_arn().unwrap_or_default().to_owned(),
         state: non_empty(c.v_state().map(aws::State::as_str)).map(FunctionStateKind::from_api_str),

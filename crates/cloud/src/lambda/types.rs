@@ -61,21 +61,29 @@ pub enum PackageType {
     Image,
 }
 
-/// The configuration of a function, in the one shape both desired and live state share.
+/// The configuration of a function, in the one shape desired and live state share: the
+/// manifest's model holds one, a plan's `DesiredConfig` wraps one (environment values by
+/// reference, hence the `E` parameter), `GetFunction` returns one and the emulator
+/// stores one.
 ///
 /// Optional fields are `None` where Lambda has no value (a zip function has no image
-/// URI; an image function has no runtime or handler).
+/// URI; an image function has no runtime or handler). The name is not part of it: it
+/// identifies the function and sits beside the configuration.
+///
+/// Adding a field: the plan's diff (`flotilla-core` `plan/diff.rs`) and the emulator
+/// (`flotilla-sim` `ops_function.rs`) destructure this struct without `..`, so a field
+/// either of them does not handle fails to compile there. Besides this struct, a new
+/// setting needs its manifest key and validation, its SDK conversion (`sdk_convert.rs`)
+/// and the emulator's wire parse (`http/wire.rs`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct FunctionConfig {
-    /// Lambda function name (not the ARN).
-    pub name: String,
+pub struct FunctionConfig<E = String> {
     /// Execution role ARN.
     pub role: String,
-    /// Runtime identifier such as `python3.12`; `None` for images.
+    /// Runtime; `None` for images.
     pub runtime: Option<String>,
-    /// Handler such as `app.handler`; `None` for images.
+    /// Handler; `None` for images.
     pub handler: Option<String>,
-    /// Free-text description; AWS's default is the empty string.
+    /// Description.
     pub description: String,
     /// Memory in MB.
     pub memory_mb: u32,
@@ -85,12 +93,50 @@ pub struct FunctionConfig {
     pub ephemeral_storage_mb: u32,
     /// Instruction set.
     pub architecture: Architecture,
-    /// Environment variables. `UpdateFunctionConfiguration` replaces the whole map.
-    pub environment: BTreeMap<String, String>,
-    /// Layer version ARNs, in order.
+    /// The whole environment map (Lambda replaces it as a whole).
+    pub environment: BTreeMap<String, E>,
+    /// Layer ARNs, in order.
     pub layers: Vec<String>,
     /// Zip or image.
     pub package_type: PackageType,
+}
+
+impl<E> FunctionConfig<E> {
+    /// The same configuration with each environment value mapped by `f` (key, value).
+    pub fn map_environment<F>(self, mut f: impl FnMut(&str, E) -> F) -> FunctionConfig<F> {
+        let FunctionConfig {
+            role,
+            runtime,
+            handler,
+            description,
+            memory_mb,
+            timeout_s,
+            ephemeral_storage_mb,
+            architecture,
+            environment,
+            layers,
+            package_type,
+        } = self;
+        FunctionConfig {
+            role,
+            runtime,
+            handler,
+            description,
+            memory_mb,
+            timeout_s,
+            ephemeral_storage_mb,
+            architecture,
+            environment: environment
+                .into_iter()
+                .map(|(k, v)| {
+                    let v = f(&k, v);
+                    (k, v)
+                })
+                .collect(),
+            layers,
+            package_type,
+        }
+    }
 }
 
 /// Where new code comes from.
@@ -188,6 +234,8 @@ impl LastUpdateStatus {
 /// What `GetFunction` tells about one function (or one version of it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FunctionInfo {
+    /// Lambda function name (not the ARN).
+    pub name: String,
     /// The configuration, in canonical shape (AWS defaults as Lambda reports them).
     pub config: FunctionConfig,
     /// Full ARN of the function (unqualified for `$LATEST`).
@@ -236,6 +284,8 @@ impl FunctionInfo {
 /// Input of `CreateFunction`.
 #[derive(Debug, Clone)]
 pub struct CreateFunctionInput {
+    /// Function name.
+    pub name: String,
     /// The configuration to create.
     pub config: FunctionConfig,
     /// The code.

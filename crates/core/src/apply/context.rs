@@ -165,7 +165,7 @@ pub(crate) fn resolve_environment(
     ctx: &ApplyContext,
 ) -> Result<BTreeMap<String, String>, FailureCause> {
     let mut out = BTreeMap::new();
-    for (k, v) in &f.desired.environment {
+    for (k, v) in &f.desired.config.environment {
         let value = match v {
             EnvValue::Value(s) => s.clone(),
             EnvValue::Sensitive(Some(EnvSource::FromEnv(var))) => {

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use crate::plan::{Action, FieldChange, Step};
 use crate::retry::ErrorClass;
 use flotilla_cloud::lambda::{
-    AliasInput, ApiError, CreateFunctionInput, FunctionConfig, FunctionInfo, LambdaApi,
-    PublishVersionInput, UpdateCodeInput, UpdateConfigInput,
+    AliasInput, ApiError, CreateFunctionInput, FunctionInfo, LambdaApi, PublishVersionInput,
+    UpdateCodeInput, UpdateConfigInput,
 };
 
 use super::events::Event;
@@ -186,22 +186,15 @@ impl FnRun<'_> {
     }
 
     async fn create_function(&mut self, tags: &BTreeMap<String, String>) -> Result<(), Stop> {
-        let d = &self.plan.desired;
+        let env = self.env.clone().unwrap_or_default();
         let input = CreateFunctionInput {
-            config: FunctionConfig {
-                name: self.plan.name.clone(),
-                role: d.role.clone(),
-                runtime: d.runtime.clone(),
-                handler: d.handler.clone(),
-                description: d.description.clone(),
-                memory_mb: d.memory_mb,
-                timeout_s: d.timeout_s,
-                ephemeral_storage_mb: d.ephemeral_storage_mb,
-                architecture: d.architecture,
-                environment: self.env.clone().unwrap_or_default(),
-                layers: d.layers.clone(),
-                package_type: d.package_type,
-            },
+            name: self.plan.name.clone(),
+            config: self
+                .plan
+                .desired
+                .config
+                .clone()
+                .map_environment(|k, _| env.get(k).cloned().unwrap_or_default()),
             code: self.code_or_fail()?,
             publish: false,
             tags: tags.clone(),
@@ -273,7 +266,7 @@ impl FnRun<'_> {
             name: self.plan.name.clone(),
             code: self.code_or_fail()?,
             revision_id: None,
-            architecture: Some(self.plan.desired.architecture),
+            architecture: Some(self.plan.desired.config.architecture),
         };
         let api = self.api.clone();
         self.mutate(
@@ -289,7 +282,7 @@ impl FnRun<'_> {
         )
         .await?;
         let info = self.wait_for(Goal::Updated).await?;
-        let desired = self.plan.desired.architecture;
+        let desired = self.plan.desired.config.architecture;
         if info.config.architecture != desired {
             return Err(not_applied(
                 "UpdateFunctionCode",
@@ -333,7 +326,7 @@ impl FnRun<'_> {
     /// map when any key changed: Lambda replaces it).
     fn config_input(&self, changes: &[FieldChange]) -> UpdateConfigInput {
         use crate::plan::Field;
-        let d = &self.plan.desired;
+        let d = &self.plan.desired.config;
         let mut input = UpdateConfigInput {
             name: self.plan.name.clone(),
             ..UpdateConfigInput::default()

@@ -11,7 +11,7 @@ use flotilla_cloud::lambda::PackageType;
 /// Expected seconds of one step's wait, from Lambda's typical update latencies: about
 /// 1 s for zip code and configuration, about 25 s for image code.
 fn expected_secs(f: &FunctionPlan, step: &Step) -> u64 {
-    let image = f.desired.package_type == PackageType::Image;
+    let image = f.desired.config.package_type == PackageType::Image;
     match step {
         Step::CreateFunction { .. } | Step::UpdateCode { .. } if image => 25,
         Step::CreateFunction { .. }

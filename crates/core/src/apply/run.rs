@@ -358,7 +358,7 @@ impl FnRun<'_> {
                     }
                     _ => self.expected_sha().is_some_and(|s| s == info.code_sha256),
                 };
-                code && info.config.architecture == d.architecture
+                code && info.config.architecture == d.config.architecture
             }
             Landed::Config(input) => config_matches(input, info),
             Landed::Tags(tags) => tags.iter().all(|(k, v)| info.tags.get(k) == Some(v)),

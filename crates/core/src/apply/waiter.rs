@@ -145,7 +145,7 @@ impl FnRun<'_> {
     async fn poll_loop(&mut self, goal: Goal, deadline: Instant) -> Result<FunctionInfo, Stop> {
         let mut last_seen: Option<FunctionInfo> = None;
         let mut extra = Duration::ZERO;
-        let cap = match self.plan.desired.package_type {
+        let cap = match self.plan.desired.config.package_type {
             PackageType::Image => MAX_POLL_IMAGE,
             PackageType::Zip => MAX_POLL,
         };
@@ -207,6 +207,7 @@ mod tests {
 
     fn info(state: Option<FunctionStateKind>, lus: Option<LastUpdateStatus>) -> FunctionInfo {
         FunctionInfo {
+            name: String::new(),
             config: FunctionConfig::default(),
             arn: String::new(),
             state,

@@ -167,7 +167,12 @@ pub async fn resolve_layers(
     let mut places: Vec<Place> = model
         .functions
         .iter()
-        .flat_map(|f| f.layers.iter().filter_map(move |l| named_place(f, l)))
+        .flat_map(|f| {
+            f.config
+                .layers
+                .iter()
+                .filter_map(move |l| named_place(f, l))
+        })
         .collect();
     places.sort();
     places.dedup();
@@ -193,8 +198,8 @@ pub async fn resolve_layers(
     );
     let mut resolved = model.clone();
     for f in &mut resolved.functions {
-        let mut layers = Vec::with_capacity(f.layers.len());
-        for entry in &f.layers {
+        let mut layers = Vec::with_capacity(f.config.layers.len());
+        for entry in &f.config.layers {
             let (Some(place), LayerRef::Named { version, .. }) =
                 (named_place(f, entry), LayerRef::from_entry(entry))
             else {
@@ -209,7 +214,7 @@ pub async fn resolve_layers(
                 Err(e) => errors.push(*e),
             }
         }
-        f.layers = layers;
+        f.config.layers = layers;
     }
     if errors.is_empty() {
         Ok(resolved)
@@ -277,7 +282,7 @@ fn pick(
             wanted,
         };
     // An empty list means the publisher declared nothing: any function may use it.
-    if let Some(runtime) = &f.runtime
+    if let Some(runtime) = &f.config.runtime
         && !chosen.compatible_runtimes.is_empty()
         && !chosen.compatible_runtimes.contains(runtime)
     {
@@ -288,7 +293,7 @@ fn pick(
         )
         .into());
     }
-    let arch = f.architecture.as_api_str();
+    let arch = f.config.architecture.as_api_str();
     if !chosen.compatible_architectures.is_empty()
         && !chosen.compatible_architectures.iter().any(|a| a == arch)
     {

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use flotilla_cloud::lambda::{Architecture, FunctionConfig, PackageType};
+use flotilla_cloud::lambda::{FunctionConfig, PackageType};
 
 pub use super::assume_role::{AssumeRole, MAX_SESSION_NAME, RoleArn, session_name};
 
@@ -383,32 +383,16 @@ pub struct Function {
     pub assume_role: Option<AssumeRole>,
     /// Target region.
     pub region: Region,
-    /// Execution role ARN.
-    pub role: String,
-    /// Runtime (zip functions only).
-    pub runtime: Option<String>,
-    /// Handler (zip functions only).
-    pub handler: Option<String>,
-    /// Description (empty when unset, as AWS reports it).
-    pub description: String,
-    /// Instruction set.
-    pub architecture: Architecture,
-    /// Memory.
-    pub memory: MemoryMb,
-    /// Timeout.
-    pub timeout: TimeoutSecs,
-    /// Ephemeral storage.
-    pub ephemeral_storage: EphemeralStorageMb,
-    /// Environment variables with values resolved (secrets included: handle with care).
-    pub environment: BTreeMap<String, String>,
-    /// Keys of `environment` whose values are secret: never printed or written.
+    /// The Lambda configuration (checked: memory, timeout and storage within Lambda's
+    /// limits; environment values resolved, secrets included: handle with care). Its
+    /// `package_type` follows `artifact`.
+    pub config: FunctionConfig,
+    /// Keys of `config.environment` whose values are secret: never printed or written.
     pub sensitive_keys: BTreeSet<String>,
     /// Where each sensitive value came from, so a saved plan can name the source and
     /// apply re-read it (plans never hold secret values). Keys are a subset of
     /// `sensitive_keys`; a sensitive key without an entry was written inline.
     pub environment_sources: BTreeMap<String, EnvSource>,
-    /// Layer ARNs.
-    pub layers: Vec<String>,
     /// Tags.
     pub tags: BTreeMap<String, String>,
     /// Reserved concurrency; `None` leaves it unreserved.
@@ -433,22 +417,17 @@ impl Function {
     /// The desired configuration in the canonical shape shared with live state.
     pub fn desired_config(&self) -> FunctionConfig {
         FunctionConfig {
-            name: self.name.as_str().to_owned(),
-            role: self.role.clone(),
-            runtime: self.runtime.clone(),
-            handler: self.handler.clone(),
-            description: self.description.clone(),
-            memory_mb: self.memory.get(),
-            timeout_s: self.timeout.get(),
-            ephemeral_storage_mb: self.ephemeral_storage.get(),
-            architecture: self.architecture,
-            environment: self.environment.clone(),
-            layers: self.layers.clone(),
-            package_type: match self.artifact {
-                ArtifactSource::Image { .. } => PackageType::Image,
-                _ => PackageType::Zip,
-            },
+            package_type: package_type(&self.artifact),
+            ..self.config.clone()
         }
+    }
+}
+
+/// Zip or image, by where the code comes from.
+pub fn package_type(artifact: &ArtifactSource) -> PackageType {
+    match artifact {
+        ArtifactSource::Image { .. } => PackageType::Image,
+        _ => PackageType::Zip,
     }
 }
 

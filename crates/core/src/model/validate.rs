@@ -8,7 +8,7 @@ use crate::manifest::Problem;
 use crate::manifest::interpolate::{Context, InterpolationError, interpolate};
 use crate::manifest::node::Pos;
 use crate::manifest::raw::{RawArchitecture, RawArtifact, RawManifest, RawSettings, Sp};
-use flotilla_cloud::lambda::Architecture;
+use flotilla_cloud::lambda::{Architecture, FunctionConfig};
 
 use super::EnvSource;
 use super::layers::Layers;
@@ -517,29 +517,33 @@ impl<'a> Validator<'a> {
             Some((r, src)) => (Some(r), Some(src)),
             None => (None, None),
         };
+        let artifact = artifact?;
         let function = Function {
             key: FunctionKey(key.value.clone()),
             name: name?,
             account,
             assume_role,
             region: region?,
-            role: role?,
-            runtime,
-            handler,
-            description,
-            architecture,
-            memory: memory?,
-            timeout: timeout?,
-            ephemeral_storage: ephemeral_storage?,
-            environment: environment?,
+            config: FunctionConfig {
+                role: role?,
+                runtime,
+                handler,
+                description,
+                memory_mb: memory?.get(),
+                timeout_s: timeout?.get(),
+                ephemeral_storage_mb: ephemeral_storage?.get(),
+                architecture,
+                environment: environment?,
+                layers: layer_arns?,
+                package_type: super::types::package_type(&artifact),
+            },
             sensitive_keys,
             environment_sources,
-            layers: layer_arns?,
             tags,
             reserved_concurrency,
             publish,
             alias,
-            artifact: artifact?,
+            artifact,
             retry: retry?,
             wait: wait?,
             depends_on,

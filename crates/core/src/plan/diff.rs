@@ -13,7 +13,7 @@ use super::types::{Field, FieldChange, FieldValue};
 /// Fills what Lambda (or an emulator) may leave unset with AWS's defaults, so a manifest
 /// that relies on a default compares equal to a live function that reports it, and a
 /// live function whose endpoint omits a value compares equal to the default.
-pub fn fill_defaults(mut c: FunctionConfig) -> FunctionConfig {
+pub fn fill_defaults<E>(mut c: FunctionConfig<E>) -> FunctionConfig<E> {
     if c.memory_mb == 0 {
         c.memory_mb = DEFAULT_MEMORY_MB;
     }
@@ -50,9 +50,9 @@ pub fn diff_config(
     live: &FunctionConfig,
     sensitive: &BTreeSet<String>,
 ) -> ConfigDiff {
-    // Destructure every field so a new one fails to compile until it is diffed here.
+    // Destructure every field (no `..`) so a new one fails to compile until it is
+    // diffed here.
     let FunctionConfig {
-        name: _, // the name identifies the function; it is equal by construction
         role,
         runtime,
         handler,

@@ -76,7 +76,12 @@ pub fn plan(
                 .get(&f.key)
                 .ok_or_else(|| PlanError::MissingArtifact { key: f.key.clone() })?;
             // A plan holds ARNs only: apply never resolves anything.
-            if let Some(named) = f.layers.iter().find(|l| LayerRef::from_entry(l).is_named()) {
+            if let Some(named) = f
+                .config
+                .layers
+                .iter()
+                .find(|l| LayerRef::from_entry(l).is_named())
+            {
                 return Err(PlanError::UnresolvedLayer {
                     key: f.key.clone(),
                     reference: named.clone(),
@@ -190,31 +195,15 @@ fn code_origin(f: &Function, manifest_dir: &Path) -> Option<CodeOrigin> {
 
 /// The desired configuration of `f` as a plan carries it (secrets by reference).
 pub(crate) fn desired_config(f: &Function, tags: &BTreeMap<String, String>) -> DesiredConfig {
-    let c = fill_defaults(f.desired_config());
-    let environment = c
-        .environment
-        .into_iter()
-        .map(|(k, v)| {
-            let value = if f.sensitive_keys.contains(&k) {
-                EnvValue::Sensitive(f.environment_sources.get(&k).cloned())
-            } else {
-                EnvValue::Value(v)
-            };
-            (k, value)
-        })
-        .collect();
+    let config = fill_defaults(f.desired_config()).map_environment(|k, v| {
+        if f.sensitive_keys.contains(k) {
+            EnvValue::Sensitive(f.environment_sources.get(k).cloned())
+        } else {
+            EnvValue::Value(v)
+        }
+    });
     DesiredConfig {
-        role: c.role,
-        runtime: c.runtime,
-        handler: c.handler,
-        description: c.description,
-        memory_mb: c.memory_mb,
-        timeout_s: c.timeout_s,
-        ephemeral_storage_mb: c.ephemeral_storage_mb,
-        architecture: c.architecture,
-        environment,
-        layers: c.layers,
-        package_type: c.package_type,
+        config,
         tags: tags.clone(),
         reserved_concurrency: f.reserved_concurrency,
         publish: f.publish,

@@ -12,7 +12,7 @@ use crate::artifact::ArtifactDigest;
 use crate::model::{FunctionKey, Model, RetryPolicy, WaitPolicy};
 use crate::observe::LeftFunction;
 
-use super::types::{Action, DesiredConfig, FunctionPlan, Step};
+use super::types::{Action, DesiredConfig, EnvValue, FunctionPlan, Step};
 
 /// The deletions, sorted by account, region and name. `planned` are the manifest's own
 /// function plans: their keys are kept unique and become each deletion's `depends_on`.
@@ -23,22 +23,18 @@ pub(crate) fn delete_plans(
 ) -> Vec<FunctionPlan> {
     let mut left: Vec<&LeftFunction> = left.iter().collect();
     left.sort_by(|a, b| {
-        (&a.account, &a.region, &a.info.config.name).cmp(&(
-            &b.account,
-            &b.region,
-            &b.info.config.name,
-        ))
+        (&a.account, &a.region, &a.info.name).cmp(&(&b.account, &b.region, &b.info.name))
     });
     let taken: BTreeSet<&str> = planned.iter().map(|f| f.key.0.as_str()).collect();
     let mut names: BTreeMap<&str, usize> = BTreeMap::new();
     for l in &left {
-        *names.entry(l.info.config.name.as_str()).or_default() += 1;
+        *names.entry(l.info.name.as_str()).or_default() += 1;
     }
     let depends_on: Vec<FunctionKey> = planned.iter().map(|f| f.key.clone()).collect();
     let owner_tags = model.ownership.tags();
     left.into_iter()
         .map(|l| {
-            let name = l.info.config.name.clone();
+            let name = l.info.name.clone();
             // The key is the name, qualified where it would be ambiguous (a manifest
             // key, or the same name in two regions).
             let key = if taken.contains(name.as_str()) || names.get(name.as_str()) > Some(&1) {
@@ -70,7 +66,8 @@ fn delete_plan(
     owner_tags: &BTreeMap<String, String>,
 ) -> FunctionPlan {
     let info = &l.info;
-    let c = super::fill_defaults(info.config.clone());
+    let mut c = super::fill_defaults(info.config.clone());
+    c.environment.clear();
     let artifact = match &info.image_uri {
         Some(uri) => ArtifactDigest::Image { uri: uri.clone() },
         None => ArtifactDigest::Zip {
@@ -80,7 +77,7 @@ fn delete_plan(
     };
     FunctionPlan {
         key,
-        name: c.name.clone(),
+        name: info.name.clone(),
         account: l.account.clone(),
         region: l.region.clone(),
         action: Action::Delete,
@@ -93,17 +90,7 @@ fn delete_plan(
         // What is being deleted, for reviewers; environment values stay out (they may
         // be secrets, and nothing is ever written from them).
         desired: DesiredConfig {
-            role: c.role,
-            runtime: c.runtime,
-            handler: c.handler,
-            description: c.description,
-            memory_mb: c.memory_mb,
-            timeout_s: c.timeout_s,
-            ephemeral_storage_mb: c.ephemeral_storage_mb,
-            architecture: c.architecture,
-            environment: BTreeMap::new(),
-            layers: c.layers,
-            package_type: c.package_type,
+            config: c.map_environment(|_, v| EnvValue::Value(v)),
             tags: info.tags.clone(),
             reserved_concurrency: info.reserved_concurrency,
             publish: false,

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::artifact::ArtifactDigest;
 use crate::model::{AssumeRole, EnvSource, FunctionKey, Limits, RetryPolicy, WaitPolicy};
-use flotilla_cloud::lambda::{Architecture, PackageType};
+use flotilla_cloud::lambda::FunctionConfig;
 
 /// The plan-file format this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -203,31 +203,15 @@ pub struct FunctionPlan {
 }
 
 /// The desired configuration of a function, with sensitive values by reference.
+// The Lambda configuration is flattened, so the plan file lists its fields directly (as
+// before it was one type) and `deny_unknown_fields` still refuses a stray key; the rest
+// is what apply sets besides it. (A doc comment here would change the plan schema.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DesiredConfig {
-    /// Execution role ARN.
-    pub role: String,
-    /// Runtime; `None` for images.
-    pub runtime: Option<String>,
-    /// Handler; `None` for images.
-    pub handler: Option<String>,
-    /// Description.
-    pub description: String,
-    /// Memory in MB.
-    pub memory_mb: u32,
-    /// Timeout in seconds.
-    pub timeout_s: u32,
-    /// Ephemeral storage in MB.
-    pub ephemeral_storage_mb: u32,
-    /// Instruction set.
-    pub architecture: Architecture,
-    /// The whole environment map (Lambda replaces it as a whole).
-    pub environment: BTreeMap<String, EnvValue>,
-    /// Layer ARNs, in order.
-    pub layers: Vec<String>,
-    /// Zip or image.
-    pub package_type: PackageType,
+    /// The Lambda configuration; environment values by reference.
+    #[serde(flatten)]
+    pub config: FunctionConfig<EnvValue>,
     /// Tags the manifest sets.
     pub tags: BTreeMap<String, String>,
     /// Reserved concurrency; `None` means unreserved.

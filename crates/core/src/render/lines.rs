@@ -161,7 +161,7 @@ fn change_line(fp: &FunctionPlan, c: &FieldChange) -> Line {
         (_, None) => Sign::Remove,
         _ => Sign::Change,
     };
-    if c.field == Field::Code && fp.desired.package_type == PackageType::Image {
+    if c.field == Field::Code && fp.desired.config.package_type == PackageType::Image {
         // Digests are cut to 12 digits here; the JSON plan keeps them whole.
         let show = |v: &FieldValue| short_digests(&v.to_string());
         return Line {
@@ -183,7 +183,7 @@ fn change_line(fp: &FunctionPlan, c: &FieldChange) -> Line {
 const IMAGE_LABEL: &str = "image";
 
 fn created_config(fp: &FunctionPlan, out: &mut Vec<Line>) {
-    let d = &fp.desired;
+    let d = &fp.desired.config;
     match &fp.artifact {
         ArtifactDigest::Image { uri } => out.push(add(IMAGE_LABEL, short_digests(&quote(uri)))),
         other => out.push(add("code", artifact(other))),

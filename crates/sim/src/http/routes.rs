@@ -7,8 +7,8 @@ use super::wire::{self, BadField, Body};
 use crate::state::{SimError, parse_function_ref};
 use crate::{Sim, ceil_secs};
 use flotilla_cloud::lambda::{
-    AliasInput, ApiOp, CreateFunctionInput, FunctionConfig, PackageType, PublishVersionInput,
-    UpdateCodeInput, UpdateConfigInput,
+    AliasInput, ApiOp, CreateFunctionInput, PackageType, PublishVersionInput, UpdateCodeInput,
+    UpdateConfigInput,
 };
 
 /// A successful answer: status and optional JSON body.
@@ -317,27 +317,9 @@ async fn create_function(sim: &Sim, req: &LambdaRequest<'_>) -> Reply {
         Some("Image") => PackageType::Image,
         Some(other) => return Err(SimError::invalid(format!("Unknown PackageType {other}."))),
     };
-    let config = FunctionConfig {
-        name: name.clone(),
-        role: b.str("Role")?.unwrap_or_default(),
-        runtime: b.str("Runtime")?,
-        handler: b.str("Handler")?,
-        description: b.str("Description")?.unwrap_or_default(),
-        memory_mb: b
-            .u32("MemorySize")?
-            .unwrap_or(flotilla_cloud::lambda::DEFAULT_MEMORY_MB),
-        timeout_s: b
-            .u32("Timeout")?
-            .unwrap_or(flotilla_cloud::lambda::DEFAULT_TIMEOUT_S),
-        ephemeral_storage_mb: b
-            .ephemeral_storage()?
-            .unwrap_or(flotilla_cloud::lambda::DEFAULT_EPHEMERAL_STORAGE_MB),
-        architecture: b.architecture()?.unwrap_or_default(),
-        environment: b.environment()?.unwrap_or_default(),
-        layers: b.string_list("Layers")?.unwrap_or_default(),
-        package_type,
-    };
+    let config = b.function_config(package_type)?;
     let input = CreateFunctionInput {
+        name: name.clone(),
         config,
         code,
         publish: b.bool("Publish")?,

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
-use flotilla_cloud::lambda::{AliasInfo, Architecture, CodeSource, FunctionInfo, PackageType};
+use flotilla_cloud::lambda::{
+    AliasInfo, Architecture, CodeSource, FunctionConfig, FunctionInfo, PackageType,
+};
 
 /// A `FunctionConfiguration` object.
 pub(crate) fn function_configuration(info: &FunctionInfo) -> Value {
@@ -16,7 +18,7 @@ pub(crate) fn function_configuration(info: &FunctionInfo) -> Value {
     let mut put = |k: &str, v: Value| {
         m.insert(k.to_owned(), v);
     };
-    put("FunctionName", json!(c.name));
+    put("FunctionName", json!(info.name));
     put("FunctionArn", json!(info.arn));
     if let Some(r) = &c.runtime {
         put("Runtime", json!(r));
@@ -77,7 +79,7 @@ pub(crate) fn function_configuration(info: &FunctionInfo) -> Value {
     );
     put(
         "LoggingConfig",
-        json!({ "LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", c.name) }),
+        json!({ "LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", info.name) }),
     );
     Value::Object(m)
 }
@@ -99,7 +101,7 @@ pub(crate) fn get_function_response(info: &FunctionInfo, region: &str) -> Value 
         }),
         None => json!({
             "RepositoryType": "S3",
-            "Location": format!("https://awslambda-{region}-tasks.s3.{region}.amazonaws.com/snapshots/{}/{}", info.config.name, info.code_sha256.replace(['/', '+', '='], "")),
+            "Location": format!("https://awslambda-{region}-tasks.s3.{region}.amazonaws.com/snapshots/{}/{}", info.name, info.code_sha256.replace(['/', '+', '='], "")),
         }),
     };
     let mut out = json!({ "Configuration": function_configuration(info), "Code": code });
@@ -137,6 +139,32 @@ pub(crate) struct Body<'a>(pub &'a Value);
 pub(crate) struct BadField(pub String);
 
 impl<'a> Body<'a> {
+    /// The configuration a `CreateFunction` body sets, AWS defaults for what it omits.
+    pub(crate) fn function_config(
+        &self,
+        package_type: PackageType,
+    ) -> Result<FunctionConfig, BadField> {
+        Ok(FunctionConfig {
+            role: self.str("Role")?.unwrap_or_default(),
+            runtime: self.str("Runtime")?,
+            handler: self.str("Handler")?,
+            description: self.str("Description")?.unwrap_or_default(),
+            memory_mb: self
+                .u32("MemorySize")?
+                .unwrap_or(flotilla_cloud::lambda::DEFAULT_MEMORY_MB),
+            timeout_s: self
+                .u32("Timeout")?
+                .unwrap_or(flotilla_cloud::lambda::DEFAULT_TIMEOUT_S),
+            ephemeral_storage_mb: self
+                .ephemeral_storage()?
+                .unwrap_or(flotilla_cloud::lambda::DEFAULT_EPHEMERAL_STORAGE_MB),
+            architecture: self.architecture()?.unwrap_or_default(),
+            environment: self.environment()?.unwrap_or_default(),
+            layers: self.string_list("Layers")?.unwrap_or_default(),
+            package_type,
+        })
+    }
+
     fn get(&self, key: &str) -> Option<&'a Value> {
         self.0.get(key).filter(|v| !v.is_null())
     }
