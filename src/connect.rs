@@ -26,8 +26,8 @@ pub async fn connect(target: &Target) -> (Arc<ClientSet>, Option<Sim>) {
         }
         Target::Local => {
             let sim = local_sim();
-            let clients =
-                ClientSet::new(Arc::new(sim.clone())).with_seed(Arc::new(LocalSeed(sim.clone())));
+            let clients = ClientSet::new(Arc::new(sim.clone()))
+                .with_seed(Arc::new(LocalSeed::new(sim.clone())));
             (Arc::new(clients), Some(sim))
         }
     }

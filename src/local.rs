@@ -200,11 +200,29 @@ pub fn live_function(
     sim.function_info(account.unwrap_or(&default_account), region, name)
 }
 
-/// Seeds the emulator from the manifest before each plan (`--local`).
-pub struct LocalSeed(pub Sim);
+/// Seeds the emulator from the manifest before the first plan (`--local`); a later
+/// plan in the same run (re-planning a contended function) observes the emulator as
+/// the run left it.
+pub struct LocalSeed {
+    sim: Sim,
+    seeded: std::sync::atomic::AtomicBool,
+}
+
+impl LocalSeed {
+    /// A seed for `sim`, not yet run.
+    pub fn new(sim: Sim) -> Self {
+        LocalSeed {
+            sim,
+            seeded: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+}
 
 impl flotilla_core::deploy::Seed for LocalSeed {
     fn seed(&self, model: &Model, artifacts: &Artifacts) -> Result<(), ApiError> {
-        seed_from_model(&self.0, model, artifacts).map(|_| ())
+        if self.seeded.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Ok(());
+        }
+        seed_from_model(&self.sim, model, artifacts).map(|_| ())
     }
 }

@@ -37,6 +37,7 @@ mod e2e_layers_images;
 mod e2e_ops;
 mod e2e_plan;
 mod e2e_prune;
+mod e2e_releases;
 mod e2e_s3;
 mod layers_resolve;
 mod manifest_bad;

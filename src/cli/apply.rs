@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use flotilla_core::apply::{ApplyContext, CancelToken, Report, SecretSource, apply};
+use flotilla_core::apply::{ApplyContext, CancelToken, Outcome, Report, SecretSource, apply};
 use flotilla_core::deploy::{AccountRoles, ClientSet, LocalCode, make_plan, make_plan_with};
 use flotilla_core::model::{FunctionKey, Limits, Model};
 use flotilla_core::plan::{Action, Plan, PlanFile};
@@ -135,15 +135,37 @@ async fn run_async(args: Args) -> Exit {
         Err(e) => return report_error(e),
     }
     let base = manifest_dir(Path::new(&plan.manifest_path));
-    let mut report = run_plan(&args, &plan, &clients, model.as_ref(), &base).await;
-    if args.refresh && !report.to_replan().is_empty() {
+    // A one-go apply re-plans a function another writer changed meanwhile (it has the
+    // manifest and nobody reviewed a saved plan); a saved plan does so only when told.
+    let replan = args.refresh || args.plan.is_none();
+    let mut report = run_plan(&args, &plan, &clients, model.as_ref(), &base, replan).await;
+    for _ in 0..MAX_REPLANS {
+        if !replan || report.to_replan().is_empty() {
+            break;
+        }
         let environment = plan.environment.as_deref();
-        report = refresh(&args, environment, &report, &clients, sim.as_ref(), &base)
-            .await
-            .unwrap_or(report);
+        match refresh(
+            &args,
+            environment,
+            &plan,
+            &report,
+            &clients,
+            model.as_ref(),
+            &base,
+        )
+        .await
+        {
+            Some(merged) => report = merged,
+            None => break,
+        }
     }
     finish(&args, &report, sim.as_ref())
 }
+
+/// Rounds of re-planning contended functions before they are reported stale: two
+/// pipelines racing for one function settle in one or two rounds; more means someone
+/// keeps changing it.
+const MAX_REPLANS: usize = 3;
 
 async fn run_plan(
     args: &Args,
@@ -151,12 +173,13 @@ async fn run_plan(
     clients: &Arc<ClientSet>,
     model: Option<&Model>,
     base: &Path,
+    replan: bool,
 ) -> Report {
     let code =
         LocalCode::new(base.to_owned()).with_uploads(clients.clone(), UploadOptions::default());
     let mut ctx = ApplyContext::new(clients.clone(), Arc::new(code));
     ctx.parallelism = args.parallelism.max(1);
-    ctx.refresh = args.refresh;
+    ctx.refresh = replan;
     ctx.events = if std::io::stderr().is_terminal() {
         Arc::new(LiveView::new(plan.functions.len()))
     } else {
@@ -181,40 +204,66 @@ async fn run_plan(
     apply(plan, ctx).await
 }
 
-/// Re-plans the functions reported stale and applies them; the other functions keep
-/// their outcome from the first pass.
+/// Re-observes and re-plans, from scratch, the functions reported stale or contended
+/// (and the dependents skipped because of them) and applies them; the other functions
+/// keep their outcome from the earlier pass.
 async fn refresh(
     args: &Args,
     environment: Option<&str>,
+    plan: &Plan,
     first: &Report,
     clients: &Arc<ClientSet>,
-    sim: Option<&Sim>,
+    model: Option<&Model>,
     base: &Path,
 ) -> Option<Report> {
-    let stale: Vec<FunctionKey> = first.to_replan().into_iter().cloned().collect();
-    let mut model = match args.target.load_or_env(environment) {
-        Ok(m) => m,
-        Err(e) => {
-            report_manifest_error(&e);
-            return None;
+    let mut again: Vec<FunctionKey> = first.to_replan().into_iter().cloned().collect();
+    // Dependents skipped because a function was stale run again with it.
+    loop {
+        let before = again.len();
+        for f in &plan.functions {
+            let skipped = first
+                .functions
+                .iter()
+                .any(|r| r.key == f.key && matches!(r.outcome, Outcome::Skipped { .. }));
+            if skipped && !again.contains(&f.key) && f.depends_on.iter().any(|d| again.contains(d))
+            {
+                again.push(f.key.clone());
+            }
         }
+        if again.len() == before {
+            break;
+        }
+    }
+    let mut model = match model {
+        Some(m) => m.clone(),
+        None => match args.target.load_or_env(environment) {
+            Ok(m) => m,
+            Err(e) => {
+                report_manifest_error(&e);
+                return None;
+            }
+        },
     };
-    model.functions.retain(|f| stale.contains(&f.key));
+    model.functions.retain(|f| again.contains(&f.key));
     eprintln!(
-        "Re-planning {} function(s) changed by someone else since the plan.",
-        stale.len()
+        "Re-planning {} function(s) another writer changed during apply: {}.",
+        again.len(),
+        again
+            .iter()
+            .map(|k| k.0.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
-    // The emulator is already seeded; re-plan without seeding it again.
-    let _ = sim;
-    let plan = match make_plan(&model, clients).await {
+    // `--local`: the emulator was seeded before the first plan; the re-plan observes it.
+    let replanned = match make_plan(&model, clients).await {
         Ok(p) => p,
         Err(e) => {
             report_error(e);
             return None;
         }
     };
-    print_plan(&plan, Format::Text);
-    let second = run_plan(args, &plan, clients, Some(&model), base).await;
+    print_plan(&replanned, Format::Text);
+    let second = run_plan(args, &replanned, clients, Some(&model), base, true).await;
     let mut merged = first.clone();
     merged.merge_rerun(second);
     Some(merged)

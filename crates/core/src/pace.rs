@@ -57,6 +57,8 @@ struct State {
     next: Instant,
     last_decrease: Option<Instant>,
     throttles: u64,
+    /// The lowest `rate` so far.
+    lowest: f64,
 }
 
 /// A rate limiter whose rate backs off on 429 and recovers on success.
@@ -80,6 +82,7 @@ impl AdaptiveLimiter {
                 next: Instant::now(),
                 last_decrease: None,
                 throttles: 0,
+                lowest: rate,
             }),
         }
     }
@@ -118,6 +121,7 @@ impl AdaptiveLimiter {
             .is_some_and(|t| now.saturating_duration_since(t) < DECREASE_WINDOW);
         if !recent {
             s.rate = (s.rate / 2.0).max(MIN_RATE.min(s.max_rate));
+            s.lowest = s.lowest.min(s.rate);
             s.last_decrease = Some(now);
         }
         if let Some(wait) = retry_after {
@@ -138,6 +142,11 @@ impl AdaptiveLimiter {
     /// 429s reported so far.
     pub fn throttles(&self) -> u64 {
         self.lock().throttles
+    }
+
+    /// The lowest rate it fell to, per second.
+    pub fn lowest_rate(&self) -> f64 {
+        self.lock().lowest
     }
 }
 
@@ -164,6 +173,18 @@ impl LimiterRegistry {
             limits,
             by_target: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Where calls were throttled: (account, region, limiters), sorted.
+    pub fn throttled(&self) -> Vec<(Option<String>, String, RegionLimiters)> {
+        let map = self.by_target.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out: Vec<_> = map
+            .iter()
+            .filter(|(_, l)| l.shared.throttles() + l.get_function.throttles() > 0)
+            .map(|((a, r), l)| (a.clone(), r.clone(), l.clone()))
+            .collect();
+        out.sort_by(|x, y| (&x.0, &x.1).cmp(&(&y.0, &y.1)));
+        out
     }
 
     /// The limiters of one account and region.

@@ -44,6 +44,14 @@ pub enum FaultKind {
     /// (its description), as a concurrent pipeline would: the `RevisionId` moves and an
     /// update is in progress.
     OutsideWriter,
+    /// Before the call is served, a second writer replaces the function's code (a zip
+    /// whose `CodeSha256` is [`crate::outside_code_sha256`]); configuration untouched.
+    OutsideCodeWriter,
+    /// Before the call is served, a second pipeline starts deploying another release:
+    /// it replaces the code (as [`FaultKind::OutsideCodeWriter`]) and, when that update
+    /// completes, the configuration ([`crate::COMPETING_MEMORY_MB`], the environment
+    /// [`crate::COMPETING_ENV`] and description `competing release`).
+    CompetingRelease,
 }
 
 impl FaultKind {
@@ -55,6 +63,8 @@ impl FaultKind {
             FaultKind::LatencySpike { .. } => "latency_spike",
             FaultKind::FailUpdate { .. } => "fail_update",
             FaultKind::OutsideWriter => "outside_writer",
+            FaultKind::OutsideCodeWriter => "outside_code_writer",
+            FaultKind::CompetingRelease => "competing_release",
         }
     }
 
@@ -67,7 +77,9 @@ impl FaultKind {
                     | ApiOp::UpdateFunctionCode
                     | ApiOp::UpdateFunctionConfiguration
             ),
-            FaultKind::OutsideWriter => has_function && op != ApiOp::CreateFunction,
+            FaultKind::OutsideWriter
+            | FaultKind::OutsideCodeWriter
+            | FaultKind::CompetingRelease => has_function && op != ApiOp::CreateFunction,
             _ => true,
         }
     }
@@ -129,6 +141,8 @@ pub(crate) struct FiredFaults {
     pub drop: Option<bool>,
     pub fail_update: Option<(String, String)>,
     pub outside_writer: bool,
+    pub outside_code: bool,
+    pub competing_release: bool,
     pub names: Vec<&'static str>,
 }
 
@@ -202,6 +216,8 @@ impl Faults {
                     ));
                 }
                 FaultKind::OutsideWriter => fired.outside_writer = true,
+                FaultKind::OutsideCodeWriter => fired.outside_code = true,
+                FaultKind::CompetingRelease => fired.competing_release = true,
             }
         }
         self.rules.retain(|r| r.trigger != Trigger::Next(0));

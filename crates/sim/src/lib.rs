@@ -41,6 +41,23 @@ pub use ops_layer::PublishLayer;
 pub use s3::{MIN_PART_SIZE, S3Counters, S3SimError};
 pub use s3_client::SimObjectStore;
 
+/// Memory of the configuration a competing release ([`FaultKind::CompetingRelease`]) sets.
+pub const COMPETING_MEMORY_MB: u32 = 1024;
+
+/// The whole environment a competing release ([`FaultKind::CompetingRelease`]) sets.
+pub const COMPETING_ENV: &[(&str, &str)] = &[("RELEASE", "competing")];
+
+/// The zip an outside writer ([`FaultKind::OutsideCodeWriter`], a competing release)
+/// puts on function `name`.
+pub fn outside_code(name: &str) -> Vec<u8> {
+    format!("outside code for {name}").into_bytes()
+}
+
+/// `CodeSha256` of [`outside_code`].
+pub fn outside_code_sha256(name: &str) -> String {
+    ops_function::code_sha256(&outside_code(name))
+}
+
 use flotilla_cloud::lambda::{ApiError, ApiOp, FunctionConfig, FunctionInfo, LayerVersionInfo};
 pub(crate) use state::SimError;
 pub(crate) use world::{Call, World};
@@ -261,6 +278,10 @@ impl Sim {
         {
             // A second pipeline that finds the function busy simply loses; that is fine.
             let _ = world.outside_write(&call, name);
+        }
+        if let Some(name) = function.filter(|_| fired.outside_code || fired.competing_release) {
+            // Likewise: a busy function keeps its code, and the release does not start.
+            let _ = world.outside_code_write(&call, name, fired.competing_release);
         }
         let result = run(&mut world, &call);
         if let Err(e) = &result {

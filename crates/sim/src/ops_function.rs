@@ -7,6 +7,7 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use super::config::UpdateKind;
+use super::state::CompetingStage;
 use super::state::{
     FunctionRecord, PendingChange, SimError, parse_function_ref, valid_function_name,
 };
@@ -266,6 +267,7 @@ impl World {
             aliases: BTreeMap::new(),
             tags: input.tags,
             reserved_concurrency: None,
+            competing: None,
         };
         self.region_mut(call).insert(name.clone(), record);
         if input.publish {
@@ -429,6 +431,41 @@ impl World {
         Ok(info)
     }
 
+    /// The outside-code-writer and competing-release faults: a second writer replaces
+    /// the code of a zip function; for a competing release, its configuration follows
+    /// when that update completes.
+    pub(crate) fn outside_code_write(
+        &mut self,
+        call: &Call<'_>,
+        name: &str,
+        release: bool,
+    ) -> Result<FunctionInfo, SimError> {
+        let (record, env) = self.function_mut(call, name)?;
+        if let Some(conflict) = record.conflict() {
+            return Err(conflict);
+        }
+        if record.config.package_type == PackageType::Image || record.competing.is_some() {
+            return Ok(record.latest_info(false));
+        }
+        record.code_sha256 = crate::outside_code_sha256(name);
+        record.code_size = crate::outside_code(name).len() as u64;
+        let kind = kind_for(record.vpc, UpdateKind::CodeZip);
+        let outside = Call {
+            fail_update: None,
+            ..call.clone()
+        };
+        start_update(record, env, &outside, kind);
+        if let Some(pending) = &mut record.pending {
+            pending.outside = true;
+        }
+        if release {
+            record.competing = Some(CompetingStage::Configuration);
+        }
+        let info = record.latest_info(false);
+        self.tally.outside_write(name);
+        Ok(info)
+    }
+
     /// DeleteFunction (with a qualifier: that version only).
     pub(crate) fn delete_function(
         &mut self,
@@ -579,6 +616,7 @@ impl World {
             aliases: BTreeMap::new(),
             tags: seed.tags,
             reserved_concurrency: seed.reserved_concurrency,
+            competing: None,
         };
         let info = record.latest_info(true);
         self.region_mut(call).insert(name, record);

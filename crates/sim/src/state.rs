@@ -111,6 +111,17 @@ pub(crate) struct FunctionRecord {
     pub aliases: BTreeMap<String, AliasInfo>,
     pub tags: BTreeMap<String, String>,
     pub reserved_concurrency: Option<u32>,
+    /// A competing release (fault) still to finish on this function.
+    pub competing: Option<CompetingStage>,
+}
+
+/// The stage a competing release (fault) is at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CompetingStage {
+    /// Its code update runs; its configuration follows when that completes.
+    Configuration,
+    /// Both landed.
+    Done,
 }
 
 impl FunctionRecord {
@@ -145,6 +156,16 @@ impl FunctionRecord {
                 self.last_update = LastUpdateStatus::Successful;
                 self.last_update_reason = None;
                 self.last_update_reason_code = None;
+                if pending.outside && self.competing == Some(CompetingStage::Configuration) {
+                    // The competing pipeline's configuration update, at once.
+                    self.competing = Some(CompetingStage::Done);
+                    self.config.memory_mb = crate::COMPETING_MEMORY_MB;
+                    self.config.description = "competing release".to_owned();
+                    self.config.environment = crate::COMPETING_ENV
+                        .iter()
+                        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                        .collect();
+                }
             }
             (false, Some((reason, code))) => {
                 self.last_update = LastUpdateStatus::Failed;

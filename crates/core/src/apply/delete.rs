@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::run::{FnRun, Landed, Stop};
+use super::run::{FnRun, Guard, Landed, Stop};
 
 impl FnRun<'_> {
     pub(crate) async fn delete_function(
@@ -45,11 +45,16 @@ impl FnRun<'_> {
             ));
         }
         let name = self.plan.name.clone();
-        self.mutate("DeleteFunction", true, Some(&Landed::Deleted), move |_| {
-            let api = api.clone();
-            let name = name.clone();
-            Box::pin(async move { api.delete_function(&name).await })
-        })
+        self.mutate(
+            "DeleteFunction",
+            Guard::Own,
+            Some(&Landed::Deleted),
+            move |_| {
+                let api = api.clone();
+                let name = name.clone();
+                Box::pin(async move { api.delete_function(&name).await })
+            },
+        )
         .await?;
         Ok(())
     }

@@ -18,12 +18,116 @@ use flotilla_cloud::lambda::{
 
 use super::events::Event;
 use super::failure::FailureCause;
-use super::run::{Call, FnRun, Landed, Stop, config_mismatches};
+use super::run::{
+    Call, FnRun, Guard, Landed, Stop, config_mismatches, differing_fields, sent_fields,
+};
 use super::waiter::{Goal, Verdict, judge};
 
 impl FnRun<'_> {
-    /// Runs every step of the plan; `Ok` means converged.
+    /// Runs every step of the plan; `Ok` means converged. A function that turned out
+    /// stale or contended but is already exactly as planned (another run deployed the
+    /// same release) has converged too.
     pub(crate) async fn run_steps(&mut self) -> Result<(), Stop> {
+        match self.run_all_steps().await {
+            Err(stop @ Stop::Stale { .. }) if self.plan.action != Action::Delete => {
+                match self.already_desired().await {
+                    Ok(true) => Ok(()),
+                    Ok(false) | Err(_) => Err(stop),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// Whether the live function is exactly as this plan wants it: its code, its whole
+    /// configuration, tags, reserved concurrency, and the alias (or latest version) on
+    /// a version of that code.
+    async fn already_desired(&mut self) -> Result<bool, Stop> {
+        if self.read_function().await?.is_none() {
+            return Ok(false);
+        }
+        let info = self.wait_for(Goal::Stable).await?;
+        if !self.landed_in(&Landed::Code, &info) {
+            return Ok(false);
+        }
+        let env = match &self.env {
+            Some(env) => env.clone(),
+            None => {
+                super::context::resolve_environment(self.plan, self.ctx).map_err(Stop::Failed)?
+            }
+        };
+        let d = &self.plan.desired;
+        let desired = crate::plan::fill_defaults(
+            d.config
+                .clone()
+                .map_environment(|k, _| env.get(k).cloned().unwrap_or_default()),
+        );
+        let live = crate::plan::fill_defaults(info.config.clone());
+        let diff = crate::plan::diff_config(&desired, &live, &std::collections::BTreeSet::new());
+        if !diff.configuration.is_empty()
+            || diff.architecture.is_some()
+            || diff.package_type_differs
+        {
+            return Ok(false);
+        }
+        let tags_ok = d.tags.iter().all(|(k, v)| info.tags.get(k) == Some(v))
+            && info
+                .tags
+                .keys()
+                .all(|k| !k.starts_with(crate::plan::MANAGED_TAG_PREFIX) || d.tags.contains_key(k));
+        if !tags_ok || info.reserved_concurrency != d.reserved_concurrency {
+            return Ok(false);
+        }
+        if !d.publish {
+            return Ok(true);
+        }
+        let api = self.api.clone();
+        let name = self.plan.name.clone();
+        let versions = self
+            .read("ListVersionsByFunction", || {
+                let api = api.clone();
+                let name = name.clone();
+                Box::pin(async move { api.list_versions(&name).await })
+            })
+            .await?
+            .unwrap_or_default();
+        let version = match &d.alias {
+            Some(alias) => {
+                let api = self.api.clone();
+                let function = self.plan.name.clone();
+                let alias = alias.clone();
+                let live_alias = self
+                    .read("GetAlias", || {
+                        let api = api.clone();
+                        let function = function.clone();
+                        let alias = alias.clone();
+                        Box::pin(async move { api.get_alias(&function, &alias).await })
+                    })
+                    .await?;
+                match live_alias {
+                    Some(a) if a.routing.is_empty() => versions
+                        .into_iter()
+                        .find(|v| v.version == a.function_version),
+                    _ => None,
+                }
+            }
+            None => versions
+                .into_iter()
+                .filter(|v| v.version != "$LATEST")
+                .max_by_key(|v| v.version.parse::<u64>().unwrap_or(0)),
+        };
+        let Some(version) = version else {
+            return Ok(false);
+        };
+        if version.code_sha256 != info.code_sha256 {
+            return Ok(false);
+        }
+        self.published = Some(version.version);
+        self.report.published_version.clone_from(&self.published);
+        Ok(true)
+    }
+
+    async fn run_all_steps(&mut self) -> Result<(), Stop> {
         let plan = self.plan;
         if plan.steps.is_empty() {
             return Ok(());
@@ -149,6 +253,7 @@ impl FnRun<'_> {
                 "the function was changed by someone else since the plan",
             ));
         }
+        self.own = Some(info);
         Ok(())
     }
 
@@ -201,10 +306,20 @@ impl FnRun<'_> {
         };
         let api = self.api.clone();
         let result = self.mutate_create(input, api).await?;
-        if let Some(info) = result {
-            self.note_read(&info);
+        let sent_sha = self
+            .expected_sha()
+            .or_else(|| result.as_ref().map(|i| i.code_sha256.clone()));
+        if let Some(info) = &result {
+            self.note_read(info);
         }
-        self.wait_for(Goal::Updated).await?;
+        let info = self.wait_for(Goal::Updated).await?;
+        if !self.code_is(&info, sent_sha.as_deref()) {
+            return Err(self.stale(
+                Some(&info),
+                "contended: another writer replaced the code right after CreateFunction",
+            ));
+        }
+        self.own = Some(info);
         Ok(())
     }
 
@@ -269,31 +384,24 @@ impl FnRun<'_> {
             architecture: Some(self.plan.desired.config.architecture),
         };
         let api = self.api.clone();
-        self.mutate(
-            "UpdateFunctionCode",
-            true,
-            Some(&Landed::Code),
-            move |rev| {
-                let api = api.clone();
-                let mut input = input.clone();
-                input.revision_id = rev;
-                Box::pin(async move { api.update_function_code(input).await })
-            },
-        )
-        .await?;
-        let info = self.wait_for(Goal::Updated).await?;
-        let desired = self.plan.desired.config.architecture;
-        if info.config.architecture != desired {
-            return Err(not_applied(
+        let response = self
+            .mutate(
                 "UpdateFunctionCode",
-                &[format!(
-                    "architecture ({} instead of {})",
-                    info.config.architecture.as_api_str(),
-                    desired.as_api_str()
-                )],
-            ));
-        }
-        Ok(())
+                Guard::Own,
+                Some(&Landed::Code),
+                move |rev| {
+                    let api = api.clone();
+                    let mut input = input.clone();
+                    input.revision_id = rev;
+                    Box::pin(async move { api.update_function_code(input).await })
+                },
+            )
+            .await?;
+        let sent_sha = self
+            .expected_sha()
+            .or_else(|| response.map(|i| i.code_sha256));
+        self.settled("UpdateFunctionCode", Change::Code(sent_sha))
+            .await
     }
 
     async fn update_configuration(&mut self, changes: &[FieldChange]) -> Result<(), Stop> {
@@ -303,7 +411,7 @@ impl FnRun<'_> {
         let sent = input.clone();
         self.mutate(
             "UpdateFunctionConfiguration",
-            true,
+            Guard::Own,
             Some(&landed),
             move |rev| {
                 let api = api.clone();
@@ -313,13 +421,94 @@ impl FnRun<'_> {
             },
         )
         .await?;
+        self.settled("UpdateFunctionConfiguration", Change::Config(&sent))
+            .await
+    }
+
+    /// Waits until Flotilla's own update settled, then checks the whole function
+    /// against what it expects: the state it last verified with exactly this change
+    /// applied. Code or settings that changed without being sent mean another writer
+    /// got in between (contended: never reported converged); sent values that are not
+    /// live mean the update was not applied. Only a consistent result becomes the
+    /// revision the next step carries.
+    async fn settled(&mut self, op: &'static str, change: Change<'_>) -> Result<(), Stop> {
         let info = self.wait_for(Goal::Updated).await?;
-        let unapplied = config_mismatches(&sent, &info);
-        if !unapplied.is_empty() {
-            let fields: Vec<String> = unapplied.iter().map(|f| (*f).to_owned()).collect();
-            return Err(not_applied("UpdateFunctionConfiguration", &fields));
+        let base = self.own.clone();
+        let mut others: Vec<&'static str> = Vec::new();
+        let mut unapplied: Vec<String> = Vec::new();
+        let code_changed =
+            |b: &FunctionInfo| b.code_sha256 != info.code_sha256 || b.image_uri != info.image_uri;
+        match change {
+            Change::Code(sha) => {
+                if !self.code_is(&info, sha.as_deref()) {
+                    others.push("code");
+                }
+                let desired = self.plan.desired.config.architecture;
+                if info.config.architecture != desired {
+                    unapplied.push(format!(
+                        "architecture ({} instead of {})",
+                        info.config.architecture.as_api_str(),
+                        desired.as_api_str()
+                    ));
+                }
+                if let Some(b) = &base {
+                    others.extend(
+                        differing_fields(&b.config, &info.config)
+                            .into_iter()
+                            .filter(|f| *f != "architecture"),
+                    );
+                }
+            }
+            Change::Config(sent) => {
+                unapplied = config_mismatches(sent, &info)
+                    .iter()
+                    .map(|f| (*f).to_owned())
+                    .collect();
+                if let Some(b) = &base {
+                    let sent = sent_fields(sent);
+                    if code_changed(b) {
+                        others.push("code");
+                    }
+                    others.extend(
+                        differing_fields(&b.config, &info.config)
+                            .into_iter()
+                            .filter(|f| !sent.contains(f)),
+                    );
+                }
+            }
+            Change::Nothing => {
+                if let Some(b) = &base {
+                    if code_changed(b) {
+                        others.push("code");
+                    }
+                    others.extend(differing_fields(&b.config, &info.config));
+                }
+            }
         }
+        if !others.is_empty() {
+            return Err(self.stale(
+                Some(&info),
+                &format!(
+                    "contended: another writer changed {} while {op} ran",
+                    others.join(", ")
+                ),
+            ));
+        }
+        if !unapplied.is_empty() {
+            return Err(not_applied(op, &unapplied));
+        }
+        self.own = Some(info);
         Ok(())
+    }
+
+    /// True when the live code is what Flotilla sent: the `CodeSha256` it sent (or the
+    /// one Lambda answered with) and, for an image, the URI.
+    pub(crate) fn code_is(&self, info: &FunctionInfo, sha: Option<&str>) -> bool {
+        let sha_ok = sha.is_none_or(|s| s == info.code_sha256);
+        match &self.plan.artifact {
+            ArtifactDigest::Image { uri } => sha_ok && info.image_uri.as_deref() == Some(uri),
+            _ => sha_ok,
+        }
     }
 
     /// Only the changed fields, from the desired configuration (the whole environment
@@ -362,7 +551,7 @@ impl FnRun<'_> {
         let version = self
             .mutate(
                 "PublishVersion",
-                true,
+                Guard::Own,
                 Some(&Landed::Publish(sha)),
                 move |rev| {
                     let api = api.clone();
@@ -380,8 +569,7 @@ impl FnRun<'_> {
             self.published = Some(v.version);
         }
         self.report.published_version.clone_from(&self.published);
-        self.wait_for(Goal::Updated).await?;
-        Ok(())
+        self.settled("PublishVersion", Change::Nothing).await
     }
 
     /// The version an alias step points at: the one this run published.
@@ -416,19 +604,51 @@ impl FnRun<'_> {
         };
         let api = self.api.clone();
         let op = if create { "CreateAlias" } else { "UpdateAlias" };
-        self.mutate(op, false, Some(&landed), move |_rev| {
-            let api = api.clone();
-            let input = input.clone();
-            Box::pin(async move {
-                if create {
-                    api.create_alias(input).await
-                } else {
-                    api.update_alias(input).await
-                }
+        let result = self
+            .mutate(op, Guard::None, Some(&landed), move |_rev| {
+                let api = api.clone();
+                let input = input.clone();
+                Box::pin(async move {
+                    if create {
+                        api.create_alias(input).await
+                    } else {
+                        api.update_alias(input).await
+                    }
+                })
             })
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Another writer created the alias since the plan: contended, not failed.
+            Err(Stop::Failed(cause)) if create => match self.alias_now(alias).await? {
+                Some(live) => Err(self.stale(
+                    None,
+                    &format!(
+                        "contended: alias `{alias}` was created by someone else during apply (it points at version {})",
+                        live.function_version
+                    ),
+                )),
+                None => Err(Stop::Failed(cause)),
+            },
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The alias as it is now, if it exists.
+    async fn alias_now(
+        &mut self,
+        alias: &str,
+    ) -> Result<Option<flotilla_cloud::lambda::AliasInfo>, Stop> {
+        let api = self.api.clone();
+        let function = self.plan.name.clone();
+        let alias = alias.to_owned();
+        self.read("GetAlias", || {
+            let api = api.clone();
+            let function = function.clone();
+            let alias = alias.clone();
+            Box::pin(async move { api.get_alias(&function, &alias).await })
         })
-        .await?;
-        Ok(())
+        .await
     }
 
     /// Moves `alias` to an existing version, passing the alias's observed `RevisionId`:
@@ -454,11 +674,16 @@ impl FnRun<'_> {
         };
         let api = self.api.clone();
         let moved = self
-            .mutate("UpdateAlias", true, Some(&landed), move |_function_rev| {
-                let api = api.clone();
-                let input = input.clone();
-                Box::pin(async move { api.update_alias(input).await })
-            })
+            .mutate(
+                "UpdateAlias",
+                Guard::Stable,
+                Some(&landed),
+                move |_function_rev| {
+                    let api = api.clone();
+                    let input = input.clone();
+                    Box::pin(async move { api.update_alias(input).await })
+                },
+            )
             .await;
         match moved {
             Ok(_) => Ok(()),
@@ -491,7 +716,7 @@ impl FnRun<'_> {
         let tags_in = tags.clone();
         self.mutate(
             "TagResource",
-            false,
+            Guard::None,
             Some(&Landed::Tags(tags.clone())),
             move |_| {
                 let api = api.clone();
@@ -510,7 +735,7 @@ impl FnRun<'_> {
         let keys_in = keys.to_vec();
         self.mutate(
             "UntagResource",
-            false,
+            Guard::None,
             Some(&Landed::Untagged(keys.to_vec())),
             move |_| {
                 let api = api.clone();
@@ -528,7 +753,7 @@ impl FnRun<'_> {
         let name = self.plan.name.clone();
         self.mutate(
             "PutFunctionConcurrency",
-            false,
+            Guard::None,
             Some(&Landed::Concurrency(Some(reserved))),
             move |_| {
                 let api = api.clone();
@@ -545,7 +770,7 @@ impl FnRun<'_> {
         let name = self.plan.name.clone();
         self.mutate(
             "DeleteFunctionConcurrency",
-            false,
+            Guard::None,
             Some(&Landed::Concurrency(None)),
             move |_| {
                 let api = api.clone();
@@ -556,6 +781,16 @@ impl FnRun<'_> {
         .await?;
         Ok(())
     }
+}
+
+/// What one of Flotilla's own updates changed, for the check after it settled.
+enum Change<'a> {
+    /// New code (with the `CodeSha256` sent or answered, when known) and architecture.
+    Code(Option<String>),
+    /// These configuration fields.
+    Config(&'a UpdateConfigInput),
+    /// Nothing on `$LATEST` (PublishVersion).
+    Nothing,
 }
 
 /// An update Lambda reported successful but whose values the function does not show:

@@ -31,7 +31,7 @@ pub use context::{
 };
 pub use events::{CollectEvents, Event, EventSink, LineSink, NoEvents};
 pub use failure::FailureCause;
-pub use report::{FunctionReport, Outcome, Report, StaleAction, Totals};
+pub use report::{FunctionReport, Outcome, Report, SharedQuota, StaleAction, Totals};
 pub use waiter::{
     FIRST_POLL, Goal, MAX_POLL, MAX_POLL_IMAGE, Verdict, judge, poll_interval, poll_interval_capped,
 };
@@ -50,5 +50,17 @@ pub async fn apply(plan: &Plan, ctx: ApplyContext) -> Report {
     let limiters = LimiterRegistry::new(limits);
     let functions = scheduler::schedule(plan, &ctx, &limiters).await;
     let elapsed = u64::try_from((Instant::now() - started).as_millis()).unwrap_or(u64::MAX);
-    Report::new(functions, elapsed)
+    let mut report = Report::new(functions, elapsed);
+    report.shared_quota = limiters
+        .throttled()
+        .into_iter()
+        .map(|(account, region, l)| report::SharedQuota {
+            account,
+            region,
+            throttled: l.shared.throttles() + l.get_function.throttles(),
+            configured_per_second: l.shared.max_rate(),
+            lowest_per_second: l.shared.lowest_rate(),
+        })
+        .collect();
+    report
 }

@@ -197,6 +197,39 @@ pub struct Report {
     pub functions: Vec<FunctionReport>,
     /// Sums.
     pub totals: Totals,
+    /// Accounts and regions where Lambda throttled Flotilla (429): the account's quota
+    /// was shared with another caller (another pipeline, another tool), so Flotilla
+    /// lowered its rate there and retried.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_quota: Vec<SharedQuota>,
+}
+
+/// Throttling seen in one account and region.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct SharedQuota {
+    /// Account, when the plan names one.
+    pub account: Option<String>,
+    /// Region.
+    pub region: String,
+    /// Calls answered 429.
+    pub throttled: u64,
+    /// The rate Flotilla started at, calls per second.
+    pub configured_per_second: f64,
+    /// The lowest rate it fell back to, calls per second.
+    pub lowest_per_second: f64,
+}
+
+impl SharedQuota {
+    fn line(&self) -> String {
+        format!(
+            "quota shared in {}/{}: {} calls throttled (429), so another caller uses this account's Lambda quota; Flotilla lowered its rate from {:.1}/s to {:.1}/s and retried",
+            self.account.as_deref().unwrap_or("default"),
+            self.region,
+            self.throttled,
+            self.configured_per_second,
+            self.lowest_per_second
+        )
+    }
 }
 
 impl Report {
@@ -234,6 +267,7 @@ impl Report {
         Self {
             functions,
             totals: t,
+            shared_quota: Vec::new(),
         }
     }
 
@@ -248,7 +282,21 @@ impl Report {
                 None => functions.push(again),
             }
         }
+        let mut quota = std::mem::take(&mut self.shared_quota);
+        for q in rerun.shared_quota {
+            match quota
+                .iter_mut()
+                .find(|o| o.account == q.account && o.region == q.region)
+            {
+                Some(o) => {
+                    o.throttled += q.throttled;
+                    o.lowest_per_second = o.lowest_per_second.min(q.lowest_per_second);
+                }
+                None => quota.push(q),
+            }
+        }
         *self = Report::new(functions, elapsed_ms);
+        self.shared_quota = quota;
     }
 
     /// The JSON Schema (draft-07) of `--report report.json`, as committed in
@@ -347,6 +395,9 @@ impl Report {
             );
         }
         let _ = writeln!(out, "{}", self.totals_line());
+        for q in &self.shared_quota {
+            let _ = writeln!(out, "{}", q.line());
+        }
         out
     }
 
@@ -359,6 +410,9 @@ impl Report {
     pub fn to_markdown_titled(&self, title: &str) -> String {
         let mut out = format!("## {title}\n\n");
         let _ = writeln!(out, "{}\n", self.totals_line());
+        for q in &self.shared_quota {
+            let _ = writeln!(out, "{}\n", q.line());
+        }
         out.push_str("| function | outcome | steps | retries | polls | waited | detail |\n");
         out.push_str("|---|---|---|---|---|---|---|\n");
         for f in &self.functions {

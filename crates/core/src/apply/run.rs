@@ -1,10 +1,13 @@
 //! One function's run: the state carried between its steps and the retry loop every
 //! mutation goes through.
 //!
-//! Each mutation starts from a fresh stable read (its `RevisionId` is passed along),
-//! is paced on the shared limiter, and is retried by error class. When a mutation's
-//! outcome is unknown (5xx, dropped connection) the function is re-read first and the
-//! retry skipped if the change already landed.
+//! Each mutation starts from a stable read whose `RevisionId` must still be the one
+//! Flotilla itself last verified (the plan's, then each of its own settled updates'):
+//! that revision is what the mutation carries, so another writer's change is detected
+//! at every step (a moved revision, or Lambda's 412), never adopted. Mutations are
+//! paced on the shared limiter and retried by error class. When a mutation's outcome is
+//! unknown (5xx, dropped connection) the function is re-read first and the retry
+//! skipped if the change already landed.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -39,6 +42,18 @@ pub(crate) enum Stop {
         message: String,
     },
     Cancelled,
+}
+
+/// What a mutation waits for and checks before each attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Guard {
+    /// Nothing: the call does not conflict with updates (tags, concurrency).
+    None,
+    /// The function is stable (Lambda refuses alias changes during an update with 409).
+    Stable,
+    /// The function is stable and still as Flotilla last verified it; the call carries
+    /// that `RevisionId`.
+    Own,
 }
 
 /// A boxed API call, so steps can hand the retry loop a closure over their input.
@@ -86,6 +101,10 @@ pub(crate) struct FnRun<'a> {
     pub arn: Option<String>,
     /// Version published by this run.
     pub published: Option<String>,
+    /// The function as Flotilla last verified it: the read that matched the plan's
+    /// `RevisionId`, then the settled result of each of its own updates. Every
+    /// revision-checked mutation carries this read's `RevisionId`.
+    pub own: Option<FunctionInfo>,
 }
 
 impl FnRun<'_> {
@@ -166,13 +185,49 @@ impl FnRun<'_> {
             live_revision_id,
             last_modified,
             message: format!(
-                "{what} ({facts}; plan observed {}); not changing it",
-                self.plan
-                    .observed_revision_id
-                    .as_deref()
-                    .unwrap_or("no function")
+                "{what} ({facts}; {}); not changing it",
+                self.expected_revision()
             ),
         }
+    }
+
+    /// The revision Flotilla expected, as a stale message names it.
+    fn expected_revision(&self) -> String {
+        match (&self.own, &self.plan.observed_revision_id) {
+            (Some(own), _) if own.revision_id.is_some() && self.own_is_newer() => format!(
+                "Flotilla's own last RevisionId {}",
+                own.revision_id.as_deref().unwrap_or_default()
+            ),
+            (_, Some(planned)) => format!("plan observed {planned}"),
+            (_, None) => "plan observed no function".to_owned(),
+        }
+    }
+
+    fn own_is_newer(&self) -> bool {
+        self.own
+            .as_ref()
+            .is_some_and(|o| o.revision_id != self.plan.observed_revision_id)
+    }
+
+    /// Refuses to build on a function that moved since Flotilla last verified it: its
+    /// `RevisionId` changed (or, where the API has none, its code or configuration).
+    pub(crate) fn check_own(&self, info: &FunctionInfo, op: &str) -> Result<(), Stop> {
+        let Some(own) = &self.own else {
+            return Ok(());
+        };
+        let moved = match (&own.revision_id, &info.revision_id) {
+            (Some(mine), Some(live)) => mine != live,
+            _ => own.code_sha256 != info.code_sha256 || own.config != info.config,
+        };
+        if moved {
+            return Err(self.stale(
+                Some(info),
+                &format!(
+                    "contended: another writer changed the function during apply, before {op}"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Reads the function once for facts, without failing if the read fails.
@@ -251,12 +306,11 @@ impl FnRun<'_> {
 
     /// Runs one mutation with pacing, retries and the landed check.
     ///
-    /// `needs_stable`: wait until stable first and pass the fresh `RevisionId`.
     /// Returns `Ok(None)` when the mutation's response was lost but it had landed.
     pub(crate) async fn mutate<'c, T>(
         &mut self,
         op: &'static str,
-        needs_stable: bool,
+        guard: Guard,
         landed: Option<&Landed>,
         mut call: impl FnMut(Option<String>) -> Call<'c, T>,
     ) -> Result<Option<T>, Stop> {
@@ -266,10 +320,17 @@ impl FnRun<'_> {
         let mut unknown = false;
         loop {
             attempt += 1;
-            let revision = if needs_stable {
-                self.stable().await?.revision_id
-            } else {
-                None
+            let revision = match guard {
+                Guard::None => None,
+                Guard::Stable => {
+                    self.stable().await?;
+                    None
+                }
+                Guard::Own => {
+                    let info = self.stable().await?;
+                    self.check_own(&info, op)?;
+                    info.revision_id
+                }
             };
             let err = match self.attempt(call(revision)).await? {
                 Ok(v) => return Ok(Some(v)),
@@ -489,6 +550,80 @@ pub(crate) fn config_mismatches(
         .collect()
 }
 
+/// The configuration fields whose values differ between two reads (names as plans
+/// show them; environment values are never named).
+pub(crate) fn differing_fields(
+    a: &flotilla_cloud::lambda::FunctionConfig,
+    b: &flotilla_cloud::lambda::FunctionConfig,
+) -> Vec<&'static str> {
+    let flotilla_cloud::lambda::FunctionConfig {
+        role,
+        runtime,
+        handler,
+        description,
+        memory_mb,
+        timeout_s,
+        ephemeral_storage_mb,
+        architecture,
+        environment,
+        layers,
+        package_type,
+    } = a;
+    let checks = [
+        ("role", *role == b.role),
+        ("runtime", *runtime == b.runtime),
+        ("handler", *handler == b.handler),
+        ("description", *description == b.description),
+        ("memory_mb", *memory_mb == b.memory_mb),
+        ("timeout_s", *timeout_s == b.timeout_s),
+        (
+            "ephemeral_storage_mb",
+            *ephemeral_storage_mb == b.ephemeral_storage_mb,
+        ),
+        ("architecture", *architecture == b.architecture),
+        ("environment", *environment == b.environment),
+        ("layers", *layers == b.layers),
+        ("package_type", *package_type == b.package_type),
+    ];
+    checks
+        .into_iter()
+        .filter(|(_, same)| !same)
+        .map(|(field, _)| field)
+        .collect()
+}
+
+/// The fields an `UpdateFunctionConfiguration` input sets.
+pub(crate) fn sent_fields(input: &UpdateConfigInput) -> Vec<&'static str> {
+    let UpdateConfigInput {
+        name: _,
+        revision_id: _,
+        role,
+        runtime,
+        handler,
+        description,
+        memory_mb,
+        timeout_s,
+        ephemeral_storage_mb,
+        environment,
+        layers,
+    } = input;
+    [
+        ("role", role.is_some()),
+        ("runtime", runtime.is_some()),
+        ("handler", handler.is_some()),
+        ("description", description.is_some()),
+        ("memory_mb", memory_mb.is_some()),
+        ("timeout_s", timeout_s.is_some()),
+        ("ephemeral_storage_mb", ephemeral_storage_mb.is_some()),
+        ("environment", environment.is_some()),
+        ("layers", layers.is_some()),
+    ]
+    .into_iter()
+    .filter(|(_, set)| *set)
+    .map(|(field, _)| field)
+    .collect()
+}
+
 impl Stop {
     /// The report outcome for this stop.
     pub(crate) fn into_outcome(self, plan: &FunctionPlan, refresh: bool) -> Outcome {
@@ -523,7 +658,7 @@ impl Stop {
                     StaleAction::Refused
                 },
                 message: if refresh {
-                    format!("{message}; re-plan this function and apply again")
+                    format!("{message}; re-planning it from scratch")
                 } else {
                     format!("{message}; run `flotilla plan` again (or apply with --refresh)")
                 },

@@ -234,6 +234,7 @@ async fn run_function(
         fresh: None,
         arn: None,
         published: None,
+        own: None,
     };
     let outcome = match run.run_steps().await {
         Ok(()) => Outcome::Converged,
