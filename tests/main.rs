@@ -38,6 +38,8 @@ mod e2e_ops;
 mod e2e_plan;
 mod e2e_prune;
 mod e2e_s3;
+mod fuzz_findings;
+mod fuzz_property;
 mod layers_resolve;
 mod manifest_bad;
 mod manifest_cli;
