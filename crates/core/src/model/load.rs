@@ -283,7 +283,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Model, ManifestError> {
 fn redact(text: &str, raw: Option<&RawManifest>) -> String {
     use crate::manifest::raw::{RawEnvValue, RawSettings};
     let mut settings: Vec<&RawSettings> = raw.iter().flat_map(|r| r.defaults.iter()).collect();
-    for raw in raw {
+    if let Some(raw) = raw {
         settings.extend(
             raw.environments
                 .iter()
