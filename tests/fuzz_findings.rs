@@ -189,7 +189,7 @@ fn an_unwritable_report_path_is_refused_before_anything_is_applied() {
     ])
     .args(["--endpoint-url", &sim.url]);
     let r = run(cmd);
-    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
     assert!(r.stderr.contains("nothing was applied"), "{}", r.stderr);
     assert_eq!(mutating_calls(&sim), 0);
 }

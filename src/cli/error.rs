@@ -105,12 +105,12 @@ impl CliError {
             | CliError::EnvMismatch { .. }
             | CliError::NoSuchShard { .. }
             | CliError::ToNeedsOneFunction { .. }
-            | CliError::NoSuchSubcommand { .. }
-            | CliError::ReportNotWritable { .. } => Exit::UsageOrChanges,
+            | CliError::NoSuchSubcommand { .. } => Exit::UsageOrChanges,
             CliError::ManPage(_)
             | CliError::Stdout(_)
             | CliError::Runtime(_)
             | CliError::WriteReport { .. }
+            | CliError::ReportNotWritable { .. }
             | CliError::StatusJson(_) => Exit::Failure,
         }
     }

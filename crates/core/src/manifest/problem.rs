@@ -82,7 +82,7 @@ impl miette::SourceCode for Snippet {
                 (inner, src.name().to_owned(), 0)
             }
             SnippetText::Window { name, text, line } => {
-                (text.read_span(span, 0, 0)?, name.clone(), *line)
+                (text.read_span(span, before, after)?, name.clone(), *line)
             }
         };
         // miette reads the header's line and column from a read of the primary span
