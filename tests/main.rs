@@ -39,6 +39,8 @@ mod e2e_plan;
 mod e2e_prune;
 mod e2e_releases;
 mod e2e_s3;
+mod fuzz_findings;
+mod fuzz_property;
 mod layers_resolve;
 mod manifest_bad;
 mod manifest_cli;

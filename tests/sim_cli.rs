@@ -95,7 +95,7 @@ fn bad_flags_are_usage_errors_with_a_hint() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("invalid --quota: `fast`: expected a positive rate or `off`"),
+        stderr.contains("invalid --quota: `fast`: expected a rate of at least 0.01/s or `off`"),
         "{stderr}"
     );
     let out = Command::new(env!("CARGO_BIN_EXE_flotilla"))

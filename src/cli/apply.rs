@@ -38,10 +38,10 @@ pub struct Args {
     parallelism: usize,
     /// Calls per second other than GetFunction, per account and region (default: the
     /// manifest's `limits`, else 15).
-    #[arg(long, value_name = "PER_SECOND")]
+    #[arg(long, value_name = "PER_SECOND", value_parser = parse_rate)]
     mutating_rate: Option<f64>,
     /// GetFunction calls per second, per account and region (default: 100).
-    #[arg(long, value_name = "PER_SECOND")]
+    #[arg(long, value_name = "PER_SECOND", value_parser = parse_rate)]
     get_function_rate: Option<f64>,
     /// Apply only this `ACCOUNT/REGION` group of a saved plan (see `plan --list-shards`).
     #[arg(long, value_name = "ACCOUNT/REGION", requires = "plan")]
@@ -54,6 +54,17 @@ pub struct Args {
     /// carries its deletions, so this flag is for plan-and-apply only.
     #[arg(long, conflicts_with = "plan")]
     prune: bool,
+}
+
+/// A rate flag: a finite number of calls per second, at least [`Limits::MIN_PER_SECOND`].
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(rate) if Limits::is_valid_rate(rate) => Ok(rate),
+        _ => Err(format!(
+            "expected a number of calls per second, at least {}",
+            Limits::MIN_PER_SECOND
+        )),
+    }
 }
 
 /// Applies and reports.
@@ -73,6 +84,17 @@ pub fn run(args: Args) -> Exit {
 }
 
 async fn run_async(args: Args) -> Exit {
+    // Found out now, not after every function was changed (as `terraform apply` checks
+    // its arguments before touching anything).
+    if let Some(path) = &args.report
+        && let Err(source) = probe_writable(path)
+    {
+        return CliError::ReportNotWritable {
+            path: path.clone(),
+            source,
+        }
+        .report();
+    }
     let target = args.target.target();
     let (clients, sim) = flotilla::connect::connect(&target).await;
     let (plan, model) = match &args.plan {
@@ -129,12 +151,20 @@ async fn run_async(args: Args) -> Exit {
         eprintln!("Apply cancelled; nothing was changed.");
         return Exit::Failure;
     }
+    let base = manifest_dir(Path::new(&plan.manifest_path));
+    if model.is_none() {
+        let changed = flotilla_core::deploy::verify_artifacts(&base, &plan);
+        if !changed.is_empty() {
+            return report_error(flotilla_core::plan::PlanFileError::ArtifactsChanged {
+                problems: changed,
+            });
+        }
+    }
     // A saved plan records each account's role, so apply assumes what plan assumed.
     match AccountRoles::of_plan(&plan) {
         Ok(roles) => clients.assume_roles(&roles).await,
         Err(e) => return report_error(e),
     }
-    let base = manifest_dir(Path::new(&plan.manifest_path));
     // A one-go apply re-plans a function another writer changed meanwhile (it has the
     // manifest and nobody reviewed a saved plan); a saved plan does so only when told.
     let replan = args.refresh || args.plan.is_none();
@@ -322,6 +352,21 @@ fn finish(args: &Args, report: &Report, sim: Option<&Sim>) -> Exit {
         Exit::Ok
     } else {
         Exit::Failure
+    }
+}
+
+/// Writes the report of a run that changed nothing to `path` and syncs it, so a path in
+/// a missing folder, a read-only file or a full disk (`/dev/full`) fails before apply.
+/// The real report replaces it at the end.
+fn probe_writable(path: &Path) -> std::io::Result<()> {
+    let placeholder = Report::empty().to_json().map_err(std::io::Error::from)?;
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(placeholder.as_bytes())?;
+    file.flush()?;
+    match file.sync_all() {
+        // A pipe or terminal cannot sync; what was written went through.
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => Ok(()),
+        other => other,
     }
 }
 

@@ -80,6 +80,16 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
+    /// `--report FILE` cannot be written, found before anything was applied.
+    #[error("cannot write the report to {}: {source}; nothing was applied", path.display())]
+    #[diagnostic(help("pass a --report path in a writable folder with free space"))]
+    ReportNotWritable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// `status --format json` could not serialise the status.
     #[error("cannot write the status as JSON: {0}")]
     StatusJson(#[source] serde_json::Error),
@@ -100,6 +110,7 @@ impl CliError {
             | CliError::Stdout(_)
             | CliError::Runtime(_)
             | CliError::WriteReport { .. }
+            | CliError::ReportNotWritable { .. }
             | CliError::StatusJson(_) => Exit::Failure,
         }
     }

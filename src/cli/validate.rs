@@ -203,15 +203,27 @@ fn print_fleets(models: &[Model], format: Format) {
             }
         }
         for [name, account, region, runtime, artifact] in rows {
+            // Padded by hand: `format!`'s width argument is a u16 and a 65,536-character
+            // value (which a manifest may hold) would panic there.
             println!(
-                "  {name:<w0$}  {account:<w1$}  {region:<w2$}  {runtime:<w3$}  {artifact}",
-                w0 = widths[0],
-                w1 = widths[1],
-                w2 = widths[2],
-                w3 = widths[3]
+                "  {}  {}  {}  {}  {artifact}",
+                pad(&name, widths[0]),
+                pad(&account, widths[1]),
+                pad(&region, widths[2]),
+                pad(&runtime, widths[3])
             );
         }
     }
+}
+
+/// `cell` left-aligned in `width` characters.
+fn pad(cell: &str, width: usize) -> String {
+    let mut out = cell.to_owned();
+    out.extend(std::iter::repeat_n(
+        ' ',
+        width.saturating_sub(cell.chars().count()),
+    ));
+    out
 }
 
 /// One line per account reached through `assume_role` (nothing when none is).

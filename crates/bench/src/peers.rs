@@ -261,7 +261,8 @@ async fn deploy_function(
                     }
                     break;
                 }
-                Err(ApiError::Conflict { .. })
+                // Peer tools go by the error code, which is the same for both.
+                Err(ApiError::Conflict { .. } | ApiError::AlreadyExists { .. })
                     if retries_conflict && conflicts < policy.conflict.retries =>
                 {
                     tokio::time::sleep(policy.conflict.delay.delay(conflicts)).await;

@@ -25,5 +25,8 @@ pub mod s3;
 pub mod select;
 pub mod status;
 
+mod bounded_read;
 #[cfg(test)]
 mod module_graph;
+
+pub(crate) use bounded_read::read_at_most;

@@ -70,8 +70,10 @@ pub struct AdaptiveLimiter {
 impl AdaptiveLimiter {
     /// A limiter at `rate` calls per second (its ceiling).
     pub fn new(rate: f64) -> Self {
+        // Validation keeps rates at or above `Limits::MIN_PER_SECOND`; a rate that
+        // slipped past it still must not build an interval no `Duration` can hold.
         let rate = if rate.is_finite() && rate > 0.0 {
-            rate
+            rate.max(Limits::MIN_PER_SECOND)
         } else {
             MIN_RATE
         };
@@ -98,7 +100,9 @@ impl AdaptiveLimiter {
             let mut s = self.lock();
             let now = Instant::now();
             let at = s.next.max(now);
-            s.next = at + Duration::from_secs_f64(1.0 / s.rate);
+            let interval = Duration::try_from_secs_f64(1.0 / s.rate)
+                .unwrap_or(Duration::from_secs_f64(1.0 / Limits::MIN_PER_SECOND));
+            s.next = at + interval;
             at
         };
         tokio::time::sleep_until(at).await;

@@ -57,7 +57,7 @@ impl From<&ApiError> for ErrorClass {
             ApiError::Transient { .. } => ErrorClass::Transient,
             ApiError::PreconditionFailed { .. } => ErrorClass::Precondition,
             ApiError::NotFound { .. } => ErrorClass::NotFound,
-            ApiError::Fatal { .. } => ErrorClass::Fatal,
+            ApiError::AlreadyExists { .. } | ApiError::Fatal { .. } => ErrorClass::Fatal,
         }
     }
 }

@@ -222,17 +222,27 @@ impl QuotaConfig {
         }
     }
 
-    /// Checks that every rate set is a positive, finite number.
+    /// The slowest quota accepted, per second (one call every 100 s): a rate near zero
+    /// would make a throttled caller wait longer than any `Duration` holds.
+    pub const MIN_RATE: f64 = 0.01;
+
+    /// Whether `rate` is finite and at least [`QuotaConfig::MIN_RATE`].
+    pub fn is_valid_rate(rate: f64) -> bool {
+        rate.is_finite() && rate >= Self::MIN_RATE
+    }
+
+    /// Checks that every rate set is finite and at least [`QuotaConfig::MIN_RATE`].
     pub fn validate(&self) -> Result<(), String> {
         for (name, rate) in [
             ("get-function", self.get_function),
             ("control-plane", self.control_plane),
         ] {
             if let Some(r) = rate
-                && !(r.is_finite() && r > 0.0)
+                && !Self::is_valid_rate(r)
             {
                 return Err(format!(
-                    "{name}: {r} is not a positive rate (use null for off)"
+                    "{name}: {r} is not a rate of at least {}/s (use null for off)",
+                    Self::MIN_RATE
                 ));
             }
         }
@@ -251,8 +261,13 @@ impl QuotaConfig {
         let rate = match value.trim() {
             "off" => None,
             v => match v.parse::<f64>() {
-                Ok(r) if r > 0.0 && r.is_finite() => Some(r),
-                _ => return Err(format!("`{v}`: expected a positive rate or `off`")),
+                Ok(r) if Self::is_valid_rate(r) => Some(r),
+                _ => {
+                    return Err(format!(
+                        "`{v}`: expected a rate of at least {}/s or `off`",
+                        Self::MIN_RATE
+                    ));
+                }
             },
         };
         match name.trim() {

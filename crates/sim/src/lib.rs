@@ -310,7 +310,7 @@ pub(crate) fn to_api_error(e: SimError) -> ApiError {
             retry_after,
         } => match status {
             404 => ApiError::NotFound { message },
-            409 => ApiError::Conflict { message },
+            409 => ApiError::conflict(message),
             412 => ApiError::PreconditionFailed { message },
             429 => ApiError::Throttled {
                 retry_after: retry_after.map(ceil_secs),

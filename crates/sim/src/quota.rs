@@ -40,7 +40,9 @@ impl Bucket {
             self.tokens -= 1.0;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64((1.0 - self.tokens) / rate))
+            // Rates are validated, but a wait is never built from an unchecked float.
+            Err(Duration::try_from_secs_f64((1.0 - self.tokens) / rate)
+                .unwrap_or(Duration::from_secs(3600)))
         }
     }
 }

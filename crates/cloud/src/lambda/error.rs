@@ -22,6 +22,16 @@ pub enum ApiError {
         /// The API's message.
         message: String,
     },
+    /// 409 `ResourceConflictException` saying the resource already exists ("Alias
+    /// already exists", "Function already exist"): waiting will not make it go away.
+    #[error("already exists: {message}")]
+    #[diagnostic(help(
+        "someone else created it since the plan; re-plan (`flotilla plan`) to take it into account"
+    ))]
+    AlreadyExists {
+        /// The API's message.
+        message: String,
+    },
     /// 429 `TooManyRequestsException`.
     #[error("throttled: {message}")]
     #[diagnostic(help("lower the request rate (limits:) or retry after the given delay"))]
@@ -57,11 +67,23 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// Classifies a 409 `ResourceConflictException` by its message: Lambda uses the
+    /// one code both for "an update is in progress" (retry once stable) and for "the
+    /// resource already exists" (permanent). This is the one place that reads the text.
+    pub fn conflict(message: String) -> Self {
+        if message.to_ascii_lowercase().contains("already exist") {
+            ApiError::AlreadyExists { message }
+        } else {
+            ApiError::Conflict { message }
+        }
+    }
+
     /// A short class name for reports and counters.
     pub fn class(&self) -> &'static str {
         match self {
             ApiError::NotFound { .. } => "not_found",
             ApiError::Conflict { .. } => "conflict",
+            ApiError::AlreadyExists { .. } => "already_exists",
             ApiError::Throttled { .. } => "throttled",
             ApiError::PreconditionFailed { .. } => "precondition_failed",
             ApiError::Transient { .. } => "transient",

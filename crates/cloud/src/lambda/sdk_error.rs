@@ -133,7 +133,7 @@ pub(crate) fn classify_response(
 ) -> ApiError {
     match (code, status) {
         (Some("ResourceNotFoundException"), _) | (None, 404) => ApiError::NotFound { message },
-        (Some("ResourceConflictException"), _) | (None, 409) => ApiError::Conflict { message },
+        (Some("ResourceConflictException"), _) | (None, 409) => ApiError::conflict(message),
         (Some("TooManyRequestsException"), _) | (_, 429) => ApiError::Throttled {
             retry_after: retry_after.and_then(parse_retry_after),
             message,

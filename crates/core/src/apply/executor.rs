@@ -345,7 +345,7 @@ impl FnRun<'_> {
                 Ok(info) => return Ok(Some(info)),
                 Err(e) => e,
             };
-            if let ApiError::Conflict { .. } = err {
+            if let ApiError::Conflict { .. } | ApiError::AlreadyExists { .. } = err {
                 if unknown && self.created_by_us().await? {
                     self.mark_landed(OP);
                     return Ok(None);

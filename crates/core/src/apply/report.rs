@@ -233,6 +233,11 @@ impl SharedQuota {
 }
 
 impl Report {
+    /// The report of a run that changed nothing (no functions, no time).
+    pub fn empty() -> Self {
+        Self::new(Vec::new(), 0)
+    }
+
     pub(crate) fn new(functions: Vec<FunctionReport>, elapsed_ms: u64) -> Self {
         let mut t = Totals {
             functions: functions.len(),

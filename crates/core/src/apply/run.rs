@@ -56,6 +56,9 @@ pub(crate) enum Guard {
     Own,
 }
 
+/// How long a pacing wait may go on after the first interrupt.
+pub(crate) const PACING_GRACE: Duration = Duration::from_secs(2);
+
 /// A boxed API call, so steps can hand the retry loop a closure over their input.
 pub(crate) type Call<'c, T> = Pin<Box<dyn Future<Output = ApiResult<T>> + Send + 'c>>;
 
@@ -137,14 +140,22 @@ impl FnRun<'_> {
         }
     }
 
-    /// Waits for a slot on `limiter`, unless a hard cancel comes first.
+    /// Waits for a slot on `limiter`, unless a hard cancel comes first, or a soft one
+    /// and then [`PACING_GRACE`]: at a slow rate a slot can be many minutes away, and
+    /// the first interrupt must end that wait promptly while letting a step whose next
+    /// call is due soon finish.
     pub(crate) async fn paced(&mut self, limiter: &Arc<AdaptiveLimiter>) -> Result<(), Stop> {
+        let cancel = &self.ctx.cancel;
         tokio::select! {
             () = limiter.acquire() => {
                 self.report.calls += 1;
                 Ok(())
             }
-            () = self.ctx.cancel.reached(CancelLevel::Hard) => Err(Stop::Cancelled),
+            () = cancel.reached(CancelLevel::Hard) => Err(Stop::Cancelled),
+            () = async {
+                cancel.reached(CancelLevel::Soft).await;
+                tokio::time::sleep(PACING_GRACE).await;
+            } => Err(Stop::Cancelled),
         }
     }
 

@@ -187,7 +187,11 @@ impl FnRun<'_> {
                     | ApiError::Conflict { .. }
                     | ApiError::PreconditionFailed { .. }),
                 ) => self.count_retry(e.class()),
-                Err(e @ (ApiError::NotFound { .. } | ApiError::Fatal { .. })) => {
+                Err(
+                    e @ (ApiError::NotFound { .. }
+                    | ApiError::AlreadyExists { .. }
+                    | ApiError::Fatal { .. }),
+                ) => {
                     return Err(Stop::Failed(FailureCause::WaitFailed {
                         waiting_for: goal.describe().to_owned(),
                         class: e.class().to_owned(),

@@ -256,3 +256,35 @@ impl CodeProvider for LocalCode {
         })
     }
 }
+
+/// Checks, before apply makes its first call, that every local artifact a plan uploads
+/// still has the `CodeSha256` the plan recorded; one sentence per function that does
+/// not. Apply checks each again as it uploads; this check refuses the plan whole
+/// instead of after other functions changed.
+pub fn verify_artifacts(base: &Path, plan: &crate::plan::Plan) -> Vec<String> {
+    use crate::plan::{Action, Step};
+    plan.functions
+        .iter()
+        .filter(|f| matches!(f.action, Action::Create | Action::Update))
+        .filter(|f| {
+            f.steps
+                .iter()
+                .any(|s| matches!(s, Step::CreateFunction { .. } | Step::UpdateCode { .. }))
+        })
+        .filter_map(|f| {
+            let (Some(origin), crate::artifact::ArtifactDigest::Zip { code_sha256, .. }) =
+                (&f.source, &f.artifact)
+            else {
+                return None;
+            };
+            match on_disk(base, origin) {
+                Ok((_, sha, _)) if sha == *code_sha256 => None,
+                Ok((_, sha, _)) => Some(format!(
+                    "function `{}`: the artifact changed since the plan was made (plan: {code_sha256}, now: {sha})",
+                    f.key
+                )),
+                Err(e) => Some(format!("function `{}`: {e}", f.key)),
+            }
+        })
+        .collect()
+}

@@ -8,7 +8,7 @@ mod layers;
 mod roles;
 
 pub use clients::{ClientSet, Seed};
-pub use code::{DEFAULT_PARALLEL_UPLOADS, LocalCode};
+pub use code::{DEFAULT_PARALLEL_UPLOADS, LocalCode, verify_artifacts};
 pub use layers::{LayerError, LayerErrors, Location, resolve_layers};
 pub use roles::{AccountRoles, RoleConflict};
 

@@ -22,6 +22,10 @@ pub use read_scalars::parse_duration;
 /// `problems` receives what is wrong. When the bytes are not YAML at all the manifest is
 /// `None`.
 pub fn parse(bytes: &[u8], problems: &mut Vec<Problem>) -> (String, Option<raw::RawManifest>) {
+    // Lone CRs as LFs here too, so the snippet of a syntax error counts lines as the
+    // parser did.
+    let normalized = parse::lone_cr_to_lf(bytes);
+    let bytes = normalized.as_slice();
     match parse::parse_bytes(bytes) {
         Ok((text, node)) => {
             let mut reader = read::Reader {

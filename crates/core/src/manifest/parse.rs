@@ -63,6 +63,10 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<(String, Node), Problem> {
         )
         .help("split the fleet into several manifests, or check that this is the right file"));
     }
+    // YAML (like editors) takes a lone CR as a line break; so does every line count
+    // below once it is LF. Same length, so every byte offset stays valid.
+    let normalized = lone_cr_to_lf(bytes);
+    let bytes = normalized.as_slice();
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
@@ -102,6 +106,17 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<(String, Node), Problem> {
         Ok(node) => Ok((text, node)),
         Err(e) => Err(yaml_problem(&text, &e)),
     }
+}
+
+/// `bytes` with each CR that is not followed by LF turned into LF.
+pub(crate) fn lone_cr_to_lf(bytes: &[u8]) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    for i in 0..out.len() {
+        if out[i] == b'\r' && out.get(i + 1) != Some(&b'\n') {
+            out[i] = b'\n';
+        }
+    }
+    out
 }
 
 fn yaml_problem(text: &str, e: &serde_saphyr::Error) -> Problem {

@@ -37,7 +37,7 @@ pub fn is_reserved_env_key(key: &str) -> bool {
     RESERVED.contains(&key) || key.starts_with("AWS_LAMBDA_")
 }
 
-fn valid_env_key(key: &str) -> bool {
+pub(crate) fn valid_env_key(key: &str) -> bool {
     let mut bytes = key.bytes();
     key.len() >= 2
         && bytes.next().is_some_and(|b| b.is_ascii_alphabetic())

@@ -43,9 +43,12 @@ impl ManifestError {
         ));
         problems.sort_by_key(|p| (p.pos.line, p.pos.column));
         problems.dedup_by(|a, b| a.pos == b.pos && a.message == b.message);
+        let mut on_line = std::collections::BTreeMap::<usize, usize>::new();
         for p in &mut problems {
             p.path = path.to_owned();
-            p.src = Some(Arc::clone(&src));
+            let seen = on_line.entry(p.pos.line).or_default();
+            *seen += 1;
+            p.attach(&src, *seen > crate::manifest::problem::REPEATS_SHOWN);
         }
         Self {
             path: path.to_owned(),
@@ -79,8 +82,11 @@ impl ManifestError {
             problems,
         };
         if let Some(src) = text {
+            let mut on_line = std::collections::BTreeMap::<usize, usize>::new();
             for p in &mut joined.problems {
-                p.src = Some(Arc::clone(&src));
+                let seen = on_line.entry(p.pos.line).or_default();
+                *seen += 1;
+                p.attach(&src, *seen > crate::manifest::problem::REPEATS_SHOWN);
             }
         }
         Some(joined)

@@ -18,6 +18,7 @@ mod report;
 mod types;
 mod validate;
 
+pub(crate) use env_vars::valid_env_key;
 pub use env_vars::{MAX_ENVIRONMENT_BYTES, MAX_LAYERS, is_reserved_env_key};
 pub use error::{ErrorKind, ManifestError, Problem};
 pub use layer_ref::LayerRef;

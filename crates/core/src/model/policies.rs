@@ -29,7 +29,19 @@ impl<'a> Validator<'a> {
             );
             return None;
         }
-        let secs = u32::try_from(d.as_secs()).unwrap_or(u32::MAX);
+        let Ok(secs) = u32::try_from(d.as_secs()) else {
+            // Said with the value as written, not a clamped one.
+            let (min, max) = (TimeoutSecs::MIN, TimeoutSecs::MAX);
+            self.push(
+                Problem::new(
+                    t.pos,
+                    format!("`{path}` is {}: timeout must be {min}–{max} s", d.as_secs()),
+                    format!("outside {min}–{max} s"),
+                )
+                .help(format!("Lambda accepts timeout from {min} to {max} s")),
+            );
+            return None;
+        };
         self.bounded(
             Some(&Sp::new(secs, t.pos)),
             0,

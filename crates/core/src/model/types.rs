@@ -368,6 +368,29 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// The slowest rate accepted, per second: one call every 10 s, as the manifest
+    /// schema documents. Slower is a typo, and a pace of ~0 would build a wait longer
+    /// than any `Duration` holds.
+    pub const MIN_PER_SECOND: f64 = 0.1;
+
+    /// Whether `rate` is a finite number of calls per second no lower than
+    /// [`Limits::MIN_PER_SECOND`].
+    pub fn is_valid_rate(rate: f64) -> bool {
+        rate.is_finite() && rate >= Self::MIN_PER_SECOND
+    }
+
+    /// The first rate that is not valid, with its name, if any.
+    pub fn invalid_rate(&self) -> Option<(&'static str, f64)> {
+        [
+            ("mutating_per_second", self.mutating_per_second),
+            ("get_function_per_second", self.get_function_per_second),
+        ]
+        .into_iter()
+        .find(|(_, r)| !Self::is_valid_rate(*r))
+    }
+}
+
 /// One function, fully resolved for the chosen environment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Function {

@@ -211,14 +211,17 @@ impl<'a> Validator<'a> {
                 ),
             ] {
                 if let Some(v) = value {
-                    if v.value.is_finite() && v.value > 0.0 {
+                    if Limits::is_valid_rate(v.value) {
                         *slot = v.value;
                     } else {
                         self.problems.push(
                             Problem::new(
                                 v.pos,
-                                format!("`{path}` must be a positive number of calls per second"),
-                                "not positive",
+                                format!(
+                                    "`{path}` must be a number of calls per second, at least {}",
+                                    Limits::MIN_PER_SECOND
+                                ),
+                                format!("not a rate of at least {}/s", Limits::MIN_PER_SECOND),
                             )
                             .help(
                                 "e.g. `15` (Lambda's quota) or lower to leave room for other tools",
@@ -404,6 +407,20 @@ impl<'a> Validator<'a> {
         let handler = handler_src
             .filter(|_| !is_image)
             .and_then(|h| self.text(h, &ctx, &p("handler")));
+        // Present but empty is as missing: Lambda requires both for a zip function.
+        for (value, src, field, example) in [
+            (&runtime, runtime_src, "runtime", "python3.12"),
+            (&handler, handler_src, "handler", "app.handler"),
+        ] {
+            if let (Some(v), Some(src)) = (value, src)
+                && v.trim().is_empty()
+            {
+                self.push(
+                    Problem::new(src.pos, format!("`{}` is empty", p(field)), "empty")
+                        .help(format!("a zip function needs a {field}, e.g. `{example}`")),
+                );
+            }
+        }
         let description = match layers.pick(|s| s.description.as_ref()) {
             Some(d) => self.text(d, &ctx, &p("description")).unwrap_or_default(),
             None => String::new(),

@@ -4,6 +4,10 @@ use std::path::{Path, PathBuf};
 
 use super::types::{FORMAT_VERSION, Plan};
 
+/// The largest plan file read: far above any fleet's plan (a plan of 10,000 functions
+/// is a few tens of MiB), far below what exhausts memory.
+pub const MAX_PLAN_BYTES: usize = 256 * 1024 * 1024;
+
 /// Why a plan file could not be read or written.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum PlanFileError {
@@ -27,6 +31,21 @@ pub enum PlanFileError {
     Malformed {
         /// What is wrong, with line and column when known.
         message: String,
+    },
+    /// Well-formed, but values or steps no `flotilla plan` writes: refused whole, before
+    /// any call.
+    #[error("plan file was changed after `flotilla plan`; refusing all of it:\n{}", .problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    #[diagnostic(help("nothing was applied; make a new plan with `flotilla plan -o FILE`"))]
+    Tampered {
+        /// Every problem found, one sentence each.
+        problems: Vec<String>,
+    },
+    /// A local artifact no longer has the digest the plan recorded.
+    #[error("the plan's artifacts changed since it was made; refusing all of it:\n{}", .problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    #[diagnostic(help("nothing was applied; run `flotilla plan -o FILE` again"))]
+    ArtifactsChanged {
+        /// One sentence per function.
+        problems: Vec<String>,
     },
     /// Written by a Flotilla with another plan format.
     #[error("plan file has format_version {found}, this Flotilla reads format_version {supported}")]
@@ -76,18 +95,39 @@ impl PlanFile {
                 supported: FORMAT_VERSION,
             });
         }
-        serde_json::from_str(text).map_err(|e| PlanFileError::Malformed {
+        let plan: Plan = serde_json::from_str(text).map_err(|e| PlanFileError::Malformed {
             message: e.to_string(),
-        })
+        })?;
+        let mut problems = super::check::check_plan(&plan);
+        if problems.is_empty() {
+            Ok(plan)
+        } else {
+            // One line per problem, and not 20,000 of them.
+            const SHOWN: usize = 20;
+            if problems.len() > SHOWN {
+                let more = problems.len() - SHOWN;
+                problems.truncate(SHOWN);
+                problems.push(format!("and {more} more"));
+            }
+            Err(PlanFileError::Tampered { problems })
+        }
     }
 
     /// Reads and parses a plan file.
     pub fn read(path: &Path) -> Result<Plan, PlanFileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PlanFileError::Io {
+        let io = |source| PlanFileError::Io {
             action: "read",
             path: path.to_owned(),
             source,
-        })?;
+        };
+        let bytes = crate::read_at_most(path, MAX_PLAN_BYTES).map_err(io)?;
+        if bytes.len() > MAX_PLAN_BYTES {
+            return Err(PlanFileError::Malformed {
+                message: format!("the file is larger than {MAX_PLAN_BYTES} bytes"),
+            });
+        }
+        let text = String::from_utf8(bytes)
+            .map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
         Self::from_json(&text)
     }
 

@@ -5,6 +5,7 @@
 //! here, kept thin), apply carries it out (resolving secrets from where the plan says
 //! they live).
 
+mod check;
 mod diff;
 mod file;
 mod planner;
@@ -14,6 +15,7 @@ mod shard;
 pub use shard::{DEFAULT_ACCOUNT_SHARD, shard_name};
 mod types;
 
+pub use check::check_plan;
 pub use diff::{diff_config, diff_environment, fill_defaults};
 pub use file::{PlanFile, PlanFileError};
 pub(crate) use planner::desired_config;

@@ -127,7 +127,9 @@ fn api_to_sim(e: flotilla_cloud::lambda::ApiError) -> SimError {
     use flotilla_cloud::lambda::ApiError;
     match e {
         ApiError::NotFound { message } => SimError::not_found(message),
-        ApiError::Conflict { message } => SimError::conflict(message),
+        ApiError::Conflict { message } | ApiError::AlreadyExists { message } => {
+            SimError::conflict(message)
+        }
         ApiError::PreconditionFailed { message } => SimError::precondition(message),
         ApiError::Throttled { message, .. } => {
             SimError::new(429, "TooManyRequestsException", message)

@@ -1,0 +1,263 @@
+//! The whole-plan check a saved plan passes before apply makes its first call.
+//!
+//! A plan file is data a user can edit. Apply checks each step as it runs it, but by
+//! then other functions (or the same function's earlier steps) have changed, so a
+//! tampered plan is half applied before it is refused. [`check_plan`] holds every value
+//! to the manifest's rules (the model's newtypes), every function's steps to the closed
+//! step grammar `plan()` writes, and every path to the manifest's folder, and lists
+//! everything wrong at once, like `terraform apply` refusing a stale or corrupt plan
+//! file before touching anything. Digests of local artifacts are checked by the caller
+//! that knows the folder (`deploy::verify_artifacts`).
+
+use std::collections::BTreeSet;
+use std::path::{Component, Path};
+
+use super::types::{Action, CodeOrigin, EnvValue, FunctionPlan, Plan, Step};
+use crate::artifact::ArtifactDigest;
+use crate::model::{
+    AccountId, AliasName, EphemeralStorageMb, FunctionName, Limits, MAX_ENVIRONMENT_BYTES,
+    MAX_LAYERS, MemoryMb, Region, TimeoutSecs, is_reserved_env_key, valid_env_key,
+};
+
+/// Every problem of a plan, one sentence each, in plan order; empty when it is sound.
+pub fn check_plan(plan: &Plan) -> Vec<String> {
+    let mut problems = Vec::new();
+    let limits: Limits = plan.limits.into();
+    if let Some((name, rate)) = limits.invalid_rate() {
+        problems.push(format!(
+            "`limits.{name}` is {rate}: it must be a number of calls per second, at least {}",
+            Limits::MIN_PER_SECOND
+        ));
+    }
+    let mut keys = BTreeSet::new();
+    for f in &plan.functions {
+        if !keys.insert(f.key.0.as_str()) {
+            problems.push(format!("function `{}` appears twice", f.key));
+        }
+    }
+    for f in &plan.functions {
+        let mut say = |what: String| problems.push(format!("function `{}`: {what}", f.key));
+        check_values(f, &mut say);
+        check_steps(f, &mut say);
+        for dep in &f.depends_on {
+            if !keys.contains(dep.0.as_str()) {
+                say(format!("depends on `{dep}`, which the plan does not have"));
+            }
+        }
+    }
+    problems
+}
+
+fn check_values(f: &FunctionPlan, say: &mut impl FnMut(String)) {
+    if let Err(e) = FunctionName::new(f.name.clone()) {
+        say(format!("name `{}`: {e}", truncated(&f.name)));
+    }
+    if let Err(e) = Region::new(f.region.clone()) {
+        say(format!("region `{}`: {e}", truncated(&f.region)));
+    }
+    if let Some(account) = &f.account
+        && let Err(e) = AccountId::new(account.clone())
+    {
+        say(format!("account `{}`: {e}", truncated(account)));
+    }
+    let c = &f.desired.config;
+    if let Err(e) = MemoryMb::new(c.memory_mb) {
+        say(format!("memory_mb: {e}"));
+    }
+    if let Err(e) = TimeoutSecs::new(c.timeout_s) {
+        say(format!("timeout_s: {e}"));
+    }
+    if let Err(e) = EphemeralStorageMb::new(c.ephemeral_storage_mb) {
+        say(format!("ephemeral_storage_mb: {e}"));
+    }
+    if c.layers.len() > MAX_LAYERS {
+        say(format!(
+            "{} layers, more than Lambda's {MAX_LAYERS}",
+            c.layers.len()
+        ));
+    }
+    let mut env_bytes = 0usize;
+    for (key, value) in &c.environment {
+        if !valid_env_key(key) || is_reserved_env_key(key) {
+            say(format!(
+                "environment variable name `{}` is not allowed",
+                truncated(key)
+            ));
+        }
+        env_bytes += key.len()
+            + match value {
+                EnvValue::Value(v) => v.len(),
+                EnvValue::Sensitive(_) => 0,
+            };
+    }
+    if env_bytes > MAX_ENVIRONMENT_BYTES {
+        say(format!(
+            "the environment is at least {env_bytes} bytes, more than Lambda's {MAX_ENVIRONMENT_BYTES}"
+        ));
+    }
+    if let Some(alias) = &f.desired.alias
+        && let Err(e) = AliasName::new(alias.clone())
+    {
+        say(format!("alias `{}`: {e}", truncated(alias)));
+    }
+    if let ArtifactDigest::Zip { code_sha256, .. } = &f.artifact
+        && !is_sha256_base64(code_sha256)
+    {
+        say(format!(
+            "code_sha256 `{}` is not a base64 SHA-256",
+            truncated(code_sha256)
+        ));
+    }
+    if let Some(origin) = &f.source {
+        let (CodeOrigin::Zip { path } | CodeOrigin::Dir { path, .. }) = origin;
+        if !inside_folder(path) {
+            say(format!(
+                "artifact path `{}` is outside the manifest's folder",
+                truncated(path)
+            ));
+        }
+    }
+}
+
+/// Rank of a step in the order `plan()` writes them; each rank at most once.
+fn rank(step: &Step) -> u8 {
+    match step {
+        Step::CreateFunction { .. } | Step::DeleteFunction { .. } | Step::MoveAlias { .. } => 0,
+        Step::UpdateCode { .. } => 1,
+        Step::UpdateConfiguration { .. } => 2,
+        Step::PublishVersion => 3,
+        Step::CreateAlias { .. } | Step::UpdateAlias { .. } => 4,
+        Step::TagResource { .. } => 5,
+        Step::UntagResource { .. } => 6,
+        Step::PutConcurrency { .. } | Step::DeleteConcurrency { .. } => 7,
+    }
+}
+
+/// The closed step grammar: create = CreateFunction [Publish [CreateAlias]]
+/// [PutConcurrency]; update = [Code] [Configuration] [Publish (Create|Update)Alias?]
+/// [Tag] [Untag] [Put|DeleteConcurrency], or MoveAlias alone (rollback); delete =
+/// DeleteFunction alone; no change = nothing.
+fn check_steps(f: &FunctionPlan, say: &mut impl FnMut(String)) {
+    let names: Vec<&str> = f.steps.iter().map(Step::name).collect();
+    let wrong = |why: &str| format!("steps [{}] {why}", names.join(", "));
+    let steps = &f.steps;
+    match f.action {
+        Action::NoChange if !steps.is_empty() => say(wrong("on a function with no change")),
+        Action::NoChange => {}
+        Action::Delete => {
+            if !matches!(steps.as_slice(), [Step::DeleteFunction { owner_tags }] if !owner_tags.is_empty())
+            {
+                say(wrong("are not one DeleteFunction with its ownership tags"));
+            }
+        }
+        Action::Create | Action::Update => {
+            if steps.is_empty() {
+                say(wrong("are empty for a function that changes"));
+                return;
+            }
+            let create = matches!(steps.first(), Some(Step::CreateFunction { .. }));
+            if (f.action == Action::Create) != create {
+                say(wrong(if create {
+                    "create a function the plan updates"
+                } else {
+                    "do not start with CreateFunction"
+                }));
+            }
+            if matches!(steps.first(), Some(Step::MoveAlias { .. })) && steps.len() > 1 {
+                say(wrong("combine MoveAlias with other steps"));
+            }
+            let ranks: Vec<u8> = steps.iter().map(rank).collect();
+            if ranks.windows(2).any(|w| w[0] >= w[1]) {
+                say(wrong("are out of order or repeated"));
+            }
+            if steps.iter().skip(1).any(|s| rank(s) == 0) {
+                say(wrong(
+                    "hold CreateFunction, DeleteFunction or MoveAlias after the first step",
+                ));
+            }
+            if create
+                && steps.iter().any(|s| {
+                    matches!(
+                        s,
+                        Step::UpdateCode { .. }
+                            | Step::UpdateConfiguration { .. }
+                            | Step::UpdateAlias { .. }
+                            | Step::TagResource { .. }
+                            | Step::UntagResource { .. }
+                            | Step::DeleteConcurrency { .. }
+                    )
+                })
+            {
+                say(wrong("update a function they create"));
+            }
+            let publishes = steps.iter().any(|s| matches!(s, Step::PublishVersion));
+            for s in steps {
+                match s {
+                    Step::PublishVersion if !f.desired.publish => {
+                        say(wrong(
+                            "publish a version the desired configuration does not",
+                        ));
+                    }
+                    Step::CreateAlias { alias } | Step::UpdateAlias { alias, .. } => {
+                        if !publishes {
+                            say(wrong("move an alias without publishing a version first"));
+                        }
+                        if f.desired.alias.as_deref() != Some(alias.as_str()) {
+                            say(wrong(&format!(
+                                "name alias `{}`, not the desired alias",
+                                truncated(alias)
+                            )));
+                        }
+                    }
+                    Step::MoveAlias {
+                        alias, to_version, ..
+                    } => {
+                        if AliasName::new(alias.clone()).is_err() {
+                            say(wrong(&format!("name alias `{}`", truncated(alias))));
+                        }
+                        if !is_version_number(to_version) {
+                            say(wrong(&format!(
+                                "move an alias to `{}`, which is not a published version number",
+                                truncated(to_version)
+                            )));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+fn is_version_number(v: &str) -> bool {
+    !v.is_empty() && v.len() <= 20 && v.bytes().all(|b| b.is_ascii_digit()) && !v.starts_with('0')
+}
+
+/// The shape of a base64 SHA-256 (44 characters, one `=`). Not a strict decode:
+/// whether the bytes are the artifact's is `verify_artifacts`' question.
+fn is_sha256_base64(s: &str) -> bool {
+    s.len() == 44
+        && s.ends_with('=')
+        && s[..43]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+}
+
+/// A relative path that stays in the manifest's folder (no root, no `..`).
+fn inside_folder(path: &str) -> bool {
+    !path.is_empty()
+        && Path::new(path)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+}
+
+/// A value quoted in a message, cut to 80 characters.
+fn truncated(s: &str) -> String {
+    const MAX: usize = 80;
+    if s.chars().count() <= MAX {
+        s.to_owned()
+    } else {
+        let head: String = s.chars().take(MAX).collect();
+        format!("{head}… ({} characters)", s.chars().count())
+    }
+}
