@@ -1,6 +1,7 @@
-//! The GitHub Actions examples in `examples/ci/`: actionlint finds no problem, the
-//! deploy flow has the shape the README promises, and every flag they pass to a
-//! subcommand this binary has is a flag that subcommand accepts.
+//! The GitHub Actions examples in `examples/ci/` and the release workflow cargo-dist
+//! generated: actionlint finds no problem, the deploy flow has the shape the README
+//! promises, the examples use the Action (action.yml) only through inputs and outputs it
+//! declares, and every flag they or the Action pass to a subcommand is one it accepts.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -64,9 +65,10 @@ fn run_actionlint(module: &Path, files: &[PathBuf]) -> (bool, String) {
 
 #[ignore = "needs tests/tools/install.sh"]
 #[test]
-fn actionlint_finds_no_problem_in_the_examples() {
+fn actionlint_finds_no_problem_in_the_examples_or_the_release_workflow() {
     let module = actionlint();
-    let files = workflows();
+    let mut files = workflows();
+    files.push(root().join(".github/workflows/release.yml"));
     let (ok, text) = run_actionlint(&module, &files);
     assert!(ok, "{text}");
     assert!(
@@ -100,6 +102,29 @@ fn steps_text(job: &Value) -> String {
     serde_json::to_string(&job["steps"]).unwrap()
 }
 
+/// The steps of `job` that use the Flotilla Action.
+fn action_steps(job: &Value) -> Vec<&Value> {
+    job["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["uses"].as_str() == Some(ACTION))
+        .collect()
+}
+
+/// How the examples name this repository's Action.
+const ACTION: &str = "flotilla-rs/flotilla@v1";
+
+/// The one step of `job` that runs the Action with `command`.
+fn action_step<'a>(job: &'a Value, command: &str) -> &'a Value {
+    let found: Vec<&Value> = action_steps(job)
+        .into_iter()
+        .filter(|s| s["with"]["command"] == command)
+        .collect();
+    assert_eq!(found.len(), 1, "one `{command}` step: {}", steps_text(job));
+    found[0]
+}
+
 #[test]
 fn pull_requests_validate_plan_changed_functions_and_keep_one_comment() {
     let wf = parse(&root().join("examples/ci/flotilla.yml"));
@@ -107,21 +132,32 @@ fn pull_requests_validate_plan_changed_functions_and_keep_one_comment() {
     let pr = job(&wf, "pr-plan");
     assert_eq!(pr["permissions"]["id-token"], "write");
     assert_eq!(pr["permissions"]["pull-requests"], "write");
+    assert_eq!(pr["steps"][0]["with"]["fetch-depth"], 0);
+    action_step(pr, "validate");
+    let plan = action_step(pr, "plan");
+    assert_eq!(plan["with"]["comment"], true);
+    assert_eq!(plan["with"]["environment"], "staging");
+    assert_eq!(
+        plan["with"]["args"],
+        "--changed-since origin/${{ github.base_ref }}"
+    );
     let steps = steps_text(pr);
     for needle in [
-        "fetch-depth",
-        "flotilla validate --format github",
-        "--changed-since \\\"origin/$BASE_REF\\\"",
-        "--format markdown -o plan.json > plan.md",
-        "GITHUB_STEP_SUMMARY",
-        "<!-- flotilla-plan -->",
-        "updateComment",
         "actions/upload-artifact",
+        "${{ steps.plan.outputs.plan-file }}",
         "role-to-assume",
     ] {
         assert!(steps.contains(needle), "pr-plan lacks {needle}: {steps}");
     }
-    assert_eq!(pr["steps"][0]["with"]["fetch-depth"], 0);
+    // The Action itself renders the Markdown plan into the summary and keeps one comment.
+    let action = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    let run = std::fs::read_to_string(root().join("action/run.sh")).unwrap();
+    for needle in ["<!-- flotilla-plan -->", "updateComment", "createComment"] {
+        assert!(action.contains(needle), "action.yml lacks {needle}");
+    }
+    for needle in ["--format markdown -o \"$plan_file\"", "GITHUB_STEP_SUMMARY"] {
+        assert!(run.contains(needle), "action/run.sh lacks {needle}");
+    }
 }
 
 #[test]
@@ -139,16 +175,85 @@ fn main_applies_saved_plans_staging_then_prod_behind_environments() {
         assert_eq!(j["permissions"]["id-token"], "write", "{name}");
         assert!(steps_text(j).contains("role-to-assume"), "{name}");
     }
+    for (name, env) in [("plan-staging", "staging"), ("plan-prod", "prod")] {
+        assert_eq!(
+            action_step(job(&wf, name), "plan")["with"]["environment"],
+            env
+        );
+    }
     for (name, artifact) in [
         ("apply-staging", "plan-staging"),
         ("apply-prod", "plan-prod"),
     ] {
-        let steps = steps_text(job(&wf, name));
+        let j = job(&wf, name);
         assert!(
-            steps.contains(&format!("\"name\":\"{artifact}\"")),
+            steps_text(j).contains(&format!("\"name\":\"{artifact}\"")),
             "{name}"
         );
-        assert!(steps.contains("flotilla apply plan.json"), "{name}");
+        assert_eq!(
+            action_step(j, "apply")["with"]["plan"],
+            "plan.json",
+            "{name}"
+        );
+    }
+}
+
+/// Every input the examples pass to the Action, and every output they read from it, is
+/// declared in action.yml; every command they ask for is one run.sh knows.
+#[test]
+fn the_examples_use_only_inputs_and_outputs_the_action_declares() {
+    let action = parse(&root().join("action.yml"));
+    let run = std::fs::read_to_string(root().join("action/run.sh")).unwrap();
+    let mut used = 0;
+    for file in workflows() {
+        let wf = parse(&file);
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (_, j) in wf["jobs"].as_object().unwrap() {
+            for step in action_steps(j) {
+                for (input, _) in step["with"].as_object().unwrap() {
+                    assert!(
+                        action["inputs"].get(input).is_some(),
+                        "{}: action.yml has no input {input}",
+                        file.display()
+                    );
+                    used += 1;
+                }
+                let command = step["with"]["command"].as_str().unwrap_or("plan");
+                assert!(
+                    run.contains(&format!("\n  {command})")),
+                    "run.sh lacks {command}"
+                );
+                if let Some(id) = step["id"].as_str() {
+                    let prefix = format!("steps.{id}.outputs.");
+                    for (at, _) in text.match_indices(&prefix) {
+                        let rest = &text[at + prefix.len()..];
+                        let name: String = rest
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '-' || *c == '_')
+                            .collect();
+                        assert!(
+                            action["outputs"].get(&name).is_some(),
+                            "{}: action.yml has no output {name}",
+                            file.display()
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(used >= 10, "{used}");
+    for input in [
+        "version",
+        "command",
+        "manifest",
+        "environment",
+        "args",
+        "comment",
+    ] {
+        assert!(action["inputs"].get(input).is_some(), "{input}");
+    }
+    for output in ["changes", "plan-file", "report-file"] {
+        assert!(action["outputs"].get(output).is_some(), "{output}");
     }
 }
 
@@ -170,10 +275,31 @@ fn sharded_apply_feeds_list_shards_into_the_matrix() {
     assert!(steps_text(apply).contains("flotilla apply plan.json --shard \\\"$SHARD\\\""));
 }
 
-/// `flotilla SUB --flag ...` invocations in the workflows' `run:` scripts.
+/// `flotilla SUB --flag ...` invocations in the workflows' `run:` scripts and in the
+/// Action's run.sh, and the Action's steps (`command` with the flags in `args`).
 fn invocations() -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
     for file in workflows() {
+        let wf = parse(&file);
+        for (_, j) in wf["jobs"].as_object().unwrap() {
+            for step in action_steps(j) {
+                let command = step["with"]["command"].as_str().unwrap_or("plan");
+                if command == "install" {
+                    continue;
+                }
+                let args = step["with"]["args"].as_str().unwrap_or("");
+                let flags = args
+                    .split_whitespace()
+                    .filter(|w| w.starts_with("--"))
+                    .map(str::to_owned)
+                    .collect();
+                out.push((command.to_owned(), flags));
+            }
+        }
+    }
+    let mut files = workflows();
+    files.push(root().join("action/run.sh"));
+    for file in files {
         let text = std::fs::read_to_string(&file).unwrap().replace("\\\n", " ");
         for line in text.lines() {
             let line = line.trim_start().trim_start_matches("run:").trim_start();
@@ -206,7 +332,7 @@ fn invocations() -> Vec<(String, Vec<String>)> {
 fn flags_used_by_the_workflows_exist_on_subcommands_this_binary_has() {
     let all = invocations();
     let subs: Vec<&str> = all.iter().map(|(s, _)| s.as_str()).collect();
-    for expected in ["validate", "plan", "apply"] {
+    for expected in ["validate", "plan", "apply", "status", "rollback"] {
         assert!(subs.contains(&expected), "{subs:?}");
     }
     let mut checked = 0;

@@ -93,6 +93,45 @@ pub enum CliError {
     /// `status --format json` could not serialise the status.
     #[error("cannot write the status as JSON: {0}")]
     StatusJson(#[source] serde_json::Error),
+    /// `import` without `--region` and without `AWS_REGION`.
+    #[error("no region to read")]
+    #[diagnostic(help("pass --region REGION (repeat it for several) or set AWS_REGION"))]
+    NoRegion,
+    /// `import`, `init` or `schema --write` would overwrite a file.
+    #[error("{} exists", path.display())]
+    #[diagnostic(help("pass --force to overwrite it, or write elsewhere with -o"))]
+    OutputExists {
+        /// The file.
+        path: PathBuf,
+    },
+    /// `init DIR`: the folder cannot be read.
+    #[error("cannot read {}: {source}", path.display())]
+    #[diagnostic(help("pass the folder whose subfolders hold your functions"))]
+    ReadDir {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `init DIR`: no subfolder looks like a function.
+    #[error("no subfolder of {} looks like a function", path.display())]
+    #[diagnostic(help(
+        "each function is a subfolder with its code: Python (app.py, requirements.txt), JavaScript (index.mjs, package.json), a native bootstrap (Cargo.toml, go.mod) or Java (pom.xml)"
+    ))]
+    NoFunctionFolders {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// A file `import`, `init` or `schema --write` writes could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    WriteFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl CliError {
@@ -105,13 +144,18 @@ impl CliError {
             | CliError::EnvMismatch { .. }
             | CliError::NoSuchShard { .. }
             | CliError::ToNeedsOneFunction { .. }
-            | CliError::NoSuchSubcommand { .. } => Exit::UsageOrChanges,
+            | CliError::NoSuchSubcommand { .. }
+            | CliError::NoRegion
+            | CliError::OutputExists { .. }
+            | CliError::NoFunctionFolders { .. } => Exit::UsageOrChanges,
             CliError::ManPage(_)
             | CliError::Stdout(_)
             | CliError::Runtime(_)
             | CliError::WriteReport { .. }
             | CliError::ReportNotWritable { .. }
-            | CliError::StatusJson(_) => Exit::Failure,
+            | CliError::StatusJson(_)
+            | CliError::WriteFile { .. }
+            | CliError::ReadDir { .. } => Exit::Failure,
         }
     }
 

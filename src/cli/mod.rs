@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand};
 mod apply;
 mod completions;
 mod error;
+mod import;
+mod init;
 mod plan;
 mod progress;
 mod rollback;
@@ -30,9 +32,17 @@ pub enum Exit {
     UsageOrChanges = 2,
 }
 
+/// `flotilla --version`: the crate's version and the commit it was built from (build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("FLOTILLA_COMMIT"),
+    ")"
+);
+
 /// Deploy a fleet of AWS Lambda functions from one YAML manifest.
 #[derive(Debug, Parser)]
-#[command(name = "flotilla", version, about, long_about = None)]
+#[command(name = "flotilla", version = VERSION, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -52,6 +62,10 @@ enum Command {
     Rollback(rollback::Args),
     /// Show the live fleet and how it drifted from the manifest.
     Status(status::Args),
+    /// Write a manifest for functions that already exist (by name, prefix or tag).
+    Import(import::Args),
+    /// Write a starter deploy.yaml for a folder of functions, one per subfolder.
+    Init(init::Args),
     /// Run a Lambda control-plane emulator (conflicts, throttling, stale revisions).
     Sim(sim::SimArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
@@ -98,6 +112,8 @@ pub fn run(cli: Cli) -> Exit {
         Command::Apply(args) => apply::run(args),
         Command::Rollback(args) => rollback::run(args),
         Command::Status(args) => status::run(args),
+        Command::Import(args) => import::run(args),
+        Command::Init(args) => init::run(args),
         Command::Sim(args) => sim::run(args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),

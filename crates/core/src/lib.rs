@@ -12,6 +12,7 @@
 pub mod apply;
 pub mod artifact;
 pub mod deploy;
+pub mod import;
 pub mod manifest;
 pub mod model;
 pub mod observe;

@@ -49,6 +49,17 @@ pub fn parse(bytes: &[u8], problems: &mut Vec<Problem>) -> (String, Option<raw::
     }
 }
 
+/// Where this version's committed `schema/deploy.schema.json` is published: the file at
+/// the release tag, so a manifest written by `flotilla init` or `flotilla import` keeps
+/// the schema of the version that wrote it. (The repository is the workspace's
+/// `repository` in Cargo.toml.)
+pub fn schema_url() -> String {
+    format!(
+        "https://raw.githubusercontent.com/flotilla-rs/flotilla/v{}/schema/deploy.schema.json",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
 /// The JSON Schema (draft-07) of the manifest, as `flotilla schema` prints it.
 pub fn schema_json() -> String {
     let generator = schemars::generate::SchemaSettings::draft07().into_generator();
