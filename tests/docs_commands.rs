@@ -1,7 +1,7 @@
 //! Every `flotilla …` command the documentation shows passes only flags its subcommand
 //! has. The commands are read from README.md and docs/*.md: the lines of ```sh, ```bash
 //! and ```console blocks and the inline code spans, where a command starts with
-//! `flotilla ` or `cargo run --release -- ` (after any `VAR=value` assignments, and after
+//! `flotilla `, `cargo run -- ` or `cargo run --release -- ` (after any `VAR=value` assignments, and after
 //! `&&`, `||`, `;`, `&` or `|` outside `[...]`). Each `--flag` and `-f` it passes must be
 //! listed by `flotilla SUBCOMMAND --help`; placeholders (`<...>`, `…`, `SUBCOMMAND`) are
 //! skipped. All failures are collected and reported at once.
@@ -287,7 +287,9 @@ fn command_of(words: &[&str], text: &str, line: usize) -> Option<DocCommand> {
         w if w.ends_with("/flotilla") => words.collect(),
         "cargo" => {
             let all: Vec<&str> = words.collect();
-            all.strip_prefix(&["run", "--release", "--"][..])?.to_vec()
+            all.strip_prefix(&["run", "--release", "--"][..])
+                .or_else(|| all.strip_prefix(&["run", "--"][..]))?
+                .to_vec()
         }
         _ => return None,
     };

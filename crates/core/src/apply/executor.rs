@@ -105,9 +105,11 @@ impl FnRun<'_> {
                     })
                     .await?;
                 match live_alias {
-                    Some(a) if a.routing.is_empty() => versions
-                        .into_iter()
-                        .find(|v| v.version == a.function_version),
+                    Some(a) if a.routing.is_empty() && a.function_version != "$LATEST" => {
+                        versions
+                            .into_iter()
+                            .find(|v| v.version == a.function_version)
+                    }
                     _ => None,
                 }
             }
@@ -624,7 +626,7 @@ impl FnRun<'_> {
                 Some(live) => Err(self.stale(
                     None,
                     &format!(
-                        "contended: alias `{alias}` was created by someone else during apply (it points at version {})",
+                        "contended: alias `{alias}` already exists: someone else created it during apply (it points at version {})",
                         live.function_version
                     ),
                 )),
