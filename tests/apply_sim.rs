@@ -477,7 +477,9 @@ async fn a_second_deploy_moves_the_alias_and_a_deleted_function_is_stale() {
     fp.steps = vec![
         Step::UpdateConfiguration {
             changes: vec![flotilla_core::plan::FieldChange {
-                field: flotilla_core::plan::Field::MemoryMb,
+                field: flotilla_core::plan::Field::Setting(
+                    flotilla_cloud::lambda::ConfigField::MemoryMb,
+                ),
                 old: None,
                 new: None,
             }],

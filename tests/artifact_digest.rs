@@ -10,7 +10,7 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
 use artifact_common::{at, python, python_code_sha256, write_tree};
-use flotilla_cloud::lambda::{Architecture, FunctionConfig, PackageType};
+use flotilla_cloud::lambda::FunctionConfig;
 use flotilla_core::artifact::{
     ArtifactDigest, ArtifactError, digest_all, load_package, package_dir,
 };
@@ -31,14 +31,7 @@ fn function(key: &str, artifact: ArtifactSource) -> Function {
             role: "arn:aws:iam::111111111111:role/r".to_owned(),
             runtime: Some("python3.12".to_owned()),
             handler: Some("app.handler".to_owned()),
-            description: String::new(),
-            memory_mb: 128,
-            timeout_s: 3,
-            ephemeral_storage_mb: 512,
-            architecture: Architecture::X86_64,
-            environment: BTreeMap::new(),
-            layers: Vec::new(),
-            package_type: PackageType::Zip,
+            ..FunctionConfig::lambda_defaults()
         },
         sensitive_keys: BTreeSet::new(),
         environment_sources: Default::default(),

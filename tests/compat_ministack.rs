@@ -15,7 +15,9 @@ use crate::support;
 use std::sync::Arc;
 
 use compat_common::{Fleet, assert_exit, report_outcomes, text};
-use flotilla_cloud::lambda::{LambdaApi, SdkLambda, UpdateConfigInput};
+use flotilla_cloud::lambda::{
+    ConfigField, FunctionConfig, LambdaApi, SdkLambda, UpdateConfigInput,
+};
 use support::{MINISTACK_ACCOUNT, REGION, Shared, Spawned, start_ministack};
 
 static MINISTACK: Shared = Shared::new();
@@ -60,11 +62,14 @@ async fn saved_plan_refuses_an_outside_change_and_refresh_replans_it() {
     // Someone else changes `cron` after the plan was made.
     let cron = fleet.name("cron");
     let before = api.get_function(&cron).await.expect("read cron");
-    api.update_function_configuration(UpdateConfigInput {
-        name: cron.clone(),
-        description: Some("hotfix".to_owned()),
-        ..UpdateConfigInput::default()
-    })
+    api.update_function_configuration(UpdateConfigInput::new(
+        cron.clone(),
+        FunctionConfig {
+            description: "hotfix".to_owned(),
+            ..FunctionConfig::lambda_defaults()
+        },
+        &[ConfigField::Description],
+    ))
     .await
     .expect("outside write");
     let after = sdk_suite::wait_stable(&api, &cron).await;

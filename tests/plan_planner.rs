@@ -2,7 +2,7 @@
 
 use crate::plan_support;
 
-use flotilla_cloud::lambda::{Architecture, PackageType};
+use flotilla_cloud::lambda::{Architecture, ConfigField, PackageType};
 use flotilla_core::artifact::ArtifactDigest;
 use flotilla_core::model::AliasName;
 use flotilla_core::observe::LiveFunction;
@@ -259,7 +259,7 @@ fn architecture_change_goes_with_the_code() {
         p.steps,
         vec![Step::UpdateCode {
             changes: vec![FieldChange {
-                field: Field::Architecture,
+                field: Field::Setting(ConfigField::Architecture),
                 old: Some(FieldValue::Text("x86_64".into())),
                 new: Some(FieldValue::Text("arm64".into())),
             }]
@@ -304,12 +304,12 @@ fn configuration_lists_only_changed_fields() {
         vec![Step::UpdateConfiguration {
             changes: vec![
                 FieldChange {
-                    field: Field::Description,
+                    field: Field::Setting(ConfigField::Description),
                     old: Some(FieldValue::Text("old".into())),
                     new: Some(FieldValue::Text("new".into())),
                 },
                 FieldChange {
-                    field: Field::MemoryMb,
+                    field: Field::Setting(ConfigField::MemoryMb),
                     old: Some(FieldValue::Number(128)),
                     new: Some(FieldValue::Number(512)),
                 },

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use flotilla_cloud::lambda::{
-    AliasInfo, AliasInput, LambdaApi, PublishVersionInput, UpdateConfigInput, VersionInfo,
+    AliasInfo, AliasInput, ConfigField, FunctionConfig, LambdaApi, PublishVersionInput,
+    UpdateConfigInput, VersionInfo,
 };
 use flotilla_core::apply::{ApplyContext, NoEvents, Outcome};
 use flotilla_core::deploy::{ClientSet, LocalCode};
@@ -133,11 +134,14 @@ async fn two_versions(api: &dyn LambdaApi, name: &str) {
         description: None,
     };
     api.publish_version(publish()).await.unwrap();
-    api.update_function_configuration(UpdateConfigInput {
-        name: name.to_owned(),
-        memory_mb: Some(256),
-        ..UpdateConfigInput::default()
-    })
+    api.update_function_configuration(UpdateConfigInput::new(
+        name.to_owned(),
+        FunctionConfig {
+            memory_mb: 256,
+            ..FunctionConfig::lambda_defaults()
+        },
+        &[ConfigField::MemoryMb],
+    ))
     .await
     .unwrap();
     tokio::time::sleep(Duration::from_secs(10)).await;

@@ -5,7 +5,9 @@
 use crate::sdk_suite;
 use crate::support;
 
-use flotilla_cloud::lambda::{ApiError, LambdaApi, SdkLambda, UpdateConfigInput};
+use flotilla_cloud::lambda::{
+    ApiError, ConfigField, FunctionConfig, LambdaApi, SdkLambda, UpdateConfigInput,
+};
 use support::{MINISTACK_ACCOUNT, REGION, start_microburst, start_ministack};
 
 /// Each rule fires on an `UpdateFunctionConfiguration` whose body carries a marker
@@ -30,11 +32,14 @@ const RULES: &str = r#"
 "#;
 
 fn describe(name: &str, description: &str) -> UpdateConfigInput {
-    UpdateConfigInput {
-        name: name.to_owned(),
-        description: Some(description.to_owned()),
-        ..UpdateConfigInput::default()
-    }
+    UpdateConfigInput::new(
+        name.to_owned(),
+        FunctionConfig {
+            description: description.to_owned(),
+            ..FunctionConfig::lambda_defaults()
+        },
+        &[ConfigField::Description],
+    )
 }
 
 #[ignore = "needs tests/tools/install.sh"]

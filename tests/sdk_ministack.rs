@@ -7,8 +7,8 @@ use crate::support;
 use std::collections::BTreeMap;
 
 use flotilla_cloud::lambda::{
-    ApiError, Architecture, CodeSource, CreateFunctionInput, FunctionConfig, LambdaApi,
-    PackageType, SdkLambda, UpdateCodeInput, UpdateConfigInput,
+    ApiError, Architecture, CodeSource, ConfigField, CreateFunctionInput, FunctionConfig,
+    LambdaApi, PackageType, SdkLambda, UpdateCodeInput, UpdateConfigInput,
 };
 use support::{MINISTACK_ACCOUNT, REGION, Shared, start_ministack};
 
@@ -48,11 +48,14 @@ async fn overlapping_updates_never_lose_the_accepted_write() {
     let name = "flotilla-ms-overlap";
     sdk_suite::create(&api, name, &role()).await;
     let update = |memory_mb| {
-        api.update_function_configuration(UpdateConfigInput {
-            name: name.to_owned(),
-            memory_mb: Some(memory_mb),
-            ..UpdateConfigInput::default()
-        })
+        api.update_function_configuration(UpdateConfigInput::new(
+            name.to_owned(),
+            FunctionConfig {
+                memory_mb,
+                ..FunctionConfig::lambda_defaults()
+            },
+            &[ConfigField::MemoryMb],
+        ))
     };
     let first = update(384).await.expect("first update");
     assert!(!first.is_stable(), "an update reports itself in progress");

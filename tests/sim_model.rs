@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use flotilla_cloud::lambda::{
-    ApiError, ApiOp, CodeSource, CreateFunctionInput, FunctionConfig, FunctionStateKind, LambdaApi,
-    LastUpdateStatus, PublishVersionInput, UpdateCodeInput, UpdateConfigInput,
+    ApiError, ApiOp, CodeSource, ConfigField, CreateFunctionInput, FunctionConfig,
+    FunctionStateKind, LambdaApi, LastUpdateStatus, PublishVersionInput, UpdateCodeInput,
+    UpdateConfigInput,
 };
 use flotilla_sim::{
     FaultKind, FaultRule, Latency, LatencyConfig, QuotaConfig, SeedSpec, Sim, SimClient, SimConfig,
@@ -39,10 +40,15 @@ fn seed(sim: &Sim, name: &str) {
 
 fn config_update(name: &str, memory: u32, revision: Option<String>) -> UpdateConfigInput {
     UpdateConfigInput {
-        name: name.to_owned(),
-        memory_mb: Some(memory),
         revision_id: revision,
-        ..UpdateConfigInput::default()
+        ..UpdateConfigInput::new(
+            name.to_owned(),
+            FunctionConfig {
+                memory_mb: memory,
+                ..FunctionConfig::lambda_defaults()
+            },
+            &[ConfigField::MemoryMb],
+        )
     }
 }
 

@@ -11,9 +11,9 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use flotilla_cloud::lambda::{
-    AliasInfo, AliasInput, ApiResult, Architecture, CodeSource, CreateFunctionInput,
-    FunctionConfig, FunctionInfo, FunctionSummary, LambdaApi, PackageType, PublishVersionInput,
-    UpdateCodeInput, UpdateConfigInput, VersionInfo,
+    AliasInfo, AliasInput, ApiResult, CodeSource, ConfigField, CreateFunctionInput, FunctionConfig,
+    FunctionInfo, FunctionSummary, LambdaApi, PublishVersionInput, UpdateCodeInput,
+    UpdateConfigInput, VersionInfo,
 };
 use flotilla_core::apply::{ApplyContext, CodeProvider, NoEvents};
 use flotilla_core::artifact::ArtifactDigest;
@@ -85,12 +85,8 @@ fn desired(live: Option<&FunctionInfo>) -> DesiredConfig {
             handler: Some("app.handler".to_owned()),
             description: live.map_or_else(String::new, |l| l.config.description.clone()),
             memory_mb: 256,
-            timeout_s: 3,
-            ephemeral_storage_mb: 512,
-            architecture: Architecture::X86_64,
             environment: desired_env(),
-            layers: Vec::new(),
-            package_type: PackageType::Zip,
+            ..FunctionConfig::lambda_defaults()
         },
         tags: BTreeMap::new(),
         reserved_concurrency: None,
@@ -128,7 +124,7 @@ pub fn function_plan(sim: &Sim, name: &str) -> FunctionPlan {
             },
             Step::UpdateConfiguration {
                 changes: vec![
-                    change(Field::MemoryMb),
+                    change(Field::Setting(ConfigField::MemoryMb)),
                     change(Field::Environment("STAGE".into())),
                     change(Field::Environment("API_TOKEN".into())),
                 ],
@@ -266,14 +262,15 @@ impl LambdaApi for Recording {
         input: UpdateConfigInput,
     ) -> ApiResult<FunctionInfo> {
         if let Some(live) = self.live(&input.name)
-            && input.memory_mb == Some(live.config.memory_mb)
-            && input.environment.as_ref() == Some(&live.config.environment)
+            && input.fields.contains(&ConfigField::MemoryMb)
+            && input.fields.contains(&ConfigField::Environment)
+            && input.mismatches(&live.config).is_empty()
         {
             self.repeat(&input.name, "UpdateFunctionConfiguration");
         }
         let mut input = input;
         if self.ignore_memory {
-            input.memory_mb = None;
+            input.fields.retain(|f| *f != ConfigField::MemoryMb);
         }
         self.inner.update_function_configuration(input).await
     }

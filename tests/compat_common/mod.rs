@@ -17,8 +17,8 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
 use flotilla_cloud::lambda::{
-    AliasInput, ApiError, Architecture, CodeSource, CreateFunctionInput, FunctionConfig, LambdaApi,
-    PackageType, PublishVersionInput,
+    AliasInput, ApiError, CodeSource, CreateFunctionInput, FunctionConfig, LambdaApi,
+    PublishVersionInput,
 };
 
 use crate::sdk_suite::wait_stable;
@@ -152,11 +152,8 @@ functions:
             description: description.to_owned(),
             memory_mb,
             timeout_s,
-            ephemeral_storage_mb: 512,
-            architecture: Architecture::X86_64,
             environment,
-            layers: vec![],
-            package_type: PackageType::Zip,
+            ..FunctionConfig::lambda_defaults()
         }
     }
 

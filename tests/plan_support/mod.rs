@@ -5,8 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use flotilla_cloud::lambda::{
-    AliasInfo, Architecture, FunctionConfig, FunctionInfo, FunctionStateKind, PackageType,
-    VersionInfo,
+    AliasInfo, FunctionConfig, FunctionInfo, FunctionStateKind, VersionInfo,
 };
 use flotilla_core::artifact::{ArtifactDigest, Artifacts};
 use flotilla_core::model::*;
@@ -32,14 +31,7 @@ pub fn function(key: &str) -> Function {
             role: "arn:aws:iam::111111111111:role/app".to_owned(),
             runtime: Some("python3.12".to_owned()),
             handler: Some("app.handler".to_owned()),
-            description: String::new(),
-            memory_mb: 128,
-            timeout_s: 3,
-            ephemeral_storage_mb: 512,
-            architecture: Architecture::X86_64,
-            environment: BTreeMap::new(),
-            layers: Vec::new(),
-            package_type: PackageType::Zip,
+            ..FunctionConfig::lambda_defaults()
         },
         sensitive_keys: BTreeSet::new(),
         environment_sources: BTreeMap::new(),

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use flotilla_cloud::lambda::{
-    AliasInput, ApiError, Architecture, CodeSource, CreateFunctionInput, FunctionConfig,
-    FunctionInfo, FunctionStateKind, LambdaApi, PackageType, PublishVersionInput, UpdateCodeInput,
+    AliasInput, ApiError, CodeSource, ConfigField, CreateFunctionInput, FunctionConfig,
+    FunctionInfo, FunctionStateKind, LambdaApi, PublishVersionInput, UpdateCodeInput,
     UpdateConfigInput,
 };
 
@@ -50,11 +50,8 @@ pub fn config(role: &str) -> FunctionConfig {
         description: "created by flotilla tests".to_owned(),
         memory_mb: 256,
         timeout_s: 10,
-        ephemeral_storage_mb: 512,
-        architecture: Architecture::X86_64,
         environment: BTreeMap::from([("GREETING".to_owned(), "hello".to_owned())]),
-        layers: vec![],
-        package_type: PackageType::Zip,
+        ..FunctionConfig::lambda_defaults()
     }
 }
 
@@ -128,12 +125,21 @@ pub async fn lifecycle(api: &dyn LambdaApi, name: &str, role: &str) {
     // New configuration: the environment is replaced, not merged.
     let new_env = BTreeMap::from([("MODE".to_owned(), "fast".to_owned())]);
     api.update_function_configuration(UpdateConfigInput {
-        name: name.to_owned(),
         revision_id: live.revision_id.clone(),
-        memory_mb: Some(512),
-        description: Some("v2".to_owned()),
-        environment: Some(new_env.clone()),
-        ..UpdateConfigInput::default()
+        ..UpdateConfigInput::new(
+            name.to_owned(),
+            FunctionConfig {
+                memory_mb: 512,
+                description: "v2".to_owned(),
+                environment: new_env.clone(),
+                ..FunctionConfig::lambda_defaults()
+            },
+            &[
+                ConfigField::MemoryMb,
+                ConfigField::Description,
+                ConfigField::Environment,
+            ],
+        )
     })
     .await
     .expect("update_function_configuration");
@@ -150,10 +156,15 @@ pub async fn lifecycle(api: &dyn LambdaApi, name: &str, role: &str) {
     if live.revision_id.is_some() {
         let stale = api
             .update_function_configuration(UpdateConfigInput {
-                name: name.to_owned(),
                 revision_id: Some("00000000-0000-0000-0000-000000000000".to_owned()),
-                timeout_s: Some(11),
-                ..UpdateConfigInput::default()
+                ..UpdateConfigInput::new(
+                    name.to_owned(),
+                    FunctionConfig {
+                        timeout_s: 11,
+                        ..FunctionConfig::lambda_defaults()
+                    },
+                    &[ConfigField::TimeoutS],
+                )
             })
             .await
             .expect_err("stale RevisionId");
@@ -201,10 +212,15 @@ pub async fn lifecycle(api: &dyn LambdaApi, name: &str, role: &str) {
     );
 
     api.update_function_configuration(UpdateConfigInput {
-        name: name.to_owned(),
         revision_id: wait_stable(api, name).await.revision_id,
-        description: Some("v3".to_owned()),
-        ..UpdateConfigInput::default()
+        ..UpdateConfigInput::new(
+            name.to_owned(),
+            FunctionConfig {
+                description: "v3".to_owned(),
+                ..FunctionConfig::lambda_defaults()
+            },
+            &[ConfigField::Description],
+        )
     })
     .await
     .expect("second configuration update");

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 
 use super::peers::{Clients, ToolOutcome};
 use super::scenario::{ACCOUNT, ALIAS, BenchFunction, Change, Scenario};
-use flotilla_cloud::lambda::{CodeSource, FunctionInfo, PackageType};
+use flotilla_cloud::lambda::{CodeSource, ConfigField, FunctionInfo, PackageType};
 use flotilla_core::apply::{ApplyContext, CodeProvider, NoEvents, Outcome, apply};
 use flotilla_core::artifact::ArtifactDigest;
 use flotilla_core::model::{FunctionKey, RetryPolicy, WaitPolicy};
@@ -154,7 +154,7 @@ fn function_plan(f: &BenchFunction, live: &FunctionInfo) -> FunctionPlan {
                 environment,
             } => {
                 let mut changes = vec![FieldChange {
-                    field: Field::MemoryMb,
+                    field: Field::Setting(ConfigField::MemoryMb),
                     old: Some(FieldValue::Number(u64::from(c.memory_mb))),
                     new: Some(FieldValue::Number(u64::from(*memory_mb))),
                 }];

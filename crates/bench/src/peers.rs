@@ -16,8 +16,9 @@ use serde::Serialize;
 
 use super::scenario::{ALIAS, BenchFunction, Change};
 use flotilla_cloud::lambda::{
-    AliasInput, ApiError, ApiOp, ApiResult, CodeSource, FunctionInfo, FunctionStateKind, LambdaApi,
-    LastUpdateStatus, PackageType, PublishVersionInput, UpdateCodeInput, UpdateConfigInput,
+    AliasInput, ApiError, ApiOp, ApiResult, CodeSource, ConfigField, FunctionConfig, FunctionInfo,
+    FunctionStateKind, LambdaApi, LastUpdateStatus, PackageType, PublishVersionInput,
+    UpdateCodeInput, UpdateConfigInput,
 };
 
 /// A delay that grows per attempt: `initial * multiplier^attempt`, capped at `max`.
@@ -308,12 +309,15 @@ async fn call(
             memory_mb,
             environment,
         } => api
-            .update_function_configuration(UpdateConfigInput {
-                name: f.name.clone(),
-                memory_mb: Some(*memory_mb),
-                environment: Some(environment.clone()),
-                ..UpdateConfigInput::default()
-            })
+            .update_function_configuration(UpdateConfigInput::new(
+                f.name.clone(),
+                FunctionConfig {
+                    memory_mb: *memory_mb,
+                    environment: environment.clone(),
+                    ..FunctionConfig::lambda_defaults()
+                },
+                &[ConfigField::MemoryMb, ConfigField::Environment],
+            ))
             .await
             .map(|_| None),
         Change::Publish => api

@@ -388,33 +388,34 @@ impl SeedSpec {
             Some(uri) => ops_function::image_code_sha256(uri),
             None => ops_function::code_sha256(self.name.as_bytes()),
         });
+        // A setting the spec does not name gets Lambda's default.
+        let mut config = FunctionConfig::lambda_defaults();
+        config.role = self
+            .role
+            .unwrap_or_else(|| format!("arn:aws:iam::{account}:role/lambda-role"));
+        config.runtime = default_if_zip(self.runtime, "python3.12");
+        config.handler = default_if_zip(self.handler, "app.handler");
+        config.description = self.description;
+        config.memory_mb = self
+            .memory_mb
+            .unwrap_or(flotilla_cloud::lambda::DEFAULT_MEMORY_MB);
+        config.timeout_s = self
+            .timeout_s
+            .unwrap_or(flotilla_cloud::lambda::DEFAULT_TIMEOUT_S);
+        config.ephemeral_storage_mb = self
+            .ephemeral_storage_mb
+            .unwrap_or(flotilla_cloud::lambda::DEFAULT_EPHEMERAL_STORAGE_MB);
+        config.architecture = self.architecture;
+        config.environment = self.environment;
+        config.layers = self.layers;
+        config.package_type = if image {
+            flotilla_cloud::lambda::PackageType::Image
+        } else {
+            flotilla_cloud::lambda::PackageType::Zip
+        };
         SeedFunction {
             name: self.name,
-            config: FunctionConfig {
-                role: self
-                    .role
-                    .unwrap_or_else(|| format!("arn:aws:iam::{account}:role/lambda-role")),
-                runtime: default_if_zip(self.runtime, "python3.12"),
-                handler: default_if_zip(self.handler, "app.handler"),
-                description: self.description,
-                memory_mb: self
-                    .memory_mb
-                    .unwrap_or(flotilla_cloud::lambda::DEFAULT_MEMORY_MB),
-                timeout_s: self
-                    .timeout_s
-                    .unwrap_or(flotilla_cloud::lambda::DEFAULT_TIMEOUT_S),
-                ephemeral_storage_mb: self
-                    .ephemeral_storage_mb
-                    .unwrap_or(flotilla_cloud::lambda::DEFAULT_EPHEMERAL_STORAGE_MB),
-                architecture: self.architecture,
-                environment: self.environment,
-                layers: self.layers,
-                package_type: if image {
-                    flotilla_cloud::lambda::PackageType::Image
-                } else {
-                    flotilla_cloud::lambda::PackageType::Zip
-                },
-            },
+            config,
             code_sha256,
             code_size: self.code_size,
             image_uri: self.image_uri,

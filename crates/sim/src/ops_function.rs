@@ -13,8 +13,8 @@ use super::state::{
 };
 use super::world::{Call, World};
 use flotilla_cloud::lambda::{
-    CodeSource, CreateFunctionInput, FunctionConfig, FunctionInfo, FunctionStateKind,
-    LastUpdateStatus, PackageType, UpdateCodeInput, UpdateConfigInput,
+    CodeSource, ConfigField, CreateFunctionInput, FunctionConfig, FunctionInfo, FunctionStateKind,
+    LastUpdateStatus, PackageType, Route, UpdateCodeInput, UpdateConfigInput,
 };
 
 /// A function placed directly into the emulator (no call counted, no latency), already
@@ -93,20 +93,20 @@ fn code_identity(
 
 /// The checks Lambda makes on a configuration before accepting it.
 fn validate(name: &str, config: &FunctionConfig) -> Result<(), SimError> {
-    // Destructure every field (no `..`) so a new one fails to compile until the
-    // emulator decides how Lambda checks it.
+    // Lambda's checks of the settings the emulator knows the rules of; a setting without
+    // a rule here is accepted as sent (Lambda's 256-character description limit is not
+    // emulated, and every architecture is valid).
     let FunctionConfig {
         role,
         runtime,
         handler,
-        description: _, // Lambda's 256-character limit is not emulated
         memory_mb,
         timeout_s,
         ephemeral_storage_mb,
-        architecture: _, // an enum: every value is valid
         environment,
         layers,
         package_type,
+        ..
     } = config;
     if !valid_function_name(name) {
         return Err(SimError::invalid(format!(
@@ -343,52 +343,17 @@ impl World {
         input: UpdateConfigInput,
         vpc: Option<bool>,
     ) -> Result<FunctionInfo, SimError> {
-        if let Some(layers) = &input.layers {
-            self.check_layers_exist(layers)?;
+        if input.fields.contains(&ConfigField::Layers) {
+            self.check_layers_exist(&input.config.layers)?;
         }
         let (record, env) = self.begin_change(call, &input.name)?;
         record.check_revision(input.revision_id.as_deref())?;
         let mut config = record.config.clone();
-        let UpdateConfigInput {
-            name: _,
-            revision_id: _,
-            role,
-            runtime,
-            handler,
-            description,
-            memory_mb,
-            timeout_s,
-            ephemeral_storage_mb,
-            environment,
-            layers,
-        } = input;
-        if let Some(v) = role {
-            config.role = v;
-        }
-        if let Some(v) = runtime {
-            config.runtime = Some(v);
-        }
-        if let Some(v) = handler {
-            config.handler = Some(v);
-        }
-        if let Some(v) = description {
-            config.description = v;
-        }
-        if let Some(v) = memory_mb {
-            config.memory_mb = v;
-        }
-        if let Some(v) = timeout_s {
-            config.timeout_s = v;
-        }
-        if let Some(v) = ephemeral_storage_mb {
-            config.ephemeral_storage_mb = v;
-        }
-        if let Some(v) = environment {
-            config.environment = v;
-        }
-        if let Some(v) = layers {
-            config.layers = v;
-        }
+        // UpdateFunctionConfiguration changes only the settings it carries.
+        let fields: Vec<ConfigField> = (input.fields.iter().copied())
+            .filter(|f| f.route() == Route::Configuration)
+            .collect();
+        config.copy_fields(&input.config, &fields);
         validate(&record.name, &config)?;
         record.config = config;
         if let Some(v) = vpc {

@@ -4,6 +4,7 @@
 //! and the emulator in `sim` implements the same trait in process. One `LambdaApi` value
 //! talks to one account and region.
 
+mod config;
 mod error;
 #[cfg(feature = "sdk")]
 mod sdk;
@@ -15,6 +16,7 @@ mod sdk_convert;
 mod sdk_error;
 mod types;
 
+pub use config::*;
 pub use error::ApiError;
 #[cfg(feature = "sdk")]
 pub use sdk::{ClientOptions, SdkFactory, SdkLambda};

@@ -16,8 +16,8 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{self as aws, FunctionCode};
 
 use super::sdk_convert::{
-    alias_info, architecture, create_request, environment, function_info, layer_version_info,
-    routing_config, tag_map, tags_from, to_i32, version_info,
+    alias_info, architecture, create_request, function_info, layer_version_info, routing_config,
+    tag_map, tags_from, to_i32, update_request, version_info,
 };
 use super::sdk_error::classify;
 use super::{
@@ -345,34 +345,15 @@ impl LambdaApi for SdkLambda {
         let UpdateConfigInput {
             name,
             revision_id,
-            role,
-            runtime,
-            handler,
-            description,
-            memory_mb,
-            timeout_s,
-            ephemeral_storage_mb,
-            environment: env,
-            layers,
+            config,
+            fields,
         } = input;
-        let mut req = self
+        let req = self
             .client
             .update_function_configuration()
             .function_name(name)
-            .set_revision_id(revision_id)
-            .set_role(role)
-            .set_runtime(runtime.as_deref().map(aws::Runtime::from))
-            .set_handler(handler)
-            .set_description(description)
-            .set_memory_size(memory_mb.map(to_i32))
-            .set_timeout(timeout_s.map(to_i32))
-            .set_environment(env.as_ref().map(environment))
-            .set_layers(layers);
-        if let Some(size) = ephemeral_storage_mb
-            && let Ok(storage) = aws::EphemeralStorage::builder().size(to_i32(size)).build()
-        {
-            req = req.ephemeral_storage(storage);
-        }
+            .set_revision_id(revision_id);
+        let req = update_request(req, &config, &fields);
         let out = req.send().await.map_err(classify)?;
         Ok(function_info(&out))
     }

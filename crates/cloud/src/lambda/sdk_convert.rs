@@ -11,9 +11,9 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_lambda::types as aws;
 
 use super::{
-    AliasInfo, Architecture, DEFAULT_EPHEMERAL_STORAGE_MB, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S,
-    FunctionConfig, FunctionInfo, FunctionStateKind, LastUpdateStatus, LayerVersionInfo,
-    PackageType, VersionInfo,
+    AliasInfo, Architecture, ConfigField, DEFAULT_EPHEMERAL_STORAGE_MB, DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT_S, FunctionConfig, FunctionInfo, FunctionStateKind, LastUpdateStatus,
+    LayerVersionInfo, PackageType, VersionInfo,
 };
 
 /// Read access to a function configuration, whichever operation returned it.
@@ -210,6 +210,38 @@ pub(crate) fn create_request(
         Ok(storage) => req.ephemeral_storage(storage),
         Err(_) => req,
     }
+}
+
+/// `req` with the listed fields of `c` set (an `UpdateFunctionConfiguration` request).
+/// Matched without a wildcard, so a new field fails to compile until it is sent.
+pub(crate) fn update_request(
+    mut req: aws_sdk_lambda::operation::update_function_configuration::builders::UpdateFunctionConfigurationFluentBuilder,
+    c: &FunctionConfig,
+    fields: &[ConfigField],
+) -> aws_sdk_lambda::operation::update_function_configuration::builders::UpdateFunctionConfigurationFluentBuilder{
+    for field in fields {
+        req = match field {
+            ConfigField::Role => req.role(&c.role),
+            ConfigField::Runtime => req.set_runtime(c.runtime.as_deref().map(aws::Runtime::from)),
+            ConfigField::Handler => req.set_handler(c.handler.clone()),
+            ConfigField::Description => req.description(&c.description),
+            ConfigField::MemoryMb => req.memory_size(to_i32(c.memory_mb)),
+            ConfigField::TimeoutS => req.timeout(to_i32(c.timeout_s)),
+            ConfigField::EphemeralStorageMb => match aws::EphemeralStorage::builder()
+                .size(to_i32(c.ephemeral_storage_mb))
+                .build()
+            {
+                Ok(storage) => req.ephemeral_storage(storage),
+                Err(_) => req,
+            },
+            ConfigField::Environment => req.environment(environment(&c.environment)),
+            ConfigField::Layers => req.set_layers(Some(c.layers.clone())),
+            // Not part of this call: the instruction set goes with UpdateFunctionCode and
+            // the package type cannot change (`UpdateConfigInput::new` drops both).
+            ConfigField::Architecture | ConfigField::PackageType => req,
+        };
+    }
+    req
 }
 
 /// A [`FunctionInfo`] with no tags, concurrency or code location (the caller adds

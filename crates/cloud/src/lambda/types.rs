@@ -1,14 +1,15 @@
 //! Crate-owned shapes of Lambda's control-plane data.
 //!
 //! These mirror the Lambda API closely enough that `sdk.rs` and the emulator translate
-//! field by field, while the rest of the crate never sees an SDK type. `FunctionConfig`
-//! is the one canonical shape: the planner turns both the manifest and the live function
-//! into it (with AWS defaults filled) before diffing.
+//! field by field, while the rest of the crate never sees an SDK type. The function
+//! configuration itself (`FunctionConfig`, from the list of settings) is in `config.rs`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+use super::{ConfigField, FunctionConfig, Route, SettingValue};
 
 /// AWS default memory size in MB when a function does not set one.
 pub const DEFAULT_MEMORY_MB: u32 = 128;
@@ -61,80 +62,21 @@ pub enum PackageType {
     Image,
 }
 
-/// The configuration of a function, in the one shape desired and live state share: the
-/// manifest's model holds one, a plan's `DesiredConfig` wraps one (environment values by
-/// reference, hence the `E` parameter), `GetFunction` returns one and the emulator
-/// stores one.
-///
-/// Optional fields are `None` where Lambda has no value (a zip function has no image
-/// URI; an image function has no runtime or handler). The name is not part of it: it
-/// identifies the function and sits beside the configuration.
-///
-/// Adding a field: the plan's diff (`flotilla-core` `plan/diff.rs`) and the emulator
-/// (`flotilla-sim` `ops_function.rs`) destructure this struct without `..`, so a field
-/// either of them does not handle fails to compile there. Besides this struct, a new
-/// setting needs its manifest key and validation, its SDK conversion (`sdk_convert.rs`)
-/// and the emulator's wire parse (`http/wire.rs`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct FunctionConfig<E = String> {
-    /// Execution role ARN.
-    pub role: String,
-    /// Runtime; `None` for images.
-    pub runtime: Option<String>,
-    /// Handler; `None` for images.
-    pub handler: Option<String>,
-    /// Description.
-    pub description: String,
-    /// Memory in MB.
-    pub memory_mb: u32,
-    /// Timeout in seconds.
-    pub timeout_s: u32,
-    /// Ephemeral storage in MB.
-    pub ephemeral_storage_mb: u32,
-    /// Instruction set.
-    pub architecture: Architecture,
-    /// The whole environment map (Lambda replaces it as a whole).
-    pub environment: BTreeMap<String, E>,
-    /// Layer ARNs, in order.
-    pub layers: Vec<String>,
-    /// Zip or image.
-    pub package_type: PackageType,
-}
+impl PackageType {
+    /// The spelling Lambda's API uses.
+    pub fn as_api_str(self) -> &'static str {
+        match self {
+            PackageType::Zip => "Zip",
+            PackageType::Image => "Image",
+        }
+    }
 
-impl<E> FunctionConfig<E> {
-    /// The same configuration with each environment value mapped by `f` (key, value).
-    pub fn map_environment<F>(self, mut f: impl FnMut(&str, E) -> F) -> FunctionConfig<F> {
-        let FunctionConfig {
-            role,
-            runtime,
-            handler,
-            description,
-            memory_mb,
-            timeout_s,
-            ephemeral_storage_mb,
-            architecture,
-            environment,
-            layers,
-            package_type,
-        } = self;
-        FunctionConfig {
-            role,
-            runtime,
-            handler,
-            description,
-            memory_mb,
-            timeout_s,
-            ephemeral_storage_mb,
-            architecture,
-            environment: environment
-                .into_iter()
-                .map(|(k, v)| {
-                    let v = f(&k, v);
-                    (k, v)
-                })
-                .collect(),
-            layers,
-            package_type,
+    /// Parses Lambda's spelling; `None` for anything else.
+    pub fn from_api_str(s: &str) -> Option<Self> {
+        match s {
+            "Zip" => Some(PackageType::Zip),
+            "Image" => Some(PackageType::Image),
+            _ => None,
         }
     }
 }
@@ -309,31 +251,59 @@ pub struct UpdateCodeInput {
     pub architecture: Option<Architecture>,
 }
 
-/// Input of `UpdateFunctionConfiguration`: only the fields set are sent.
+/// Input of `UpdateFunctionConfiguration`: only the listed fields are sent, with their
+/// values in `config` (the others are ignored).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateConfigInput {
     /// Function name.
     pub name: String,
     /// Expected `RevisionId`.
     pub revision_id: Option<String>,
-    /// New role.
-    pub role: Option<String>,
-    /// New runtime.
-    pub runtime: Option<String>,
-    /// New handler.
-    pub handler: Option<String>,
-    /// New description.
-    pub description: Option<String>,
-    /// New memory size.
-    pub memory_mb: Option<u32>,
-    /// New timeout.
-    pub timeout_s: Option<u32>,
-    /// New ephemeral storage.
-    pub ephemeral_storage_mb: Option<u32>,
-    /// The whole new environment (Lambda replaces the map).
-    pub environment: Option<BTreeMap<String, String>>,
-    /// The whole new layer list.
-    pub layers: Option<Vec<String>>,
+    /// The values to send.
+    pub config: FunctionConfig,
+    /// The settings to send, each [`Route::Configuration`] and with a value: Lambda
+    /// cannot unset a setting by leaving it out.
+    pub fields: Vec<ConfigField>,
+}
+
+impl UpdateConfigInput {
+    /// An update of `fields` to `config`'s values; fields `config` has no value for
+    /// (an image's runtime) and fields another call changes are dropped.
+    pub fn new(name: impl Into<String>, config: FunctionConfig, fields: &[ConfigField]) -> Self {
+        let fields = fields
+            .iter()
+            .copied()
+            .filter(|f| {
+                f.route() == Route::Configuration && config.value(*f) != SettingValue::Absent
+            })
+            .collect();
+        UpdateConfigInput {
+            name: name.into(),
+            revision_id: None,
+            config,
+            fields,
+        }
+    }
+
+    /// An update of one setting, the others left as they are.
+    pub fn one(
+        name: impl Into<String>,
+        field: ConfigField,
+        set: impl FnOnce(&mut FunctionConfig),
+    ) -> Self {
+        let mut config = FunctionConfig::lambda_defaults();
+        set(&mut config);
+        Self::new(name, config, &[field])
+    }
+
+    /// The listed fields of `live` that differ from the values sent.
+    pub fn mismatches(&self, live: &FunctionConfig) -> Vec<ConfigField> {
+        self.config
+            .changed_fields(live)
+            .into_iter()
+            .filter(|f| self.fields.contains(f))
+            .collect()
+    }
 }
 
 /// Input of `PublishVersion`.

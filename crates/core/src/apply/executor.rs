@@ -12,8 +12,8 @@ use std::sync::Arc;
 use crate::plan::{Action, FieldChange, Step};
 use crate::retry::ErrorClass;
 use flotilla_cloud::lambda::{
-    AliasInput, ApiError, CreateFunctionInput, FunctionInfo, LambdaApi, PublishVersionInput,
-    UpdateCodeInput, UpdateConfigInput,
+    AliasInput, ApiError, ConfigField, CreateFunctionInput, FunctionInfo, LambdaApi,
+    PublishVersionInput, UpdateCodeInput, UpdateConfigInput,
 };
 
 use super::events::Event;
@@ -517,29 +517,26 @@ impl FnRun<'_> {
     /// map when any key changed: Lambda replaces it).
     fn config_input(&self, changes: &[FieldChange]) -> UpdateConfigInput {
         use crate::plan::Field;
-        let d = &self.plan.desired.config;
-        let mut input = UpdateConfigInput {
-            name: self.plan.name.clone(),
-            ..UpdateConfigInput::default()
-        };
+        let mut config = self
+            .plan
+            .desired
+            .config
+            .clone()
+            .map_environment(|_, _| String::new());
+        config.environment = self.env.clone().unwrap_or_default();
+        let mut fields = Vec::new();
         for c in changes {
-            match &c.field {
-                Field::Role => input.role = Some(d.role.clone()),
-                Field::Runtime => input.runtime.clone_from(&d.runtime),
-                Field::Handler => input.handler.clone_from(&d.handler),
-                Field::Description => input.description = Some(d.description.clone()),
-                Field::MemoryMb => input.memory_mb = Some(d.memory_mb),
-                Field::TimeoutS => input.timeout_s = Some(d.timeout_s),
-                Field::EphemeralStorageMb => {
-                    input.ephemeral_storage_mb = Some(d.ephemeral_storage_mb);
-                }
-                Field::Layers => input.layers = Some(d.layers.clone()),
-                Field::Environment(_) => input.environment.clone_from(&self.env),
+            let field = match &c.field {
+                Field::Setting(field) => *field,
+                Field::Environment(_) if self.env.is_some() => ConfigField::Environment,
                 // Changed by UpdateFunctionCode, not here.
-                Field::Code | Field::Architecture => {}
+                Field::Environment(_) | Field::Code => continue,
+            };
+            if !fields.contains(&field) {
+                fields.push(field);
             }
         }
-        input
+        UpdateConfigInput::new(self.plan.name.clone(), config, &fields)
     }
 
     async fn publish_version(&mut self) -> Result<(), Stop> {

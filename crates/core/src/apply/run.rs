@@ -20,7 +20,7 @@ use tokio::time::Instant;
 use crate::model::WaitPolicy;
 use crate::plan::{Action, FunctionPlan};
 use flotilla_cloud::lambda::{
-    ApiError, ApiResult, CodeSource, FunctionInfo, LambdaApi, UpdateConfigInput,
+    ApiError, ApiResult, CodeSource, ConfigField, FunctionInfo, LambdaApi, UpdateConfigInput,
 };
 
 use super::cancel::CancelLevel;
@@ -510,54 +510,10 @@ pub(crate) fn config_mismatches(
     input: &UpdateConfigInput,
     info: &FunctionInfo,
 ) -> Vec<&'static str> {
-    let UpdateConfigInput {
-        name: _,
-        revision_id: _,
-        role,
-        runtime,
-        handler,
-        description,
-        memory_mb,
-        timeout_s,
-        ephemeral_storage_mb,
-        environment,
-        layers,
-    } = input;
-    let c = &info.config;
-    let checks = [
-        ("role", role.as_ref().is_none_or(|v| *v == c.role)),
-        (
-            "runtime",
-            runtime
-                .as_ref()
-                .is_none_or(|v| Some(v) == c.runtime.as_ref()),
-        ),
-        (
-            "handler",
-            handler
-                .as_ref()
-                .is_none_or(|v| Some(v) == c.handler.as_ref()),
-        ),
-        (
-            "description",
-            description.as_ref().is_none_or(|v| *v == c.description),
-        ),
-        ("memory_mb", memory_mb.is_none_or(|v| v == c.memory_mb)),
-        ("timeout_s", timeout_s.is_none_or(|v| v == c.timeout_s)),
-        (
-            "ephemeral_storage_mb",
-            ephemeral_storage_mb.is_none_or(|v| v == c.ephemeral_storage_mb),
-        ),
-        (
-            "environment",
-            environment.as_ref().is_none_or(|v| *v == c.environment),
-        ),
-        ("layers", layers.as_ref().is_none_or(|v| *v == c.layers)),
-    ];
-    checks
+    input
+        .mismatches(&info.config)
         .into_iter()
-        .filter(|(_, ok)| !ok)
-        .map(|(field, _)| field)
+        .map(ConfigField::name)
         .collect()
 }
 

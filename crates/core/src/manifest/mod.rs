@@ -9,6 +9,7 @@ pub mod problem;
 pub mod raw;
 mod read;
 mod read_scalars;
+mod read_settings;
 
 pub use read::suggest;
 

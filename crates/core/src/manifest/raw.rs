@@ -132,6 +132,36 @@ pub struct RawEnvironment {
     pub settings: RawSettings,
 }
 
+/// Declares [`RawSettings`] and its key list from one list of fields, so a new setting's
+/// key is written once: the reader asks for every field by name through
+/// [`ReadSetting`](super::read_settings::ReadSetting).
+macro_rules! raw_settings {
+    (
+        $(#[$attr:meta])*
+        pub struct RawSettings {
+            $($(#[$field_attr:meta])* pub $field:ident: $ty:ty,)*
+        }
+    ) => {
+        $(#[$attr])*
+        pub struct RawSettings {
+            $($(#[$field_attr])* pub $field: $ty,)*
+        }
+
+        impl RawSettings {
+            /// Every key, in declaration order.
+            pub const KEYS: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            /// Every field, read by its key.
+            pub(crate) fn read_with(read: &mut impl super::read_settings::ReadSetting) -> Self {
+                RawSettings {
+                    $($field: read.setting(stringify!($field)),)*
+                }
+            }
+        }
+    };
+}
+
+raw_settings! {
 /// Settings that `defaults`, an environment and a function may all carry.
 #[derive(Debug, Clone, Default, JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -223,6 +253,7 @@ pub struct RawSettings {
     /// Upload `zip`/`dir` packages to this S3 bucket and deploy them from there
     /// (an artifact's own `upload` wins). Ignored for `s3` and `image` artifacts.
     pub upload: Option<Sp<RawUpload>>,
+}
 }
 
 /// One function of the fleet.

@@ -47,29 +47,7 @@ const TOP_KEYS: &[&str] = &[
 const FUNCTION_ONLY_KEYS: &[&str] = &["name", "artifact", "depends_on", "paths"];
 
 /// Keys `defaults`, environments and functions share.
-const SETTINGS_KEYS: &[&str] = &[
-    "account",
-    "region",
-    "role",
-    "assume_role",
-    "external_id",
-    "runtime",
-    "handler",
-    "description",
-    "architecture",
-    "memory",
-    "timeout",
-    "ephemeral_storage",
-    "environment",
-    "layers",
-    "tags",
-    "reserved_concurrency",
-    "publish",
-    "alias",
-    "retry",
-    "wait",
-    "upload",
-];
+const SETTINGS_KEYS: &[&str] = RawSettings::KEYS;
 
 /// The closest allowed word to `word`, if close enough to be a likely typo.
 pub fn suggest<'s>(word: &str, allowed: impl IntoIterator<Item = &'s str>) -> Option<&'s str> {
@@ -196,7 +174,7 @@ impl Reader<'_> {
     }
 
     /// A mapping with free keys (function names, variables, tags).
-    fn entries<T>(
+    pub(crate) fn entries<T>(
         &mut self,
         node: &Node,
         path: &str,
@@ -291,42 +269,7 @@ impl Reader<'_> {
         })
     }
 
-    fn settings(&mut self, f: &Fields<'_>, path: &str) -> RawSettings {
-        RawSettings {
-            account: self.field(f, path, "account", Self::string),
-            region: self.field(f, path, "region", Self::string),
-            role: self.field(f, path, "role", Self::string),
-            assume_role: self.field(f, path, "assume_role", Self::string),
-            external_id: self.field(f, path, "external_id", Self::string),
-            runtime: self.field(f, path, "runtime", Self::string),
-            handler: self.field(f, path, "handler", Self::string),
-            description: self.field(f, path, "description", Self::string),
-            architecture: self.field(f, path, "architecture", Self::architecture),
-            memory: self.field(f, path, "memory", Self::u32),
-            timeout: self.field(f, path, "timeout", Self::duration),
-            ephemeral_storage: self.field(f, path, "ephemeral_storage", Self::u32),
-            environment: self.field(f, path, "environment", |r, n, p| {
-                r.entries(n, p, Self::env_value)
-            }),
-            layers: self.field(f, path, "layers", |r, n, p| {
-                r.strings(n, p).map(|v| Sp::new(v, n.pos))
-            }),
-            tags: self.field(f, path, "tags", |r, n, p| r.entries(n, p, Self::scalar)),
-            reserved_concurrency: self.field(f, path, "reserved_concurrency", Self::u32),
-            publish: self.field(f, path, "publish", Self::bool),
-            alias: self.field(f, path, "alias", Self::string),
-            retry: self.field(f, path, "retry", Self::retry),
-            wait: self.field(f, path, "wait", |r, n, p| {
-                let f = r.map(n, p, &["timeout"])?;
-                Some(RawWait {
-                    timeout: r.field(&f, p, "timeout", Self::duration),
-                })
-            }),
-            upload: self.field(f, path, "upload", Self::upload),
-        }
-    }
-
-    fn upload(&mut self, node: &Node, path: &str) -> Option<Sp<RawUpload>> {
+    pub(crate) fn upload(&mut self, node: &Node, path: &str) -> Option<Sp<RawUpload>> {
         let f = self.map(node, path, &["bucket", "prefix"])?;
         let bucket = match f.get("bucket") {
             Some(n) => self.string(n, &join(path, "bucket")),
@@ -356,7 +299,7 @@ impl Reader<'_> {
 
     /// Reads one field; a field that is present but unreadable is remembered, so
     /// validation does not also call it missing.
-    fn field<T>(
+    pub(crate) fn field<T>(
         &mut self,
         f: &Fields<'_>,
         path: &str,
@@ -372,7 +315,7 @@ impl Reader<'_> {
         out
     }
 
-    fn architecture(&mut self, node: &Node, path: &str) -> Option<Sp<RawArchitecture>> {
+    pub(crate) fn architecture(&mut self, node: &Node, path: &str) -> Option<Sp<RawArchitecture>> {
         let s = self.string(node, path)?;
         match s.value.as_str() {
             "x86_64" => Some(Sp::new(RawArchitecture::X86_64, s.pos)),
@@ -393,7 +336,7 @@ impl Reader<'_> {
         }
     }
 
-    fn env_value(&mut self, node: &Node, path: &str) -> Option<Sp<RawEnvValue>> {
+    pub(crate) fn env_value(&mut self, node: &Node, path: &str) -> Option<Sp<RawEnvValue>> {
         if let Value::Map(_) = node.value {
             let f = self.map(node, path, &["value", "from_env", "sensitive"])?;
             let spec = RawEnvSpec {
@@ -528,7 +471,7 @@ impl Reader<'_> {
         Some(Sp::new(artifact, node.pos))
     }
 
-    fn retry(&mut self, node: &Node, path: &str) -> Option<RawRetry> {
+    pub(crate) fn retry(&mut self, node: &Node, path: &str) -> Option<RawRetry> {
         let f = self.map(node, path, &["max_attempts", "backoff"])?;
         let backoff = f.get("backoff").and_then(|n| {
             let bp = join(path, "backoff");

@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use flotilla_cloud::lambda::{
-    Architecture, DEFAULT_EPHEMERAL_STORAGE_MB, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S,
-    FunctionConfig,
+    DEFAULT_EPHEMERAL_STORAGE_MB, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, FunctionConfig, Route,
+    SettingValue,
 };
 
 use super::types::{Field, FieldChange, FieldValue};
@@ -45,91 +45,35 @@ pub struct ConfigDiff {
 }
 
 /// Diffs two configurations (defaults filled by the caller).
+///
+/// Every setting of the list is compared alike ([`FunctionConfig::changed_fields`]), so
+/// a new one is diffed without an edit here; where its change goes follows its
+/// [`Route`], and a map-valued setting (the environment) is diffed key by key.
 pub fn diff_config(
     desired: &FunctionConfig,
     live: &FunctionConfig,
     sensitive: &BTreeSet<String>,
 ) -> ConfigDiff {
-    // Destructure every field (no `..`) so a new one fails to compile until it is
-    // diffed here.
-    let FunctionConfig {
-        role,
-        runtime,
-        handler,
-        description,
-        memory_mb,
-        timeout_s,
-        ephemeral_storage_mb,
-        architecture,
-        environment,
-        layers,
-        package_type,
-    } = desired;
-    let mut out = ConfigDiff {
-        package_type_differs: *package_type != live.package_type,
-        ..ConfigDiff::default()
-    };
-    if *architecture != live.architecture {
-        out.architecture = Some(change(
-            Field::Architecture,
-            Some(arch(live.architecture)),
-            Some(arch(*architecture)),
-        ));
+    let mut out = ConfigDiff::default();
+    // Environment keys come after the other settings, as plans have always listed them.
+    let mut entries = Vec::new();
+    for field in desired.changed_fields(live) {
+        let (new, old) = (desired.value(field), live.value(field));
+        match (field.route(), new, old) {
+            (Route::Replace, _, _) => out.package_type_differs = true,
+            (Route::Code, new, old) => {
+                out.architecture = Some(change(Field::Setting(field), shown(old), shown(new)));
+            }
+            (Route::Configuration, SettingValue::Map(new), SettingValue::Map(old)) => {
+                entries.extend(diff_environment(&new, &old, sensitive));
+            }
+            (Route::Configuration, new, old) => {
+                out.configuration
+                    .push(change(Field::Setting(field), shown(old), shown(new)));
+            }
+        }
     }
-    let c = &mut out.configuration;
-    if *role != live.role {
-        c.push(change(Field::Role, text(&live.role), text(role)));
-    }
-    if *runtime != live.runtime {
-        c.push(change(
-            Field::Runtime,
-            opt_text(&live.runtime),
-            opt_text(runtime),
-        ));
-    }
-    if *handler != live.handler {
-        c.push(change(
-            Field::Handler,
-            opt_text(&live.handler),
-            opt_text(handler),
-        ));
-    }
-    if *description != live.description {
-        c.push(change(
-            Field::Description,
-            text(&live.description),
-            text(description),
-        ));
-    }
-    if *memory_mb != live.memory_mb {
-        c.push(change(
-            Field::MemoryMb,
-            num(live.memory_mb),
-            num(*memory_mb),
-        ));
-    }
-    if *timeout_s != live.timeout_s {
-        c.push(change(
-            Field::TimeoutS,
-            num(live.timeout_s),
-            num(*timeout_s),
-        ));
-    }
-    if *ephemeral_storage_mb != live.ephemeral_storage_mb {
-        c.push(change(
-            Field::EphemeralStorageMb,
-            num(live.ephemeral_storage_mb),
-            num(*ephemeral_storage_mb),
-        ));
-    }
-    if *layers != live.layers {
-        c.push(change(
-            Field::Layers,
-            Some(FieldValue::List(live.layers.clone())),
-            Some(FieldValue::List(layers.clone())),
-        ));
-    }
-    c.extend(diff_environment(environment, &live.environment, sensitive));
+    out.configuration.extend(entries);
     out
 }
 
@@ -172,18 +116,61 @@ fn change(field: Field, old: Option<FieldValue>, new: Option<FieldValue>) -> Fie
     FieldChange { field, old, new }
 }
 
-fn text(s: &str) -> Option<FieldValue> {
-    Some(FieldValue::Text(s.to_owned()))
+/// A setting's value as a plan shows it; `None` where it has none.
+fn shown(value: SettingValue) -> Option<FieldValue> {
+    match value {
+        SettingValue::Absent => None,
+        SettingValue::Text(s) => Some(FieldValue::Text(s)),
+        SettingValue::Number(n) => Some(FieldValue::Number(n)),
+        SettingValue::List(items) => Some(FieldValue::List(items)),
+        // Only the environment is a map, and it is diffed key by key above.
+        SettingValue::Map(map) => Some(FieldValue::List(map.into_keys().collect())),
+    }
 }
 
-fn opt_text(s: &Option<String>) -> Option<FieldValue> {
-    s.as_deref().and_then(text)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flotilla_cloud::lambda::{ConfigField, SettingKind};
 
-fn num(n: u32) -> Option<FieldValue> {
-    Some(FieldValue::Number(u64::from(n)))
-}
+    /// `base` with `field` set to another value of its kind.
+    fn with_changed(base: &FunctionConfig, field: ConfigField) -> FunctionConfig {
+        let mut c = base.clone();
+        let value = match (field, field.kind(), base.value(field)) {
+            (ConfigField::Architecture, _, _) => SettingValue::Text("arm64".to_owned()),
+            (ConfigField::PackageType, _, _) => SettingValue::Text("Image".to_owned()),
+            (_, SettingKind::Text, _) => SettingValue::Text(format!("{}-x", field.name())),
+            (_, SettingKind::Number, SettingValue::Number(n)) => SettingValue::Number(n + 1),
+            (_, SettingKind::Number, _) => SettingValue::Number(1),
+            (_, SettingKind::List, _) => SettingValue::List(vec!["x".to_owned()]),
+            (_, SettingKind::Map, _) => {
+                SettingValue::Map(BTreeMap::from([("K".to_owned(), "v".to_owned())]))
+            }
+        };
+        assert_eq!(c.set_value(field, value), Ok(()), "{field:?}");
+        c
+    }
 
-fn arch(a: Architecture) -> FieldValue {
-    FieldValue::Text(a.as_api_str().to_owned())
+    /// Every setting of the list is diffed, each on the route its call takes: a setting
+    /// added to the list needs no edit here to be planned.
+    #[test]
+    fn every_setting_is_diffed() {
+        let live = FunctionConfig::lambda_defaults();
+        for &field in ConfigField::ALL {
+            let desired = with_changed(&live, field);
+            let diff = diff_config(&desired, &live, &BTreeSet::new());
+            let names: Vec<String> = (diff.architecture.iter())
+                .chain(&diff.configuration)
+                .map(|c| c.field.to_string())
+                .collect();
+            match field.route() {
+                Route::Replace => assert!(diff.package_type_differs && names.is_empty()),
+                Route::Code => assert_eq!(names, [field.name()]),
+                Route::Configuration if field.kind() == SettingKind::Map => {
+                    assert_eq!(names, [format!("{}.K", field.name())]);
+                }
+                Route::Configuration => assert_eq!(names, [field.name()], "{field:?}"),
+            }
+        }
+    }
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::artifact::ArtifactDigest;
 use crate::model::{AssumeRole, EnvSource, FunctionKey, Limits, RetryPolicy, WaitPolicy};
-use flotilla_cloud::lambda::FunctionConfig;
+use flotilla_cloud::lambda::{ConfigField, FunctionConfig, SettingKind};
 
 /// The plan-file format this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -407,44 +407,19 @@ impl Step {
 pub enum Field {
     /// The deployment package (zip hash, S3 object or image URI).
     Code,
-    /// Instruction set (changed with the code).
-    Architecture,
-    /// Execution role.
-    Role,
-    /// Runtime.
-    Runtime,
-    /// Handler.
-    Handler,
-    /// Description.
-    Description,
-    /// Memory.
-    MemoryMb,
-    /// Timeout.
-    TimeoutS,
-    /// Ephemeral storage.
-    EphemeralStorageMb,
-    /// Layer list.
-    Layers,
+    /// A Lambda setting other than the environment, shown by its name (`memory_mb`).
+    Setting(ConfigField),
     /// One environment variable.
     Environment(String),
 }
 
 impl fmt::Display for Field {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = match self {
-            Field::Code => "code",
-            Field::Architecture => "architecture",
-            Field::Role => "role",
-            Field::Runtime => "runtime",
-            Field::Handler => "handler",
-            Field::Description => "description",
-            Field::MemoryMb => "memory_mb",
-            Field::TimeoutS => "timeout_s",
-            Field::EphemeralStorageMb => "ephemeral_storage_mb",
-            Field::Layers => "layers",
-            Field::Environment(key) => return write!(f, "environment.{key}"),
-        };
-        f.write_str(s)
+        match self {
+            Field::Code => f.write_str("code"),
+            Field::Setting(field) => f.write_str(field.name()),
+            Field::Environment(key) => write!(f, "environment.{key}"),
+        }
     }
 }
 
@@ -452,22 +427,18 @@ impl std::str::FromStr for Field {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s {
-            "code" => Field::Code,
-            "architecture" => Field::Architecture,
-            "role" => Field::Role,
-            "runtime" => Field::Runtime,
-            "handler" => Field::Handler,
-            "description" => Field::Description,
-            "memory_mb" => Field::MemoryMb,
-            "timeout_s" => Field::TimeoutS,
-            "ephemeral_storage_mb" => Field::EphemeralStorageMb,
-            "layers" => Field::Layers,
-            other => match other.strip_prefix("environment.") {
-                Some(key) if !key.is_empty() => Field::Environment(key.to_owned()),
-                _ => return Err(format!("unknown field `{other}`")),
-            },
-        })
+        if s == "code" {
+            return Ok(Field::Code);
+        }
+        if let Some(field) = ConfigField::from_name(s)
+            && field.kind() != SettingKind::Map
+        {
+            return Ok(Field::Setting(field));
+        }
+        match s.strip_prefix("environment.") {
+            Some(key) if !key.is_empty() => Ok(Field::Environment(key.to_owned())),
+            _ => Err(format!("unknown field `{s}`")),
+        }
     }
 }
 

@@ -341,18 +341,12 @@ async fn create_function(sim: &Sim, req: &LambdaRequest<'_>) -> Reply {
 
 async fn update_configuration(sim: &Sim, req: &LambdaRequest<'_>, f: &str) -> Reply {
     let b = req.body();
+    let (config, fields) = b.config_update()?;
     let input = UpdateConfigInput {
         name: f.to_owned(),
         revision_id: b.str("RevisionId")?,
-        role: b.str("Role")?,
-        runtime: b.str("Runtime")?,
-        handler: b.str("Handler")?,
-        description: b.str("Description")?,
-        memory_mb: b.u32("MemorySize")?,
-        timeout_s: b.u32("Timeout")?,
-        ephemeral_storage_mb: b.ephemeral_storage()?,
-        environment: b.environment()?,
-        layers: b.string_list("Layers")?,
+        config,
+        fields,
     };
     let vpc = b.vpc()?;
     let name = parse_function_ref(f).0;

@@ -8,7 +8,8 @@ use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
 use flotilla_cloud::lambda::{
-    AliasInfo, Architecture, CodeSource, FunctionConfig, FunctionInfo, PackageType,
+    AliasInfo, Architecture, CodeSource, ConfigField, FunctionConfig, FunctionInfo, PackageType,
+    Route, SettingKind, SettingValue, Wire,
 };
 
 /// A `FunctionConfiguration` object.
@@ -20,34 +21,18 @@ pub(crate) fn function_configuration(info: &FunctionInfo) -> Value {
     };
     put("FunctionName", json!(info.name));
     put("FunctionArn", json!(info.arn));
-    if let Some(r) = &c.runtime {
-        put("Runtime", json!(r));
-    }
-    put("Role", json!(c.role));
-    if let Some(h) = &c.handler {
-        put("Handler", json!(h));
+    for &field in ConfigField::ALL {
+        if let Some(v) = render_setting(field, c.value(field)) {
+            put(field.api_name(), v);
+        }
     }
     put("CodeSize", json!(info.code_size));
-    put("Description", json!(c.description));
-    put("Timeout", json!(c.timeout_s));
-    put("MemorySize", json!(c.memory_mb));
     put("LastModified", json!(info.last_modified));
     put("CodeSha256", json!(info.code_sha256));
     put("Version", json!(info.version));
-    if !c.environment.is_empty() {
-        put("Environment", json!({ "Variables": c.environment }));
-    }
     put("TracingConfig", json!({ "Mode": "PassThrough" }));
     if let Some(rev) = &info.revision_id {
         put("RevisionId", json!(rev));
-    }
-    if !c.layers.is_empty() {
-        let layers: Vec<Value> = c
-            .layers
-            .iter()
-            .map(|arn| json!({ "Arn": arn, "CodeSize": 0 }))
-            .collect();
-        put("Layers", Value::Array(layers));
     }
     if let Some(s) = &info.state {
         put("State", json!(s.as_api_str()));
@@ -67,12 +52,6 @@ pub(crate) fn function_configuration(info: &FunctionInfo) -> Value {
     if let Some(v) = &info.last_update_status_reason_code {
         put("LastUpdateStatusReasonCode", json!(v));
     }
-    put("PackageType", json!(package_type_str(c.package_type)));
-    put("Architectures", json!([c.architecture.as_api_str()]));
-    put(
-        "EphemeralStorage",
-        json!({ "Size": c.ephemeral_storage_mb }),
-    );
     put(
         "SnapStart",
         json!({ "ApplyOn": "None", "OptimizationStatus": "Off" }),
@@ -84,11 +63,35 @@ pub(crate) fn function_configuration(info: &FunctionInfo) -> Value {
     Value::Object(m)
 }
 
-fn package_type_str(p: PackageType) -> &'static str {
-    match p {
-        PackageType::Zip => "Zip",
-        PackageType::Image => "Image",
-    }
+/// One setting in Lambda's shape; `None` for an absent value or an empty list or map,
+/// which Lambda leaves out.
+fn render_setting(field: ConfigField, value: SettingValue) -> Option<Value> {
+    let plain = match value {
+        SettingValue::Absent => return None,
+        SettingValue::Text(s) => json!(s),
+        SettingValue::Number(n) => json!(n),
+        SettingValue::List(items) if items.is_empty() => return None,
+        SettingValue::List(items) => json!(items),
+        SettingValue::Map(map) if map.is_empty() => return None,
+        SettingValue::Map(map) => json!(map),
+    };
+    Some(match field.wire() {
+        Wire::Plain | Wire::Output => plain,
+        Wire::Member(inner) => {
+            let mut m = Map::new();
+            m.insert(inner.to_owned(), plain);
+            Value::Object(m)
+        }
+        Wire::OneItem => Value::Array(vec![plain]),
+        Wire::LayerArns => match plain {
+            Value::Array(arns) => Value::Array(
+                arns.into_iter()
+                    .map(|arn| json!({ "Arn": arn, "CodeSize": 0 }))
+                    .collect(),
+            ),
+            other => other,
+        },
+    })
 }
 
 /// A `GetFunctionResponse`.
@@ -144,24 +147,68 @@ impl<'a> Body<'a> {
         &self,
         package_type: PackageType,
     ) -> Result<FunctionConfig, BadField> {
-        Ok(FunctionConfig {
-            role: self.str("Role")?.unwrap_or_default(),
-            runtime: self.str("Runtime")?,
-            handler: self.str("Handler")?,
-            description: self.str("Description")?.unwrap_or_default(),
-            memory_mb: self
-                .u32("MemorySize")?
-                .unwrap_or(flotilla_cloud::lambda::DEFAULT_MEMORY_MB),
-            timeout_s: self
-                .u32("Timeout")?
-                .unwrap_or(flotilla_cloud::lambda::DEFAULT_TIMEOUT_S),
-            ephemeral_storage_mb: self
-                .ephemeral_storage()?
-                .unwrap_or(flotilla_cloud::lambda::DEFAULT_EPHEMERAL_STORAGE_MB),
-            architecture: self.architecture()?.unwrap_or_default(),
-            environment: self.environment()?.unwrap_or_default(),
-            layers: self.string_list("Layers")?.unwrap_or_default(),
-            package_type,
+        let mut config = FunctionConfig::lambda_defaults();
+        self.settings(ConfigField::ALL.iter().copied(), &mut config)?;
+        config.package_type = package_type;
+        Ok(config)
+    }
+
+    /// What an `UpdateFunctionConfiguration` body sets: the settings that call carries,
+    /// on top of Lambda's defaults, and which of them the body names.
+    pub(crate) fn config_update(&self) -> Result<(FunctionConfig, Vec<ConfigField>), BadField> {
+        let mut config = FunctionConfig::lambda_defaults();
+        let fields =
+            (ConfigField::ALL.iter().copied()).filter(|f| f.route() == Route::Configuration);
+        let fields = self.settings(fields, &mut config)?;
+        Ok((config, fields))
+    }
+
+    /// Sets each of `fields` the body names in `config`; returns the ones it named.
+    fn settings(
+        &self,
+        fields: impl Iterator<Item = ConfigField>,
+        config: &mut FunctionConfig,
+    ) -> Result<Vec<ConfigField>, BadField> {
+        let mut named = Vec::new();
+        for field in fields {
+            if let Some(value) = self.setting(field)? {
+                config
+                    .set_value(field, value)
+                    .map_err(|e| BadField(format!("{}: {e}", field.api_name())))?;
+                named.push(field);
+            }
+        }
+        Ok(named)
+    }
+
+    /// One setting as the body carries it; `None` when the body leaves it out.
+    fn setting(&self, field: ConfigField) -> Result<Option<SettingValue>, BadField> {
+        let key = field.api_name();
+        let kind = field.kind();
+        match field.wire() {
+            Wire::Output => Ok(None),
+            Wire::Plain | Wire::LayerArns => self.value(key, kind),
+            Wire::Member(inner) => match self.object(key)? {
+                None => Ok(None),
+                Some(member) => Ok(member.value(inner, kind)?.or_else(|| {
+                    (kind == SettingKind::Map).then(|| SettingValue::Map(BTreeMap::new()))
+                })),
+            },
+            Wire::OneItem => match self.string_list(key)?.as_deref() {
+                None => Ok(None),
+                Some([one]) => Ok(Some(SettingValue::Text(one.clone()))),
+                Some(_) => Err(BadField(format!("{key} must list exactly one value"))),
+            },
+        }
+    }
+
+    /// The value under `key`, read as `kind`.
+    fn value(&self, key: &str, kind: SettingKind) -> Result<Option<SettingValue>, BadField> {
+        Ok(match kind {
+            SettingKind::Text => self.str(key)?.map(SettingValue::Text),
+            SettingKind::Number => self.u32(key)?.map(|n| SettingValue::Number(u64::from(n))),
+            SettingKind::List => self.string_list(key)?.map(SettingValue::List),
+            SettingKind::Map => self.string_map(key)?.map(SettingValue::Map),
         })
     }
 
@@ -238,14 +285,6 @@ impl<'a> Body<'a> {
         }
     }
 
-    /// `Environment.Variables`; an `Environment` without variables is an empty map.
-    pub(crate) fn environment(&self) -> Result<Option<BTreeMap<String, String>>, BadField> {
-        Ok(match self.object("Environment")? {
-            Some(env) => Some(env.string_map("Variables")?.unwrap_or_default()),
-            None => None,
-        })
-    }
-
     /// `VpcConfig`: attached when it names subnets.
     pub(crate) fn vpc(&self) -> Result<Option<bool>, BadField> {
         Ok(match self.object("VpcConfig")? {
@@ -264,14 +303,6 @@ impl<'a> Body<'a> {
             Some(_) => Err(BadField(
                 "Architectures must list exactly one value".to_owned(),
             )),
-        }
-    }
-
-    /// `EphemeralStorage.Size`.
-    pub(crate) fn ephemeral_storage(&self) -> Result<Option<u32>, BadField> {
-        match self.object("EphemeralStorage")? {
-            Some(e) => e.u32("Size"),
-            None => Ok(None),
         }
     }
 
@@ -371,6 +402,86 @@ pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Lambda's defaults with `field` set to a value of its kind that is not the default.
+    fn with_changed(field: ConfigField) -> FunctionConfig {
+        let mut c = FunctionConfig::lambda_defaults();
+        let value = match (field, field.kind()) {
+            (ConfigField::Architecture, _) => SettingValue::Text("arm64".to_owned()),
+            (ConfigField::PackageType, _) => SettingValue::Text("Image".to_owned()),
+            (_, SettingKind::Text) => SettingValue::Text(format!("{}-x", field.name())),
+            (_, SettingKind::Number) => match c.value(field) {
+                SettingValue::Number(n) => SettingValue::Number(n + 1),
+                _ => SettingValue::Number(1),
+            },
+            (_, SettingKind::List) => SettingValue::List(vec!["arn:l:1".to_owned()]),
+            (_, SettingKind::Map) => {
+                SettingValue::Map(BTreeMap::from([("K".to_owned(), "v".to_owned())]))
+            }
+        };
+        assert_eq!(c.set_value(field, value), Ok(()), "{field:?}");
+        c
+    }
+
+    fn info(config: FunctionConfig) -> FunctionInfo {
+        FunctionInfo {
+            name: "f".to_owned(),
+            config,
+            arn: String::new(),
+            state: None,
+            state_reason: None,
+            state_reason_code: None,
+            last_update_status: None,
+            last_update_status_reason: None,
+            last_update_status_reason_code: None,
+            revision_id: None,
+            code_sha256: String::new(),
+            code_size: 0,
+            version: "$LATEST".to_owned(),
+            last_modified: String::new(),
+            image_uri: None,
+            resolved_image_uri: None,
+            tags: BTreeMap::new(),
+            reserved_concurrency: None,
+        }
+    }
+
+    /// The emulator reads back every setting it renders, and an update body carries
+    /// exactly the settings `UpdateFunctionConfiguration` changes: a setting added to
+    /// the list needs no edit here to be emulated.
+    #[test]
+    fn every_setting_survives_the_wire() {
+        for &field in ConfigField::ALL {
+            let config = with_changed(field);
+            let mut json = function_configuration(&info(config.clone()));
+            // Responses list layers as objects, requests as ARNs.
+            if let Some(Value::Array(layers)) = json.get_mut("Layers") {
+                for layer in layers.iter_mut() {
+                    *layer = layer["Arn"].clone();
+                }
+            }
+            let body = Body(&json);
+            let read = body.function_config(config.package_type);
+            assert_eq!(read.as_ref().ok(), Some(&config), "{field:?}: {json}");
+            let update = body
+                .config_update()
+                .ok()
+                .map(|(c, fields)| (c.value(field), fields));
+            if field.route() == Route::Configuration {
+                assert!(
+                    update.as_ref().is_some_and(
+                        |(v, fields)| *v == config.value(field) && fields.contains(&field)
+                    ),
+                    "{field:?}"
+                );
+            } else {
+                assert!(
+                    update.is_some_and(|(_, fields)| !fields.contains(&field)),
+                    "{field:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn percent_decoding_handles_arns_and_edges() {

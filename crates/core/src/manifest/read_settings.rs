@@ -1,0 +1,120 @@
+//! Reading [`RawSettings`]: each field by its key, with the reader its type names.
+//!
+//! `raw_settings!` (in `raw.rs`) lists the fields and asks for each through
+//! [`ReadSetting`]; a field's type picks its reader through [`ReadValue`]. So a new setting
+//! of a type listed here needs no edit in this file, and one of a new type fails to
+//! compile until its `ReadValue` impl is written.
+
+use super::node::Node;
+use super::raw::{
+    Entries, RawArchitecture, RawDuration, RawEnvValue, RawRetry, RawScalar, RawSettings,
+    RawUpload, RawWait, Sp,
+};
+use super::read::{Fields, Reader};
+
+/// What `RawSettings::read_with` asks its source for.
+pub(crate) trait ReadSetting {
+    /// The value under `key`, `None` when absent or unreadable.
+    fn setting<T: ReadValue>(&mut self, key: &'static str) -> Option<T>;
+}
+
+/// A raw type a setting can have, and how to read it from a node.
+pub(crate) trait ReadValue: Sized {
+    /// Reads one value, reporting problems on the reader.
+    fn read_value(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Self>;
+}
+
+/// The fields of one mapping, read as settings.
+struct FromFields<'r, 'p, 'f> {
+    reader: &'r mut Reader<'p>,
+    fields: &'r Fields<'f>,
+    path: &'r str,
+}
+
+impl ReadSetting for FromFields<'_, '_, '_> {
+    fn setting<T: ReadValue>(&mut self, key: &'static str) -> Option<T> {
+        self.reader.field(self.fields, self.path, key, |r, n, p| {
+            T::read_value(r, n, p)
+        })
+    }
+}
+
+impl Reader<'_> {
+    /// The settings of a `defaults`, environment or function mapping.
+    pub(crate) fn settings(&mut self, fields: &Fields<'_>, path: &str) -> RawSettings {
+        RawSettings::read_with(&mut FromFields {
+            reader: self,
+            fields,
+            path,
+        })
+    }
+}
+
+impl ReadValue for Sp<String> {
+    fn read_value(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Self> {
+        r.string(node, path)
+    }
+}
+
+impl ReadValue for Sp<u32> {
+    fn read_value(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Self> {
+        r.u32(node, path)
+    }
+}
+
+impl ReadValue for Sp<bool> {
+    fn read_value(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Self> {
+        r.bool(node, path)
+    }
+}
+
+impl ReadValue for Sp<RawDuration> {
+    fn read_value(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Self> {
+        r.duration(node, path)
+    }
+}
+
+impl ReadValue for Sp<RawArchitecture> {
+    fn read_value(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Self> {
+        r.architecture(node, path)
+    }
+}
+
+impl ReadValue for Sp<Vec<Sp<String>>> {
+    fn read_value(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Self> {
+        r.strings(node, path).map(|v| Sp::new(v, node.pos))
+    }
+}
+
+impl ReadValue for Entries<Sp<RawEnvValue>> {
+    fn read_value(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Self> {
+        r.entries(node, path, Reader::env_value)
+    }
+}
+
+impl ReadValue for Entries<Sp<RawScalar>> {
+    fn read_value(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Self> {
+        r.entries(node, path, Reader::scalar)
+    }
+}
+
+impl ReadValue for RawRetry {
+    fn read_value(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Self> {
+        r.retry(node, path)
+    }
+}
+
+impl ReadValue for RawWait {
+    fn read_value(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Self> {
+        let f = r.map(node, path, &["timeout"])?;
+        Some(RawWait {
+            timeout: r.field(&f, path, "timeout", Reader::duration),
+        })
+    }
+}
+
+impl ReadValue for Sp<RawUpload> {
+    fn read_value(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Self> {
+        r.upload(node, path)
+    }
+}
