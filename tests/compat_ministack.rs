@@ -112,7 +112,8 @@ async fn saved_plan_refuses_an_outside_change_and_refresh_replans_it() {
     );
     assert_exit(&refresh, 0, "apply --refresh");
     assert!(
-        text(&refresh.stderr).contains("Re-planning 1 function(s) another writer changed during apply: cron."),
+        text(&refresh.stderr)
+            .contains("Re-planning 1 function(s) another writer changed during apply: cron."),
         "{}",
         text(&refresh.stderr)
     );

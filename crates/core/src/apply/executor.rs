@@ -105,11 +105,9 @@ impl FnRun<'_> {
                     })
                     .await?;
                 match live_alias {
-                    Some(a) if a.routing.is_empty() && a.function_version != "$LATEST" => {
-                        versions
-                            .into_iter()
-                            .find(|v| v.version == a.function_version)
-                    }
+                    Some(a) if a.routing.is_empty() && a.function_version != "$LATEST" => versions
+                        .into_iter()
+                        .find(|v| v.version == a.function_version),
                     _ => None,
                 }
             }

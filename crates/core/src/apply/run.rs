@@ -523,72 +523,15 @@ pub(crate) fn differing_fields(
     a: &flotilla_cloud::lambda::FunctionConfig,
     b: &flotilla_cloud::lambda::FunctionConfig,
 ) -> Vec<&'static str> {
-    let flotilla_cloud::lambda::FunctionConfig {
-        role,
-        runtime,
-        handler,
-        description,
-        memory_mb,
-        timeout_s,
-        ephemeral_storage_mb,
-        architecture,
-        environment,
-        layers,
-        package_type,
-    } = a;
-    let checks = [
-        ("role", *role == b.role),
-        ("runtime", *runtime == b.runtime),
-        ("handler", *handler == b.handler),
-        ("description", *description == b.description),
-        ("memory_mb", *memory_mb == b.memory_mb),
-        ("timeout_s", *timeout_s == b.timeout_s),
-        (
-            "ephemeral_storage_mb",
-            *ephemeral_storage_mb == b.ephemeral_storage_mb,
-        ),
-        ("architecture", *architecture == b.architecture),
-        ("environment", *environment == b.environment),
-        ("layers", *layers == b.layers),
-        ("package_type", *package_type == b.package_type),
-    ];
-    checks
+    a.changed_fields(b)
         .into_iter()
-        .filter(|(_, same)| !same)
-        .map(|(field, _)| field)
+        .map(ConfigField::name)
         .collect()
 }
 
 /// The fields an `UpdateFunctionConfiguration` input sets.
 pub(crate) fn sent_fields(input: &UpdateConfigInput) -> Vec<&'static str> {
-    let UpdateConfigInput {
-        name: _,
-        revision_id: _,
-        role,
-        runtime,
-        handler,
-        description,
-        memory_mb,
-        timeout_s,
-        ephemeral_storage_mb,
-        environment,
-        layers,
-    } = input;
-    [
-        ("role", role.is_some()),
-        ("runtime", runtime.is_some()),
-        ("handler", handler.is_some()),
-        ("description", description.is_some()),
-        ("memory_mb", memory_mb.is_some()),
-        ("timeout_s", timeout_s.is_some()),
-        ("ephemeral_storage_mb", ephemeral_storage_mb.is_some()),
-        ("environment", environment.is_some()),
-        ("layers", layers.is_some()),
-    ]
-    .into_iter()
-    .filter(|(_, set)| *set)
-    .map(|(field, _)| field)
-    .collect()
+    input.fields.iter().map(|f| f.name()).collect()
 }
 
 impl Stop {
