@@ -11,7 +11,7 @@ use super::state::CompetingStage;
 use super::state::{
     FunctionRecord, PendingChange, SimError, parse_function_ref, valid_function_name,
 };
-use super::world::{Call, World};
+use super::world::{Call, Env, World};
 use flotilla_cloud::lambda::{
     CodeSource, ConfigField, CreateFunctionInput, FunctionConfig, FunctionInfo, FunctionStateKind,
     LastUpdateStatus, PackageType, Route, UpdateCodeInput, UpdateConfigInput,
@@ -382,15 +382,7 @@ impl World {
             "changed by an outside writer at {}",
             env.last_modified(call.now)
         );
-        let kind = kind_for(record.vpc, UpdateKind::Configuration);
-        let outside = Call {
-            fail_update: None,
-            ..call.clone()
-        };
-        start_update(record, env, &outside, kind);
-        if let Some(pending) = &mut record.pending {
-            pending.outside = true;
-        }
+        start_outside_update(record, env, call, UpdateKind::Configuration);
         let info = record.latest_info(false);
         self.tally.outside_write(name);
         Ok(info)
@@ -414,15 +406,7 @@ impl World {
         }
         record.code_sha256 = crate::outside_code_sha256(name);
         record.code_size = crate::outside_code(name).len() as u64;
-        let kind = kind_for(record.vpc, UpdateKind::CodeZip);
-        let outside = Call {
-            fail_update: None,
-            ..call.clone()
-        };
-        start_update(record, env, &outside, kind);
-        if let Some(pending) = &mut record.pending {
-            pending.outside = true;
-        }
+        start_outside_update(record, env, call, UpdateKind::CodeZip);
         if release {
             record.competing = Some(CompetingStage::Configuration);
         }
@@ -608,4 +592,23 @@ fn start_update(
         failure: call.fail_update.clone(),
         outside: false,
     });
+}
+
+/// Starts an update an outside writer (a fault) made: it never fails by injection and
+/// is marked outside, so the overlap counter leaves it out.
+fn start_outside_update(
+    record: &mut FunctionRecord,
+    env: &mut Env,
+    call: &Call<'_>,
+    base: UpdateKind,
+) {
+    let kind = kind_for(record.vpc, base);
+    let outside = Call {
+        fail_update: None,
+        ..call.clone()
+    };
+    start_update(record, env, &outside, kind);
+    if let Some(pending) = &mut record.pending {
+        pending.outside = true;
+    }
 }

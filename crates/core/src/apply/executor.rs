@@ -81,36 +81,14 @@ impl FnRun<'_> {
         if !d.publish {
             return Ok(true);
         }
-        let api = self.api.clone();
-        let name = self.plan.name.clone();
-        let versions = self
-            .read("ListVersionsByFunction", || {
-                let api = api.clone();
-                let name = name.clone();
-                Box::pin(async move { api.list_versions(&name).await })
-            })
-            .await?
-            .unwrap_or_default();
+        let versions = self.versions().await?;
         let version = match &d.alias {
-            Some(alias) => {
-                let api = self.api.clone();
-                let function = self.plan.name.clone();
-                let alias = alias.clone();
-                let live_alias = self
-                    .read("GetAlias", || {
-                        let api = api.clone();
-                        let function = function.clone();
-                        let alias = alias.clone();
-                        Box::pin(async move { api.get_alias(&function, &alias).await })
-                    })
-                    .await?;
-                match live_alias {
-                    Some(a) if a.routing.is_empty() && a.function_version != "$LATEST" => versions
-                        .into_iter()
-                        .find(|v| v.version == a.function_version),
-                    _ => None,
-                }
-            }
+            Some(alias) => match self.alias_now(alias).await? {
+                Some(a) if a.routing.is_empty() && a.function_version != "$LATEST" => versions
+                    .into_iter()
+                    .find(|v| v.version == a.function_version),
+                _ => None,
+            },
             None => versions
                 .into_iter()
                 .filter(|v| v.version != "$LATEST")
@@ -629,23 +607,6 @@ impl FnRun<'_> {
             },
             Err(other) => Err(other),
         }
-    }
-
-    /// The alias as it is now, if it exists.
-    async fn alias_now(
-        &mut self,
-        alias: &str,
-    ) -> Result<Option<flotilla_cloud::lambda::AliasInfo>, Stop> {
-        let api = self.api.clone();
-        let function = self.plan.name.clone();
-        let alias = alias.to_owned();
-        self.read("GetAlias", || {
-            let api = api.clone();
-            let function = function.clone();
-            let alias = alias.clone();
-            Box::pin(async move { api.get_alias(&function, &alias).await })
-        })
-        .await
     }
 
     /// Moves `alias` to an existing version, passing the alias's observed `RevisionId`:

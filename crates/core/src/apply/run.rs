@@ -382,16 +382,7 @@ impl FnRun<'_> {
         }
         match landed {
             Landed::Publish(sha) => {
-                let api = self.api.clone();
-                let name = self.plan.name.clone();
-                let versions = self
-                    .read("ListVersionsByFunction", || {
-                        let api = api.clone();
-                        let name = name.clone();
-                        Box::pin(async move { api.list_versions(&name).await })
-                    })
-                    .await?
-                    .unwrap_or_default();
+                let versions = self.versions().await?;
                 let found = versions
                     .iter()
                     .filter(|v| v.version != "$LATEST" && &v.code_sha256 == sha)
@@ -403,16 +394,7 @@ impl FnRun<'_> {
                 Ok(false)
             }
             Landed::Alias { name, version } => {
-                let api = self.api.clone();
-                let function = self.plan.name.clone();
-                let alias = self
-                    .read("GetAlias", || {
-                        let api = api.clone();
-                        let function = function.clone();
-                        let name = name.clone();
-                        Box::pin(async move { api.get_alias(&function, &name).await })
-                    })
-                    .await?;
+                let alias = self.alias_now(name).await?;
                 Ok(alias.is_some_and(|a| &a.function_version == version))
             }
             other => Ok(self.landed_in(other, &info)),
@@ -479,6 +461,39 @@ impl FnRun<'_> {
                 }
             }
         }
+    }
+
+    /// The function's versions (`$LATEST` included), read with retries.
+    pub(crate) async fn versions(
+        &mut self,
+    ) -> Result<Vec<flotilla_cloud::lambda::VersionInfo>, Stop> {
+        let api = self.api.clone();
+        let name = self.plan.name.clone();
+        Ok(self
+            .read("ListVersionsByFunction", || {
+                let api = api.clone();
+                let name = name.clone();
+                Box::pin(async move { api.list_versions(&name).await })
+            })
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// The alias as it is now, if it exists, read with retries.
+    pub(crate) async fn alias_now(
+        &mut self,
+        alias: &str,
+    ) -> Result<Option<flotilla_cloud::lambda::AliasInfo>, Stop> {
+        let api = self.api.clone();
+        let function = self.plan.name.clone();
+        let alias = alias.to_owned();
+        self.read("GetAlias", || {
+            let api = api.clone();
+            let function = function.clone();
+            let alias = alias.clone();
+            Box::pin(async move { api.get_alias(&function, &alias).await })
+        })
+        .await
     }
 
     /// GetFunction with retries; `Ok(None)` when the function does not exist.
