@@ -19,42 +19,66 @@ pub const LOCAL_SEED: u64 = 42;
 /// out (a create), the others get older code, a different memory size or an extra
 /// environment variable, in turn. Seeded functions carry the manifest's ownership tags,
 /// as a fleet Flotilla deployed before would, and the buckets the manifest uploads to are
-/// created. Returns how many functions were seeded.
+/// created. Returns what was seeded, a line per function, so the user can tell the
+/// emulator's made-up differences from their own fleet.
 ///
 /// # Errors
 /// The emulator's error when a function cannot be placed.
-pub fn seed_from_model(sim: &Sim, model: &Model, artifacts: &Artifacts) -> Result<usize, ApiError> {
+pub fn seed_from_model(
+    sim: &Sim,
+    model: &Model,
+    artifacts: &Artifacts,
+) -> Result<Vec<SeedNote>, ApiError> {
     let default_account = sim.config().default_account;
     for f in &model.functions {
         if let Some(upload) = f.artifact.upload() {
             sim.create_bucket(&upload.bucket);
         }
     }
-    let mut seeded = 0;
+    let mut notes = Vec::with_capacity(model.functions.len());
     for (i, f) in model.functions.iter().enumerate() {
         let account = f
             .account
             .as_ref()
             .map_or(default_account.as_str(), |a| a.as_str());
         let layers = seed_layers(sim, account, f.region.as_str(), &f.config.layers)?;
+        let name = f.name.as_str().to_owned();
         if i % 4 == 3 {
+            notes.push(SeedNote {
+                name,
+                seeded: false,
+                differences: Vec::new(),
+            });
             continue;
         }
         let mut config = f.desired_config();
         config.layers = layers;
+        let mut differences = Vec::new();
         match i % 3 {
-            0 => config.memory_mb = if config.memory_mb > 128 { 128 } else { 256 },
+            0 => {
+                let memory = if config.memory_mb > 128 { 128 } else { 256 };
+                differences.push(format!(
+                    "memory {memory} MB instead of {}",
+                    config.memory_mb
+                ));
+                config.memory_mb = memory;
+            }
             1 => {
+                differences.push("an extra variable FEATURE_FLAGS=legacy".to_owned());
                 config
                     .environment
                     .insert("FEATURE_FLAGS".to_owned(), "legacy".to_owned());
             }
-            _ => config.description = format!("{} (previous release)", config.description),
+            _ => {
+                differences.push("the description of a previous release".to_owned());
+                config.description = format!("{} (previous release)", config.description);
+            }
         }
         let old_code = format!("previous build of {}", f.name);
-        let (code_sha256, code_size, image_uri) = match (&f.artifact, artifacts.get(&f.key)) {
+        let (code_sha256, code_size, image_uri, older) = match (&f.artifact, artifacts.get(&f.key))
+        {
             (_, Some(ArtifactDigest::Zip { code_sha256, size })) if i % 2 == 1 => {
-                (code_sha256.clone(), *size, None)
+                (code_sha256.clone(), *size, None, false)
             }
             (ArtifactSource::Image { uri }, _) => {
                 let old = if i % 2 == 0 {
@@ -62,10 +86,18 @@ pub fn seed_from_model(sim: &Sim, model: &Model, artifacts: &Artifacts) -> Resul
                 } else {
                     uri.clone()
                 };
-                (image_code_sha256(&old), 0, Some(old))
+                (image_code_sha256(&old), 0, Some(old), i % 2 == 0)
             }
-            _ => (sha256_b64(old_code.as_bytes()), old_code.len() as u64, None),
+            _ => (
+                sha256_b64(old_code.as_bytes()),
+                old_code.len() as u64,
+                None,
+                true,
+            ),
         };
+        if older {
+            differences.push("older code".to_owned());
+        }
         sim.seed_function(
             account,
             f.region.as_str(),
@@ -81,10 +113,59 @@ pub fn seed_from_model(sim: &Sim, model: &Model, artifacts: &Artifacts) -> Resul
                 vpc: false,
             },
         )?;
-        seeded += 1;
+        notes.push(SeedNote {
+            name,
+            seeded: true,
+            differences,
+        });
     }
-    Ok(seeded)
+    Ok(notes)
 }
+
+/// What the local seed did to one function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedNote {
+    /// The function's Lambda name.
+    pub name: String,
+    /// Whether it was created (otherwise the plan creates it).
+    pub seeded: bool,
+    /// How the seeded function differs from the manifest.
+    pub differences: Vec<String>,
+}
+
+impl std::fmt::Display for SeedNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.seeded {
+            return write!(f, "{}: not seeded, so the plan creates it", self.name);
+        }
+        write!(
+            f,
+            "{}: seeded with {}",
+            self.name,
+            self.differences.join(" and ")
+        )
+    }
+}
+
+/// What `--local` tells the user before the first plan: that the emulator is seeded
+/// with made-up differences, which ones, and the faults it injects.
+pub fn describe_seed(notes: &[SeedNote]) -> String {
+    let mut out = String::from(
+        "--local: an in-process emulator, pre-seeded so the first plan has something to \
+         show. Nothing here is in your AWS account; these differences are made up:\n",
+    );
+    for note in notes {
+        out.push_str(&format!("  - {note}\n"));
+    }
+    out.push_str(LOCAL_FAULTS);
+    out
+}
+
+/// The faults [`local_sim`] injects, as [`describe_seed`] lists them.
+const LOCAL_FAULTS: &str = "It injects faults so retries show: a control-plane quota of 4 \
+     calls/s, one outside update during an UpdateFunctionConfiguration (a 409 to wait out), \
+     one lost response after an UpdateFunctionCode that landed, one 5xx on PublishVersion \
+     and one 300 ms GetFunction latency spike.\n";
 
 /// Publishes what a function's `layers` need in `sim` (a `${layer:NAME}` needs version
 /// 1, a `${layer:NAME:3}` or an ARN ending `:3` versions 1–3 of that layer) and returns
@@ -223,6 +304,8 @@ impl flotilla_core::deploy::Seed for LocalSeed {
         if self.seeded.swap(true, std::sync::atomic::Ordering::SeqCst) {
             return Ok(());
         }
-        seed_from_model(&self.sim, model, artifacts).map(|_| ())
+        let notes = seed_from_model(&self.sim, model, artifacts)?;
+        eprint!("{}", describe_seed(&notes));
+        Ok(())
     }
 }

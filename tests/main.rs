@@ -58,6 +58,7 @@ mod prune_sim;
 mod release_dist;
 mod report_schema;
 mod rollback_sim;
+mod rough_edges;
 mod s3_ministack;
 mod s3_upload;
 mod sdk_errors;

@@ -159,12 +159,9 @@ impl CliError {
         }
     }
 
-    /// The text printed to stderr: `error: MESSAGE`, then `  help: HELP` when there is one.
+    /// The text printed to stderr, as [`render`] lays out every error.
     pub fn render(&self) -> String {
-        match miette::Diagnostic::help(self) {
-            Some(help) => format!("error: {self}\n  help: {help}"),
-            None => format!("error: {self}"),
-        }
+        render(self)
     }
 
     /// Prints the error to stderr and returns its exit code.
@@ -172,6 +169,35 @@ impl CliError {
         eprintln!("{}", self.render());
         self.exit()
     }
+}
+
+/// The one layout of every error the CLI prints other than manifest problems (which
+/// show their snippets): `error: MESSAGE`, then `  help: HELP` when there is one, then
+/// `  - RELATED` for each related error. Causes are appended to the message only when
+/// it does not already quote them, so nothing is printed twice; lines are left for the
+/// terminal to wrap, so code spans and ARNs stay whole and can be copied.
+pub fn render(e: &dyn miette::Diagnostic) -> String {
+    let mut message = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        cause = c.source();
+    }
+    let mut out = format!("error: {message}");
+    if let Some(help) = e.help() {
+        out.push_str(&format!("\n  help: {help}"));
+    }
+    for related in e.related().into_iter().flatten() {
+        out.push_str(&format!(
+            "\n  - {}",
+            render(related).trim_start_matches("error: ")
+        ));
+    }
+    out
 }
 
 #[cfg(test)]

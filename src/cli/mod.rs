@@ -80,10 +80,13 @@ pub fn init_tracing() {
         // A refused AssumeRole is reported once, as Flotilla's own error naming the role
         // and environment; aws-config's warning about it would only repeat it. Every
         // function names its region, so a default region that IMDS cannot supply (any
-        // machine outside EC2) is no news either.
+        // machine outside EC2) is no news either. A credential source that fails is
+        // named in the error that follows, with the sources tried; the chain's own
+        // warning is a debug dump of the same.
         .unwrap_or_else(|_| {
             tracing_subscriber::EnvFilter::new(
-                "warn,aws_config::sts::assume_role=error,aws_config::imds::region=error",
+                "warn,aws_config::sts::assume_role=error,aws_config::imds::region=error,\
+                 aws_config::meta::credentials::chain=error",
             )
         });
     let _ = tracing_subscriber::fmt()

@@ -148,6 +148,7 @@ async fn seed(sim: &Sim, path: &std::path::Path, env: Option<&str>) -> Result<us
     let model = flotilla_core::model::load(path, &opts)?;
     let artifacts = flotilla_core::deploy::digest(&model).await?;
     flotilla::local::seed_from_model(sim, &model, &artifacts)
+        .map(|notes| notes.iter().filter(|n| n.seeded).count())
         .map_err(|e| SimCliError::Seed(flotilla_core::deploy::DeployError::Seed(e)))
 }
 
@@ -173,11 +174,11 @@ pub fn run(args: SimArgs) -> Exit {
         Ok(()) => Exit::Ok,
         Err(SimCliError::Manifest(e)) => super::target::report_manifest_error(&e),
         Err(e @ (SimCliError::Latency(_) | SimCliError::Quota(_))) => {
-            eprintln!("{:?}", miette::Report::new(e));
+            eprintln!("{}", super::error::render(&e));
             Exit::UsageOrChanges
         }
         Err(e) => {
-            eprintln!("{:?}", miette::Report::new(e));
+            eprintln!("{}", super::error::render(&e));
             Exit::Failure
         }
     }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use flotilla::connect::Target;
 use flotilla_cloud::lambda::ClientOptions;
-use flotilla_core::model::{LoadOptions, ManifestError, Model, load};
+use flotilla_core::model::{LoadOptions, ManifestError, Model, Source, load};
 
 use super::select::SelectArgs;
 
@@ -55,8 +55,18 @@ impl TargetArgs {
     /// plan's own environment, when re-planning part of it).
     pub fn load_or_env(&self, environment: Option<&str>) -> Result<Model, ManifestError> {
         let mut opts = LoadOptions::for_environment(self.env.as_deref().or(environment));
-        opts.lenient_from_env = self.local;
-        load(&self.file, &opts)
+        if !self.local {
+            return load(&self.file, &opts);
+        }
+        opts.lenient_from_env = true;
+        let checked = Source::read(&self.file)?.check(&opts)?;
+        for var in &checked.unset_from_env {
+            eprintln!(
+                "warning: `from_env: {var}` is unset; --local gives the emulator an empty \
+                 value, but plan and apply against AWS refuse it: set {var} in CI before deploying"
+            );
+        }
+        Ok(checked.model)
     }
 }
 
@@ -93,8 +103,8 @@ pub fn report_manifest_error(e: &ManifestError) -> super::Exit {
     }
 }
 
-/// Prints any other error as a miette report.
-pub fn report_error(e: impl miette::Diagnostic + Send + Sync + 'static) -> super::Exit {
-    eprintln!("{:?}", miette::Report::new(e));
+/// Prints any other error in the CLI's one layout ([`super::error::render`]).
+pub fn report_error(e: impl miette::Diagnostic) -> super::Exit {
+    eprintln!("{}", super::error::render(&e));
     super::Exit::Failure
 }

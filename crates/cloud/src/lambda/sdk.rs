@@ -87,12 +87,12 @@ impl SdkFactory {
     /// Loads the standard configuration chain with `opts` overriding it. Retries are
     /// disabled; timeouts are explicit.
     pub async fn from_env(opts: &ClientOptions) -> SdkFactory {
+        let (region, credentials) = standard_chains(opts).await;
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(RetryConfig::disabled())
-            .timeout_config(opts.timeouts(opts.operation_timeout));
-        if let Some(region) = &opts.region {
-            loader = loader.region(Region::new(region.clone()));
-        }
+            .timeout_config(opts.timeouts(opts.operation_timeout))
+            .region(region)
+            .credentials_provider(credentials);
         if let Some(profile) = &opts.profile {
             loader = loader.profile_name(profile);
         }
@@ -158,6 +158,56 @@ impl SdkFactory {
         }
     }
 }
+
+/// The standard region and credential chains (environment, profile, web identity,
+/// container, instance metadata) with one short attempt at instance metadata: the SDK's
+/// default of four attempts with a second's timeout each costs seconds on every machine
+/// outside EC2, only to end in a confusing message. `sdk_error::credentials_error`
+/// names the sources when none answers.
+async fn standard_chains(
+    opts: &ClientOptions,
+) -> (
+    aws_config::meta::region::RegionProviderChain,
+    aws_config::default_provider::credentials::DefaultCredentialsChain,
+) {
+    let imds = || {
+        aws_config::imds::Client::builder()
+            .max_attempts(1)
+            .connect_timeout(IMDS_TIMEOUT)
+            .read_timeout(IMDS_TIMEOUT)
+            .operation_timeout(IMDS_TIMEOUT * 2)
+            .build()
+    };
+    let region = || {
+        let mut profile = aws_config::profile::region::ProfileFileRegionProvider::builder();
+        if let Some(name) = &opts.profile {
+            profile = profile.profile_name(name);
+        }
+        use aws_config::meta::region::RegionProviderChain;
+        if let Some(region) = &opts.region {
+            return RegionProviderChain::first_try(Region::new(region.clone()));
+        }
+        let chain = RegionProviderChain::first_try(
+            aws_config::environment::EnvironmentVariableRegionProvider::new(),
+        );
+        chain.or_else(profile.build()).or_else(
+            aws_config::imds::region::ImdsRegionProvider::builder()
+                .imds_client(imds())
+                .build(),
+        )
+    };
+    let mut credentials =
+        aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
+            .imds_client(imds())
+            .region(region());
+    if let Some(profile) = &opts.profile {
+        credentials = credentials.profile_name(profile);
+    }
+    (region(), credentials.build().await)
+}
+
+/// How long the instance metadata endpoint may take to connect and to answer.
+pub(crate) const IMDS_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// [`LambdaApi`] backed by the AWS SDK, for one account and region.
 #[derive(Debug, Clone)]

@@ -100,16 +100,68 @@ pub(crate) fn chain<'a>(
 }
 
 /// The credential provider's own explanation, when one is in the error's source chain
-/// (no credentials found, an expired SSO session, a failing `credential_process`).
+/// (no credentials found, an expired SSO session, a failing `credential_process`), with
+/// the sources the chain looks at and how to set one. Names variables, never values.
 pub(crate) fn credentials_error(err: &(dyn std::error::Error + 'static)) -> Option<String> {
     let c = chain(err).find_map(|e| {
         e.downcast_ref::<aws_credential_types::provider::error::CredentialsError>()
     })?;
     let mut message = format!("no usable AWS credentials: {c}");
     for inner in chain(c).skip(1) {
-        message.push_str(&format!(": {inner}"));
+        let inner = inner.to_string();
+        if !message.contains(&inner) {
+            message.push_str(&format!(": {inner}"));
+        }
     }
+    let trimmed = message.trim_end_matches(['.', ' ']).len();
+    message.truncate(trimmed);
+    message.push_str(".\n");
+    message.push_str(&credential_sources(&|name| std::env::var(name).ok()));
     Some(message)
+}
+
+/// The sources of the standard chain in the order it tries them, each with whether the
+/// variables that select it are set (`var` reads one), and how to set one.
+fn credential_sources(var: &dyn Fn(&str) -> Option<String>) -> String {
+    let is_set = |name: &str| var(name).is_some();
+    let state = |names: &[&str]| {
+        let set: Vec<&str> = names.iter().copied().filter(|n| is_set(n)).collect();
+        if set.is_empty() {
+            format!("{} not set", names.join(", "))
+        } else {
+            format!("{} set", set.join(", "))
+        }
+    };
+    let imds = if is_set("AWS_EC2_METADATA_DISABLED") {
+        "skipped: AWS_EC2_METADATA_DISABLED is set".to_owned()
+    } else {
+        format!(
+            "one attempt of {} s; set AWS_EC2_METADATA_DISABLED=true outside EC2",
+            super::sdk::IMDS_TIMEOUT.as_secs()
+        )
+    };
+    let profile = var("AWS_PROFILE").unwrap_or_else(|| "default".to_owned());
+    let files = match (var("AWS_CONFIG_FILE"), var("AWS_SHARED_CREDENTIALS_FILE")) {
+        (None, None) => "~/.aws/config and ~/.aws/credentials".to_owned(),
+        (config, credentials) => format!(
+            "{} and {}",
+            config.unwrap_or_else(|| "~/.aws/config".to_owned()),
+            credentials.unwrap_or_else(|| "~/.aws/credentials".to_owned())
+        ),
+    };
+    format!(
+        "  Tried in order:\n  1. environment: {}\n  2. profile `{profile}` in {files}\n  \
+         3. web identity: {}\n  4. container credentials: {}\n  5. EC2 instance \
+         metadata: {imds}\n  To set one: export AWS_ACCESS_KEY_ID and \
+         AWS_SECRET_ACCESS_KEY, or AWS_PROFILE=NAME after `aws configure` or `aws sso \
+         login`; in GitHub Actions use aws-actions/configure-aws-credentials",
+        state(&["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]),
+        state(&["AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN"]),
+        state(&[
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI"
+        ]),
+    )
 }
 
 /// The explanation when the TCP connection itself was refused.

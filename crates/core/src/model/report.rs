@@ -46,7 +46,13 @@ impl ManifestError {
         } else {
             miette::GraphicalTheme::unicode_nocolor()
         };
-        let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(width);
+        // Lines break between words only: a pattern like `[a-zA-Z0-9_]+`, an ARN or a
+        // path stays whole (longer than the width, it overflows rather than splits).
+        let handler = miette::GraphicalReportHandler::new_themed(theme)
+            .with_width(width)
+            .with_break_words(false)
+            .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+            .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
         let mut out = String::new();
         if handler.render_report(&mut out, self).is_err() {
             out = self.to_string();
