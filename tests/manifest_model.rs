@@ -68,7 +68,7 @@ fn digest_and_paths() {
 }
 
 #[test]
-fn layers_merge_defaults_then_function_then_environment() {
+fn layers_merge_defaults_then_environment_then_function() {
     let m = load_env(
         "examples/monorepo/deploy.yaml",
         Some("prod"),
@@ -250,26 +250,64 @@ fn region_falls_back_to_aws_region() {
     assert!(err.problems()[0].message.contains("no region"), "{err:?}");
 }
 
+/// Issue 13 item 7: defaults < environment < function < function in environment.
 #[test]
-fn a_functions_own_region_beats_the_environments() {
+fn item_07_a_functions_own_values_beat_the_environments_and_its_per_environment_values_beat_both() {
     let body = "version: 1
+defaults: { memory: 128, timeout: 5s, region: eu-north-1 }
 environments:
-  prod: { region: eu-west-1, memory: 1024 }
+  staging: {}
+  prod: { region: eu-west-1, memory: 512, timeout: 20s, environment: { LEVEL: warn, MODE: env } }
 functions:
   edge:
     region: us-east-1
-    memory: 256
+    memory: 2048
+    environment: { MODE: function }
+    environments:
+      prod: { memory: 4096, environment: { MODE: function-in-prod } }
     role: arn:aws:iam::123456789012:role/api
-    runtime: nodejs22.x
-    handler: index.handler
+    runtime: python3.12
+    handler: app.handler
+    artifact: { dir: src }
+  plain:
+    role: arn:aws:iam::123456789012:role/api
+    runtime: python3.12
+    handler: app.handler
     artifact: { dir: src }
 ";
     let (_dir, path) = scratch_manifest(body);
     let m = load(&path, &LoadOptions::with_vars(Some("prod"), vars(&[]))).unwrap();
-    assert_eq!(m.functions[0].region.as_str(), "us-east-1");
+    let (edge, plain) = (&m.functions[0], &m.functions[1]);
+    assert_eq!(edge.region.as_str(), "us-east-1");
+    assert_eq!(edge.config.memory_mb, 4096, "function in environment wins");
+    assert_eq!(edge.config.timeout_s, 20, "environment over defaults");
+    let env = |f: &flotilla_core::model::Function, k: &str| f.config.environment.get(k).cloned();
+    assert_eq!(env(edge, "MODE").as_deref(), Some("function-in-prod"));
+    assert_eq!(env(edge, "LEVEL").as_deref(), Some("warn"));
+    assert_eq!(plain.config.memory_mb, 512, "environment over defaults");
+    assert_eq!(plain.region.as_str(), "eu-west-1");
+    let m = load(&path, &LoadOptions::with_vars(Some("staging"), vars(&[]))).unwrap();
     assert_eq!(
-        m.functions[0].config.memory_mb, 1024,
-        "other settings: environment wins"
+        m.functions[0].config.memory_mb, 2048,
+        "function over defaults"
+    );
+    assert_eq!(m.functions[1].config.memory_mb, 128);
+
+    // A per-environment block for an environment the manifest does not have.
+    let (_dir, path) =
+        scratch_manifest(&body.replace("      prod: { memory: 4096", "      prd: { memory: 4096"));
+    let err = load(&path, &LoadOptions::with_vars(Some("prod"), vars(&[]))).unwrap_err();
+    let msg = err.problems()[0].message.clone();
+    assert!(
+        msg.contains("`functions.edge.environments.prd` names no environment"),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.problems()[0]
+            .help
+            .as_deref()
+            .map(|h| h.contains("did you mean `prod`?")),
+        Some(true)
     );
 }
 

@@ -282,7 +282,11 @@ pub struct RawFunction {
     pub depends_on: Option<Vec<Sp<String>>>,
     /// Globs of source paths this function is built from (for monorepo selection).
     pub paths: Option<Vec<Sp<String>>>,
-    /// The function's own settings (over `defaults`).
+    /// This function's settings in one environment, by environment name: they win over
+    /// everything else (`defaults` < environment < function < function in environment),
+    /// e.g. `environments: { prod: { memory: 4096 } }`.
+    pub environments: Option<Entries<RawSettings>>,
+    /// The function's own settings (over `defaults` and the environment's).
     #[serde(flatten)]
     pub settings: RawSettings,
 }

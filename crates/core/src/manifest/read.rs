@@ -44,7 +44,7 @@ const TOP_KEYS: &[&str] = &[
 ];
 
 /// Keys only a function may have (besides the settings).
-const FUNCTION_ONLY_KEYS: &[&str] = &["name", "artifact", "depends_on", "paths"];
+const FUNCTION_ONLY_KEYS: &[&str] = &["name", "artifact", "depends_on", "paths", "environments"];
 
 /// Keys `defaults`, environments and functions share.
 const SETTINGS_KEYS: &[&str] = RawSettings::KEYS;
@@ -265,6 +265,12 @@ impl Reader<'_> {
             artifact: self.field(&f, path, "artifact", Self::artifact),
             depends_on: self.field(&f, path, "depends_on", Self::strings),
             paths: self.field(&f, path, "paths", Self::strings),
+            environments: f.get("environments").and_then(|n| {
+                self.entries(n, &join(path, "environments"), |r, n, p| {
+                    let fields = r.map(n, p, SETTINGS_KEYS)?;
+                    Some(r.settings(&fields, p))
+                })
+            }),
             settings: self.settings(&f, path),
         })
     }

@@ -100,6 +100,45 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// Every name under `functions.F.environments` must be one of the manifest's
+    /// environments: a typo would otherwise be an override that never applies.
+    fn function_environment_names(
+        &mut self,
+        key: &Sp<String>,
+        function: &crate::manifest::raw::RawFunction,
+    ) {
+        let known: Vec<&str> = self
+            .raw
+            .environments
+            .iter()
+            .flat_map(|e| &e.0)
+            .map(|(name, _)| name.value.as_str())
+            .collect();
+        for (name, _) in function.environments.iter().flat_map(|e| &e.0) {
+            if known.contains(&name.value.as_str()) {
+                continue;
+            }
+            let help = match crate::manifest::suggest(&name.value, known.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`? (environments: {})", known.join(", ")),
+                None if known.is_empty() => {
+                    "this manifest defines no `environments`; add it under `environments:` or put the settings on the function itself".to_owned()
+                }
+                None => format!("environments: {}", known.join(", ")),
+            };
+            self.push(
+                Problem::new(
+                    name.pos,
+                    format!(
+                        "`functions.{}.environments.{}` names no environment of this manifest",
+                        key.value, name.value
+                    ),
+                    "unknown environment",
+                )
+                .help(help),
+            );
+        }
+    }
+
     /// Validates the whole manifest for the chosen environment.
     pub(crate) fn run(&mut self) -> Option<Validated> {
         let raw = self.raw;
@@ -151,10 +190,20 @@ impl<'a> Validator<'a> {
         let mut out = Vec::new();
         let mut deps = Vec::new();
         for (key, function) in &functions.0 {
+            self.function_environment_names(key, function);
+            let function_environment = self.input.environment.and_then(|env| {
+                function
+                    .environments
+                    .iter()
+                    .flat_map(|e| &e.0)
+                    .find(|(name, _)| name.value == env)
+                    .map(|(_, settings)| settings)
+            });
             let layers = Layers {
                 defaults: raw.defaults.as_ref(),
-                function: &function.settings,
                 environment: env_settings,
+                function: &function.settings,
+                function_environment,
             };
             deps.push((
                 key.value.clone(),
