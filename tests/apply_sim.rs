@@ -415,8 +415,10 @@ async fn hard_cancel_abandons_waits() {
     assert!(tokio::time::Instant::now() - start < Duration::from_secs(15));
     let f = &report.functions[0];
     assert_eq!(f.outcome, Outcome::Cancelled);
-    assert!(f.steps_done.is_empty());
-    assert_eq!(f.interrupted_step.as_deref(), Some("UpdateFunctionCode"));
+    // The update was accepted (its code is live while it runs): one re-read after the
+    // interrupt says so, rather than a report claiming nothing happened.
+    assert_eq!(f.steps_done, ["UpdateFunctionCode"]);
+    assert_eq!(f.interrupted_step, None);
 }
 
 #[tokio::test(start_paused = true)]

@@ -441,3 +441,142 @@ fn the_quickstart_converges_locally_from_the_crate_root() {
     );
     assert!(out.stdout.contains("Plan: "), "{}", out.stdout);
 }
+
+/// Issue 13 item 9: after a double interrupt the report says which in-flight steps
+/// landed (re-read, not assumed), and a function with nothing to do is converged, not
+/// cancelled.
+#[test]
+fn item_09_a_double_interrupt_reports_what_landed_and_nothing_to_do_as_converged() {
+    const N: usize = 3;
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    let old = root.join("v1");
+    std::fs::create_dir_all(&old).expect("v1 folder");
+    write_fleet(&old, N, &["eu-north-1"], "v1");
+    write_fleet(root, N, &["eu-north-1"], "v2");
+    // `same` is identical in both releases and waits for fn-000.
+    for dir in [root, old.as_path()] {
+        let code = dir.join("fns/same");
+        std::fs::create_dir_all(&code).expect("same folder");
+        std::fs::write(code.join("app.py"), "def handler(e, c):\n    return 0\n").expect("code");
+        let manifest = dir.join("deploy.yaml");
+        let mut yaml = std::fs::read_to_string(&manifest).expect("manifest");
+        yaml.push_str(
+            "  same:\n    name: same-${stage}\n    region: eu-north-1\n    \
+             depends_on: [fn-000]\n    artifact: { dir: fns/same }\n",
+        );
+        std::fs::write(&manifest, yaml).expect("manifest");
+    }
+    let sim = Sim::start(root, &["--account", FLEET_ACCOUNT]);
+    flo(
+        &old,
+        &sim,
+        &[
+            "apply",
+            "-f",
+            "deploy.yaml",
+            "--env",
+            "staging",
+            "--auto-approve",
+        ],
+    )
+    .expect_code(0);
+    let slow: Vec<String> = ALL_LATENCY_KINDS
+        .iter()
+        .map(|k| format!(r#""{k}": {{"fixed": 8000}}"#))
+        .collect();
+    sim.control("PUT", "latency", &format!("{{{}}}", slow.join(", ")));
+
+    let report = root.join("report.json");
+    let mut cmd = flotilla(root, FLEET_ACCOUNT);
+    cmd.args([
+        "apply",
+        "-f",
+        "deploy.yaml",
+        "--env",
+        "staging",
+        "--auto-approve",
+    ])
+    .args(["--endpoint-url", &sim.url, "--report"])
+    .arg(&report)
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("start apply");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + COMMAND_TIMEOUT;
+    let mut lines = Vec::new();
+    while Instant::now() < deadline {
+        match rx.recv_timeout(Duration::from_secs(1)) {
+            Ok(line) => {
+                let code = line.ends_with(": UpdateFunctionCode");
+                lines.push(line);
+                if code {
+                    break;
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    // The call is sent at once; its update takes 8 s to settle. Interrupt twice.
+    std::thread::sleep(Duration::from_millis(1500));
+    for _ in 0..2 {
+        let sent = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .expect("kill -INT");
+        assert!(sent.success());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let status = child.wait().expect("wait");
+    reader.join().expect("reader thread");
+    lines.extend(rx.try_iter());
+    let text = lines.join("\n");
+    assert_eq!(status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("Interrupted again: abandoning waits"),
+        "{text}"
+    );
+
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).expect("report written"))
+            .expect("report JSON");
+    let functions = report["functions"].as_array().expect("functions");
+    let of = |key: &str| {
+        functions
+            .iter()
+            .find(|f| f["key"] == key)
+            .unwrap_or_else(|| panic!("{key} missing: {report}"))
+    };
+    assert_eq!(of("same")["outcome"]["kind"], "converged", "{report}");
+    let started: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.split("] ").nth(1)?.strip_suffix(": UpdateFunctionCode"))
+        .collect();
+    assert!(!started.is_empty(), "{text}");
+    for key in started {
+        let f = of(key);
+        assert_eq!(f["outcome"]["kind"], "cancelled", "{report}");
+        // The code landed at once (Lambda shows the new CodeSha256 while the update
+        // runs), so the report says the step happened.
+        assert!(
+            f["steps_done"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|s| s == "UpdateFunctionCode")),
+            "{key}: {f}\n{text}"
+        );
+        let live = sim.get_function(FLEET_ACCOUNT, "eu-north-1", &format!("{key}-staging"));
+        assert!(
+            live["Configuration"]["Description"]
+                .as_str()
+                .is_some_and(|d| d.contains("(v1)")),
+            "the configuration step never ran: {live}"
+        );
+    }
+}

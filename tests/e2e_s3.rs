@@ -293,6 +293,9 @@ fn a_zip_over_50_mb_needs_upload() {
         let stored = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Stored)
             .large_file(false);
+        zip.start_file("app.py", stored).expect("handler entry");
+        zip.write_all(b"def handler(event, context):\n    return 1\n")
+            .expect("write");
         zip.start_file("data.bin", stored).expect("entry");
         let chunk = vec![7u8; 1024 * 1024];
         for _ in 0..51 {

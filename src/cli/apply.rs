@@ -5,7 +5,9 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use flotilla_core::apply::{ApplyContext, CancelToken, Outcome, Report, SecretSource, apply};
+use flotilla_core::apply::{
+    ApplyContext, CancelToken, EventSink, Outcome, Report, SecretSource, apply,
+};
 use flotilla_core::deploy::{AccountRoles, ClientSet, LocalCode, make_plan, make_plan_with};
 use flotilla_core::model::{FunctionKey, Limits, Model};
 use flotilla_core::plan::{Action, Plan, PlanFile};
@@ -230,7 +232,7 @@ async fn run_plan(
                 .unwrap_or(planned.get_function_per_second),
         });
     }
-    ctx.cancel = cancel_on_signals();
+    ctx.cancel = cancel_on_signals(&ctx.events);
     apply(plan, ctx).await
 }
 
@@ -419,20 +421,28 @@ fn confirm(plan: &Plan) -> bool {
 }
 
 /// First SIGINT/SIGTERM: start nothing new, let in-flight steps finish. Second: stop
-/// waiting too.
-pub(super) fn cancel_on_signals() -> CancelToken {
+/// waiting too. Each is acknowledged through `events` while the run that draws it lasts
+/// (a weak reference, so the view is still dropped, and cleared, when the run ends).
+pub(super) fn cancel_on_signals(events: &Arc<dyn EventSink>) -> CancelToken {
     let token = CancelToken::new();
     let t = token.clone();
+    let events = Arc::downgrade(events);
+    let note = move |line: &str| match events.upgrade() {
+        Some(sink) => sink.note(line),
+        None => eprintln!("{line}"),
+    };
     tokio::spawn(async move {
         loop {
             wait_for_signal().await;
             t.escalate();
             if t.is_hard() {
-                eprintln!("Interrupted again: abandoning waits.");
+                note(
+                    "Interrupted again: abandoning waits; the report re-reads each function whose step was in flight to say whether it landed.",
+                );
                 break;
             }
-            eprintln!(
-                "Interrupted: starting no new steps; letting in-flight ones finish (interrupt again to stop waiting)."
+            note(
+                "Interrupted: starting no new steps; letting in-flight ones finish (interrupt again to stop waiting).",
             );
         }
     });

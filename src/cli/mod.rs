@@ -48,29 +48,42 @@ pub struct Cli {
     command: Command,
 }
 
+// One help layout for every subcommand: each flag's text on the line after it, as clap
+// does anyway for the commands whose values are described.
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check a manifest and print the resolved fleet (or every problem found).
+    #[command(next_line_help = true)]
     Validate(validate::Args),
     /// Print the manifest's JSON Schema (draft-07), for editors and CI.
+    #[command(next_line_help = true)]
     Schema(schema::Args),
     /// Show what apply would change, field by field (and save it with -o).
+    #[command(next_line_help = true)]
     Plan(plan::Args),
     /// Deploy: carry out a saved plan, or plan and apply in one go.
+    #[command(next_line_help = true)]
     Apply(apply::Args),
     /// Move each selected function's alias back to its previous published version.
+    #[command(next_line_help = true)]
     Rollback(rollback::Args),
     /// Show the live fleet and how it drifted from the manifest.
+    #[command(next_line_help = true)]
     Status(status::Args),
     /// Write a manifest for functions that already exist (by name, prefix or tag).
+    #[command(next_line_help = true)]
     Import(import::Args),
     /// Write a starter deploy.yaml for a folder of functions, one per subfolder.
+    #[command(next_line_help = true)]
     Init(init::Args),
     /// Run a Lambda control-plane emulator (conflicts, throttling, stale revisions).
+    #[command(next_line_help = true)]
     Sim(sim::SimArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(next_line_help = true)]
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff) to stdout: `flotilla man | man -l -`.
+    #[command(next_line_help = true)]
     Man(completions::ManArgs),
 }
 

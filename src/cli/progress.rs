@@ -31,8 +31,10 @@ impl EventSink for TimedLines {
     }
 }
 
-/// The terminal view: a spinner per function in flight with its current step, an
-/// overall bar, and a permanent line per finished function.
+/// The terminal view: a spinner per function in flight with its current step and how
+/// long it has been on it, an overall bar whose clock ticks on its own and which counts
+/// the functions still waiting (for a dependency or a slot), and a permanent line per
+/// finished function.
 pub struct LiveView {
     multi: MultiProgress,
     overall: ProgressBar,
@@ -51,61 +53,107 @@ impl LiveView {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
         );
-        Self {
+        // Without a tick of its own the clock only moved when an event arrived.
+        overall.enable_steady_tick(Duration::from_millis(200));
+        let view = Self {
             multi,
             overall,
             active: Mutex::new(HashMap::new()),
-        }
+        };
+        view.count(0);
+        view
     }
 
     fn bar(&self, key: &FunctionKey) -> ProgressBar {
         let mut active = self.active.lock().unwrap_or_else(|p| p.into_inner());
-        active
+        let bar = active
             .entry(key.clone())
             .or_insert_with(|| {
                 let bar = self
                     .multi
                     .insert_before(&self.overall, ProgressBar::new_spinner());
                 bar.set_style(
-                    ProgressStyle::with_template("  {spinner} {prefix:.bold} {msg}")
+                    ProgressStyle::with_template("  {spinner} {prefix:.bold} {msg} ({elapsed})")
                         .unwrap_or_else(|_| ProgressStyle::default_spinner()),
                 );
                 bar.set_prefix(key.to_string());
                 bar.enable_steady_tick(Duration::from_millis(120));
                 bar
             })
-            .clone()
+            .clone();
+        let running = active.len();
+        drop(active);
+        self.count(running);
+        bar
     }
+
+    /// Says how many functions run and how many wait.
+    fn count(&self, running: usize) {
+        let done = usize::try_from(self.overall.position()).unwrap_or(usize::MAX);
+        let total = usize::try_from(self.overall.length().unwrap_or(0)).unwrap_or(usize::MAX);
+        let waiting = total.saturating_sub(done).saturating_sub(running);
+        self.overall.set_message(match waiting {
+            0 => format!("({running} running)"),
+            _ => format!("({running} running, {waiting} waiting for a dependency or a slot)"),
+        });
+    }
+
+    /// Shows `message` as what `key` does now; its clock restarts.
+    fn say(&self, key: &FunctionKey, message: impl Into<std::borrow::Cow<'static, str>>) {
+        let bar = self.bar(key);
+        bar.reset_elapsed();
+        bar.set_message(message);
+    }
+}
+
+/// An event's line without the function's key, which the spinner already shows.
+fn without_key(event: &Event, key: &FunctionKey) -> Option<String> {
+    let line = LineSink::line(event)?;
+    let prefix = format!("{key}: ");
+    Some(
+        line.strip_prefix(&prefix)
+            .map_or(line.clone(), str::to_owned),
+    )
 }
 
 impl EventSink for LiveView {
     fn event(&self, event: &Event) {
         match event {
-            Event::FunctionStarted { key } => self.bar(key).set_message("waiting until stable"),
-            Event::StepStarted { key, step } => self.bar(key).set_message(format!("{step}…")),
-            Event::StepDone { key, step } => {
-                self.bar(key).set_message(format!("{step} done, waiting"));
-            }
+            Event::FunctionStarted { key } => self.say(key, "waiting until stable"),
+            Event::StepStarted { key, step } => self.say(key, format!("{step}…")),
+            Event::StepDone { key, step } => self.say(key, format!("{step} done, waiting")),
             Event::UploadProgress { key, sent, total } => {
                 self.bar(key).set_message(upload_bar(*sent, *total));
             }
             Event::Uploaded { key, .. } => {
-                self.bar(key).set_message("uploaded, waiting");
+                self.say(key, "uploaded, waiting");
                 if let Some(line) = LineSink::line(event) {
                     let _ = self.multi.println(line);
                 }
             }
-            Event::Retrying { key, .. } | Event::Landed { key, .. } => {
-                if let Some(line) = LineSink::line(event) {
-                    self.bar(key).set_message(line);
+            // True for the whole backoff and the attempt after it, so it never goes
+            // stale; the clock beside it says how long ago it failed.
+            Event::Retrying {
+                key,
+                op,
+                class,
+                attempt,
+                ..
+            } => self.say(
+                key,
+                format!("{op}: retrying after {class} (attempt {})", attempt + 1),
+            ),
+            Event::Landed { key, .. } => {
+                if let Some(line) = without_key(event, key) {
+                    self.say(key, line);
                 }
             }
             Event::FunctionFinished { key, .. } => {
-                let bar = self
-                    .active
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .remove(key);
+                let (bar, running) = {
+                    let mut active = self.active.lock().unwrap_or_else(|p| p.into_inner());
+                    let bar = active.remove(key);
+                    (bar, active.len())
+                };
                 if let Some(bar) = bar {
                     bar.finish_and_clear();
                     self.multi.remove(&bar);
@@ -114,8 +162,14 @@ impl EventSink for LiveView {
                     let _ = self.multi.println(line);
                 }
                 self.overall.inc(1);
+                self.count(running);
             }
         }
+    }
+
+    fn note(&self, line: &str) {
+        // Above the bars: a plain eprintln would be drawn over by the next frame.
+        let _ = self.multi.println(line);
     }
 }
 
@@ -138,6 +192,13 @@ fn upload_bar(sent: u64, total: u64) -> String {
 
 impl Drop for LiveView {
     fn drop(&mut self) {
+        // An interrupted run leaves functions unfinished: clear their spinners too, so
+        // no frozen line stays on the terminal.
+        let active = std::mem::take(&mut *self.active.lock().unwrap_or_else(|p| p.into_inner()));
+        for bar in active.into_values() {
+            bar.finish_and_clear();
+            self.multi.remove(&bar);
+        }
         self.overall.finish_and_clear();
     }
 }

@@ -17,6 +17,8 @@ use super::target::{TargetArgs, report_error};
 
 /// Arguments of `flotilla rollback`.
 #[derive(Debug, clap::Args)]
+// A fresh emulator has nothing to roll back to: not offered (still refused with a hint).
+#[command(mut_arg("local", |a| a.hide(true)))]
 pub struct Args {
     #[command(flatten)]
     target: TargetArgs,
@@ -88,7 +90,7 @@ pub fn run(args: Args) -> Exit {
         } else {
             Arc::new(TimedLines::new())
         };
-        ctx.cancel = super::apply::cancel_on_signals();
+        ctx.cancel = super::apply::cancel_on_signals(&ctx.events);
         let report = rollback::rollback(&rb, ctx).await;
         finish(&args, &report)
     })

@@ -11,8 +11,9 @@ use super::target::{TargetArgs, report_error};
 /// How to print the status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Aligned columns (colours on a terminal only).
-    Table,
+    /// Aligned columns (colours on a terminal only); `table` is accepted too.
+    #[value(alias = "table")]
+    Text,
     /// For machines (shape in docs/operations.md).
     Json,
 }
@@ -23,7 +24,7 @@ pub struct Args {
     #[command(flatten)]
     target: TargetArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// Exit 2 when a function drifted or is missing (0: all in sync, 1: error).
     #[arg(long)]
@@ -47,7 +48,7 @@ pub fn run(args: Args) -> Exit {
     };
     let status = fleet_status(&model, &live, &plan);
     match args.format {
-        Format::Table => {
+        Format::Text => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             print!("{}", status.to_table(color));
         }

@@ -173,6 +173,18 @@ pub fn flotilla(dir: &Path, account: &str) -> Command {
 /// `script`), with `input` typed at it: for the confirmation prompts, which only a
 /// terminal gets. Both streams arrive on stdout, as on a terminal.
 pub fn flotilla_on_terminal(dir: &Path, account: &str, args: &[&str], input: &str) -> Run {
+    flotilla_on_terminal_with(dir, account, args, input, &[])
+}
+
+/// [`flotilla_on_terminal`] with extra environment variables (`TERM`, for a view
+/// that draws only on a terminal it knows).
+pub fn flotilla_on_terminal_with(
+    dir: &Path,
+    account: &str,
+    args: &[&str],
+    input: &str,
+    env: &[(&str, &str)],
+) -> Run {
     let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
     let line: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_flotilla"))
         .chain(args.iter().copied())
@@ -194,6 +206,7 @@ pub fn flotilla_on_terminal(dir: &Path, account: &str, args: &[&str], input: &st
             cmd.env(key, value);
         }
     }
+    cmd.envs(env.iter().copied());
     let output = assert_cmd::Command::from_std(cmd)
         .timeout(COMMAND_TIMEOUT)
         .write_stdin(input.to_owned())

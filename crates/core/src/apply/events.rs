@@ -81,6 +81,12 @@ pub enum Event {
 pub trait EventSink: Send + Sync {
     /// Handles one event.
     fn event(&self, event: &Event);
+
+    /// Shows a line that is no function's event (the acknowledgement of an interrupt),
+    /// where the sink draws: a live view prints it above its bars.
+    fn note(&self, line: &str) {
+        eprintln!("{line}");
+    }
 }
 
 /// Discards every event.

@@ -131,6 +131,7 @@ impl FnRun<'_> {
                 self.code_permit = None;
             }
             self.report.interrupted_step = None;
+            self.in_flight = None;
             self.report.steps_done.push(name.to_owned());
             self.emit(Event::StepDone {
                 key: plan.key.clone(),

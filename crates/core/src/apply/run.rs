@@ -59,6 +59,9 @@ pub(crate) enum Guard {
 /// How long a pacing wait may go on after the first interrupt.
 pub(crate) const PACING_GRACE: Duration = Duration::from_secs(2);
 
+/// How long the one re-read after an interrupt may take ([`FnRun::confirm_in_flight`]).
+pub(crate) const CONFIRM_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// A boxed API call, so steps can hand the retry loop a closure over their input.
 pub(crate) type Call<'c, T> = Pin<Box<dyn Future<Output = ApiResult<T>> + Send + 'c>>;
 
@@ -108,6 +111,10 @@ pub(crate) struct FnRun<'a> {
     /// `RevisionId`, then the settled result of each of its own updates. Every
     /// revision-checked mutation carries this read's `RevisionId`.
     pub own: Option<FunctionInfo>,
+    /// The mutation of the current step once it was sent, with how to tell it landed:
+    /// after an interrupt abandons the wait for it, one re-read says what the report
+    /// may claim ([`FnRun::confirm_in_flight`]).
+    pub in_flight: Option<Landed>,
 }
 
 impl FnRun<'_> {
@@ -343,6 +350,9 @@ impl FnRun<'_> {
                     info.revision_id
                 }
             };
+            if let Some(landed) = landed {
+                self.in_flight = Some(landed.clone());
+            }
             let err = match self.attempt(call(revision)).await? {
                 Ok(v) => return Ok(Some(v)),
                 Err(e) => e,
@@ -355,6 +365,56 @@ impl FnRun<'_> {
                 self.mark_landed(op);
                 return Ok(None);
             }
+        }
+    }
+
+    /// After an interrupt: whether the step whose mutation was sent landed, from one
+    /// re-read outside pacing and retries (bounded by [`CONFIRM_TIMEOUT`]). A landed
+    /// step moves from `interrupted_step` to `steps_done`, so the report never says a
+    /// change that is live did not happen; when the read fails the step stays
+    /// interrupted.
+    pub(crate) async fn confirm_in_flight(&mut self) {
+        let Some(landed) = self.in_flight.take() else {
+            return;
+        };
+        let name = self.plan.name.clone();
+        let api = self.api.clone();
+        self.report.calls += 1;
+        let read = async {
+            match &landed {
+                Landed::Deleted => match api.get_function(&name).await {
+                    Err(flotilla_cloud::lambda::ApiError::NotFound { .. }) => Some(true),
+                    Ok(_) => Some(false),
+                    Err(_) => None,
+                },
+                Landed::Publish(sha) => api.list_versions(&name).await.ok().map(|versions| {
+                    versions
+                        .iter()
+                        .any(|v| v.version != "$LATEST" && &v.code_sha256 == sha)
+                }),
+                Landed::Alias {
+                    name: alias,
+                    version,
+                } => api
+                    .get_alias(&name, alias)
+                    .await
+                    .ok()
+                    .map(|a| &a.function_version == version),
+                other => api
+                    .get_function(&name)
+                    .await
+                    .ok()
+                    .map(|info| self.landed_in(other, &info)),
+            }
+        };
+        let landed = tokio::time::timeout(CONFIRM_TIMEOUT, read)
+            .await
+            .ok()
+            .flatten();
+        if landed == Some(true)
+            && let Some(step) = self.report.interrupted_step.take()
+        {
+            self.report.steps_done.push(step);
         }
     }
 

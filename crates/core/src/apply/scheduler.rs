@@ -21,7 +21,7 @@ use super::events::Event;
 use super::failure::FailureCause;
 use super::priority::{ReadyQueue, critical_paths};
 use super::report::{FunctionReport, Outcome};
-use super::run::FnRun;
+use super::run::{FnRun, Stop};
 use crate::pace::LimiterRegistry;
 use crate::retry::Backoff;
 
@@ -72,7 +72,17 @@ pub(crate) async fn schedule(
             }
             let f = &plan.functions[i];
             if ctx.cancel.is_cancelled() {
-                let r = not_started(f, Outcome::Cancelled);
+                // A function with nothing to do is as planned, interrupt or not.
+                let outcome = if f.steps.is_empty() {
+                    Outcome::Converged
+                } else {
+                    Outcome::Cancelled
+                };
+                ctx.events.event(&Event::FunctionFinished {
+                    key: f.key.clone(),
+                    outcome: outcome.clone(),
+                });
+                let r = not_started(f, outcome);
                 finish(
                     plan,
                     ctx,
@@ -157,7 +167,11 @@ fn finish(
             continue;
         }
         let f = &plan.functions[d];
-        let outcome = if cancelled {
+        let outcome = if cancelled && f.steps.is_empty() {
+            // Nothing to do: as planned, interrupt or not (its dependents, if any,
+            // are then cancelled in turn).
+            Outcome::Converged
+        } else if cancelled {
             Outcome::Cancelled
         } else {
             Outcome::Skipped {
@@ -235,9 +249,14 @@ async fn run_function(
         arn: None,
         published: None,
         own: None,
+        in_flight: None,
     };
     let outcome = match run.run_steps().await {
         Ok(()) => Outcome::Converged,
+        Err(Stop::Cancelled) => {
+            run.confirm_in_flight().await;
+            Outcome::Cancelled
+        }
         Err(stop) => stop.into_outcome(plan, ctx.refresh),
     };
     let mut report = run.report;

@@ -82,7 +82,86 @@ fn normalize(base: &Path, rel: &Path) -> PathBuf {
     out
 }
 
+/// The files an interpreted runtime's handler can live in, by the runtime's family:
+/// Lambda reads `FILE.FUNCTION` with FILE the path without its extension (Python also
+/// takes dotted module paths and packages).
+fn handler_candidates(runtime: &str, handler: &str) -> Option<Vec<String>> {
+    let (module, function) = handler.rsplit_once('.')?;
+    if module.is_empty() || function.is_empty() {
+        return None;
+    }
+    let family = runtime.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.' || c == 'x');
+    match family {
+        "python" => {
+            let file = module.replace('.', "/");
+            Some(vec![format!("{file}.py"), format!("{file}/__init__.py")])
+        }
+        "nodejs" => Some(["js", "mjs", "cjs"].map(|e| format!("{module}.{e}")).into()),
+        "ruby" => Some(vec![format!("{module}.rb")]),
+        // Compiled runtimes name a class or a binary, not a file in the package.
+        _ => None,
+    }
+}
+
+/// The file names in a zip's central directory (`None` when it cannot be read, which
+/// packaging reports with its own error).
+fn zip_entries(path: &Path) -> Option<Vec<String>> {
+    let file = std::fs::File::open(path).ok()?;
+    let archive = zip::ZipArchive::new(std::io::BufReader::new(file)).ok()?;
+    archive
+        .file_names()
+        .map(|name| name.ok().map(std::borrow::Cow::into_owned))
+        .collect()
+}
+
+/// The handler's candidate files that exist under `dir` (only those are looked up, so a
+/// large folder is not walked).
+fn dir_entries(dir: &Path, handler: &Sp<String>) -> Vec<String> {
+    ["python3.12", "nodejs20.x", "ruby3.3"]
+        .iter()
+        .filter_map(|r| handler_candidates(r, &handler.value))
+        .flatten()
+        .filter(|c| dir.join(c).is_file())
+        .collect()
+}
+
 impl<'a> Validator<'a> {
+    /// For an interpreted runtime, the file the handler names must be in the package:
+    /// otherwise every invoke fails with `Runtime.ImportModuleError`, long after the
+    /// deploy reported success.
+    fn handler_file(
+        &mut self,
+        runtime: &Sp<String>,
+        handler: &Sp<String>,
+        artifact: &str,
+        files: Option<&[String]>,
+    ) {
+        let Some(files) = files else { return };
+        if runtime.value.contains("${") || handler.value.contains("${") {
+            return;
+        }
+        let Some(candidates) = handler_candidates(&runtime.value, &handler.value) else {
+            return;
+        };
+        if candidates.iter().any(|c| files.iter().any(|f| f == c)) {
+            return;
+        }
+        self.push(
+            Problem::new(
+                handler.pos,
+                format!(
+                    "handler `{}` needs `{}` in `{artifact}`, which has no such file",
+                    handler.value, candidates[0]
+                ),
+                "no such file in the package",
+            )
+            .help(format!(
+                "for {} the handler is FILE.FUNCTION, FILE being the path inside the package without its extension; fix `handler:` or add `{}`",
+                runtime.value, candidates[0]
+            )),
+        );
+    }
+
     /// Resolves a `zip:` or `dir:` path, checking it stays inside the manifest's folder
     /// (also through symlinks) and is a file or directory as expected.
     fn local_path(
@@ -244,6 +323,10 @@ impl<'a> Validator<'a> {
                     self.push(too_large(&z.zip, meta.len(), limit));
                     return None;
                 }
+                if let (Some(runtime), Some(handler)) = (runtime, handler) {
+                    let files = zip_entries(&path);
+                    self.handler_file(runtime, handler, &z.zip.value, files.as_deref());
+                }
                 Some(ArtifactSource::Zip {
                     path,
                     upload: upload?,
@@ -266,8 +349,13 @@ impl<'a> Validator<'a> {
                         ),
                     }
                 }
+                let dir = dir?;
+                if let (Some(runtime), Some(handler)) = (runtime, handler) {
+                    let files = dir_entries(&dir, handler);
+                    self.handler_file(runtime, handler, &d.dir.value, Some(&files));
+                }
                 Some(ArtifactSource::Dir {
-                    path: dir?,
+                    path: dir,
                     exclude,
                     upload: upload?,
                 })

@@ -118,14 +118,9 @@ impl ManifestError {
     }
 }
 
+// No diagnostic code: the renderer prints it as a line of its own above the report,
+// which told the reader nothing the headline does not (the exit code carries the kind).
 impl miette::Diagnostic for ManifestError {
-    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        Some(Box::new(match self.kind {
-            ErrorKind::Invalid => "flotilla::manifest::invalid",
-            ErrorKind::Usage => "flotilla::manifest::usage",
-        }))
-    }
-
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
         Some(Box::new(
             self.problems.iter().map(|p| p as &dyn miette::Diagnostic),

@@ -250,6 +250,7 @@ impl Source {
         };
         let validated = validator.run();
         let unset_from_env = validator.unset_from_env.into_iter().collect();
+        suppress_consequences(&mut problems, self.problems.len());
         match validated {
             Some(v) if problems.is_empty() => Ok(Checked {
                 model: Model {
@@ -270,6 +271,38 @@ impl Source {
             _ => Err(self.error(ErrorKind::Invalid, problems)),
         }
     }
+}
+
+/// Drops the problems that only follow from an earlier one, so the root cause is not
+/// buried: an `account` or `region` that could not be read (an unquoted account id is a
+/// number to YAML) leaves every `${account}` / `${region}` using it unresolved, and
+/// those problems say "no account is known here", which is wrong and misleading. The
+/// first `shape` problems are the reader's; the rest are the validator's.
+fn suppress_consequences(problems: &mut Vec<Problem>, shape: usize) {
+    use crate::manifest::interpolate::InterpolationError;
+    let unreadable = |key: &str| {
+        problems[..shape.min(problems.len())].iter().any(|p| {
+            p.message
+                .strip_prefix('`')
+                .and_then(|m| m.split('`').next())
+                .is_some_and(|path| path.rsplit('.').next() == Some(key))
+        })
+    };
+    let mut consequences = Vec::new();
+    if unreadable("account") {
+        consequences.push(InterpolationError::NoAccount.to_string());
+    }
+    if unreadable("region") {
+        consequences.push(InterpolationError::NoRegion.to_string());
+    }
+    if consequences.is_empty() {
+        return;
+    }
+    let mut i = 0;
+    problems.retain(|p| {
+        i += 1;
+        i <= shape || !consequences.iter().any(|c| p.message.contains(c.as_str()))
+    });
 }
 
 /// Reads and validates the manifest at `path` for the environment in `opts`.
