@@ -70,3 +70,4 @@ mod select_pure;
 mod sim_cli;
 mod sim_model;
 mod sim_sdk;
+mod target_safety;
