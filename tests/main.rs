@@ -71,3 +71,4 @@ mod select_pure;
 mod sim_cli;
 mod sim_model;
 mod sim_sdk;
+mod target_safety;

@@ -18,6 +18,7 @@ use super::Exit;
 use super::error::CliError;
 use super::plan::{Format, print_plan, prune_options};
 use super::progress::{LiveView, TimedLines};
+use super::report_file::ReportArgs;
 use super::target::{TargetArgs, report_error, report_manifest_error};
 
 /// Arguments of `flotilla apply`.
@@ -48,9 +49,8 @@ pub struct Args {
     /// Apply only this `ACCOUNT/REGION` group of a saved plan (see `plan --list-shards`).
     #[arg(long, value_name = "ACCOUNT/REGION", requires = "plan")]
     shard: Option<String>,
-    /// Write the report as JSON.
-    #[arg(long, value_name = "FILE")]
-    report: Option<PathBuf>,
+    #[command(flatten)]
+    report: ReportArgs,
     /// Also delete managed functions that left the manifest (see `plan --prune`); asks
     /// first, listing them, unless `--auto-approve`. A saved plan made with `--prune`
     /// carries its deletions, so this flag is for plan-and-apply only.
@@ -88,7 +88,7 @@ pub fn run(args: Args) -> Exit {
 async fn run_async(args: Args) -> Exit {
     // Found out now, not after every function was changed (as `terraform apply` checks
     // its arguments before touching anything).
-    if let Some(path) = &args.report
+    if let Some(path) = &args.report.report
         && let Err(source) = probe_writable(path)
     {
         return CliError::ReportNotWritable {
@@ -101,12 +101,9 @@ async fn run_async(args: Args) -> Exit {
     let (clients, sim) = flotilla::connect::connect(&target).await;
     let (plan, model) = match &args.plan {
         Some(path) => match PlanFile::read(path) {
-            // Re-planning with another environment's values would deploy them here.
-            Ok(plan)
-                if args.refresh
-                    && args.target.env.is_some()
-                    && args.target.env != plan.environment =>
-            {
+            // A saved plan deploys to the environment it was made for; another `--env`
+            // is a mistake to stop, not a flag to ignore.
+            Ok(plan) if args.target.env.is_some() && args.target.env != plan.environment => {
                 return CliError::EnvMismatch {
                     given: args.target.env.clone().unwrap_or_default(),
                     planned: plan
@@ -116,18 +113,38 @@ async fn run_async(args: Args) -> Exit {
                 }
                 .report();
             }
-            Ok(plan) => match &args.shard {
-                // A misspelt shard in a CI matrix must fail the job, not apply nothing.
-                Some(shard) if !plan.all_shards().contains(shard) => {
-                    return CliError::NoSuchShard {
-                        shard: shard.clone(),
-                        shards: plan.all_shards().join(", "),
+            Ok(_) if args.target.select.changed_since.is_some() => {
+                return CliError::ChangedSinceWithPlan.report();
+            }
+            Ok(plan) => {
+                let plan = if args.target.select.only.is_empty() {
+                    plan
+                } else {
+                    match flotilla_core::select::select_plan(&plan, &args.target.select.only) {
+                        Ok(part) => {
+                            eprintln!(
+                                "Applying {} of the plan's {} function(s) (--only).",
+                                part.functions.len(),
+                                plan.functions.len()
+                            );
+                            part
+                        }
+                        Err(e) => return report_error(e),
                     }
-                    .report();
+                };
+                match &args.shard {
+                    // A misspelt shard in a CI matrix must fail the job, not apply nothing.
+                    Some(shard) if !plan.all_shards().contains(shard) => {
+                        return CliError::NoSuchShard {
+                            shard: shard.clone(),
+                            shards: plan.all_shards().join(", "),
+                        }
+                        .report();
+                    }
+                    Some(shard) => (plan.only_shard(shard), None),
+                    None => (plan, None),
                 }
-                Some(shard) => (plan.only_shard(shard), None),
-                None => (plan, None),
-            },
+            }
             Err(e) => return report_error(e),
         },
         None => {
@@ -147,7 +164,14 @@ async fn run_async(args: Args) -> Exit {
     }
     if !plan.has_changes() {
         eprintln!("No changes: every function is up to date.");
-        return Exit::Ok;
+        // CI steps that upload the report or read the summary must find one.
+        return match args
+            .report
+            .write(&Report::empty(), "apply", plan.environment.as_deref())
+        {
+            Ok(()) => Exit::Ok,
+            Err(e) => e.report(),
+        };
     }
     if model.is_some() && !args.auto_approve && !confirm(&plan) {
         eprintln!("Apply cancelled; nothing was changed.");
@@ -191,7 +215,7 @@ async fn run_async(args: Args) -> Exit {
             None => break,
         }
     }
-    finish(&args, &report, sim.as_ref())
+    finish(&args, &report, sim.as_ref(), plan.environment.as_deref())
 }
 
 /// Rounds of re-planning contended functions before they are reported stale: two
@@ -301,7 +325,7 @@ async fn refresh(
     Some(merged)
 }
 
-fn finish(args: &Args, report: &Report, sim: Option<&Sim>) -> Exit {
+fn finish(args: &Args, report: &Report, sim: Option<&Sim>, environment: Option<&str>) -> Exit {
     eprintln!();
     eprint!("{}", report.to_table());
     if let Some(sim) = sim {
@@ -327,28 +351,8 @@ fn finish(args: &Args, report: &Report, sim: Option<&Sim>) -> Exit {
             );
         }
     }
-    if let Some(path) = &args.report {
-        let written = report
-            .to_json()
-            .map_err(std::io::Error::from)
-            .and_then(|json| std::fs::write(path, json));
-        if let Err(source) = written {
-            return CliError::WriteReport {
-                path: path.clone(),
-                source,
-            }
-            .report();
-        }
-    }
-    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY") {
-        let written = std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(&summary)
-            .and_then(|mut f| f.write_all(report.to_markdown().as_bytes()));
-        if let Err(e) = written {
-            eprintln!("warning: cannot write GITHUB_STEP_SUMMARY: {e}");
-        }
+    if let Err(e) = args.report.write(report, "apply", environment) {
+        return e.report();
     }
     if report.success() {
         Exit::Ok

@@ -25,15 +25,23 @@ pub enum CliError {
         /// What to do before approving.
         hint: &'static str,
     },
-    /// `apply PLAN --refresh --env OTHER`.
+    /// `apply PLAN --env OTHER`.
     #[error("--env {given} does not match the plan's environment ({planned})")]
-    #[diagnostic(help("drop --env: --refresh re-plans with the plan's own environment"))]
+    #[diagnostic(help(
+        "a saved plan deploys to the environment it was made for: drop --env, or make a plan with `flotilla plan --env {given} -o FILE`"
+    ))]
     EnvMismatch {
         /// `--env`.
         given: String,
         /// The plan's environment, or `none`.
         planned: String,
     },
+    /// `apply PLAN --changed-since REF`.
+    #[error("--changed-since cannot select from a saved plan: it needs the manifest and git")]
+    #[diagnostic(help(
+        "make the plan with `flotilla plan --changed-since REF -o FILE`, or pick functions of the plan with --only NAME"
+    ))]
+    ChangedSinceWithPlan,
     /// `apply PLAN --shard S` with a shard the plan does not have.
     #[error("the plan has no shard `{shard}`")]
     #[diagnostic(help(
@@ -142,6 +150,7 @@ impl CliError {
             | CliError::LocalRollback
             | CliError::NoTerminal { .. }
             | CliError::EnvMismatch { .. }
+            | CliError::ChangedSinceWithPlan
             | CliError::NoSuchShard { .. }
             | CliError::ToNeedsOneFunction { .. }
             | CliError::NoSuchSubcommand { .. }

@@ -11,6 +11,7 @@ mod import;
 mod init;
 mod plan;
 mod progress;
+mod report_file;
 mod rollback;
 mod schema;
 mod select;
@@ -28,7 +29,7 @@ pub enum Exit {
     /// Failure: invalid manifest, API error, a function that did not converge.
     Failure = 1,
     /// Usage error (bad flags, unknown environment), or changes present with
-    /// `plan --detailed-exitcode`.
+    /// `plan --detailed-exitcode` (which turns every error into [`Exit::Failure`]).
     UsageOrChanges = 2,
 }
 
@@ -116,6 +117,30 @@ pub fn runtime() -> tokio::runtime::Runtime {
     {
         Ok(rt) => rt,
         Err(e) => std::process::exit(error::CliError::Runtime(e).report() as i32),
+    }
+}
+
+/// The exit code of `plan`/`status`: with `--detailed-exitcode`, 2 means changes and
+/// nothing else, so every error (usage ones included) exits 1 and CI cannot mistake a
+/// typo for a diff; without it, errors keep their own code and changes exit 0.
+fn detailed(detailed_exitcode: bool, outcome: Result<bool, Exit>) -> Exit {
+    match outcome {
+        Ok(true) if detailed_exitcode => Exit::UsageOrChanges,
+        Ok(_) => Exit::Ok,
+        Err(_) if detailed_exitcode => Exit::Failure,
+        Err(exit) => exit,
+    }
+}
+
+/// The exit code of a command line clap refused (or `--help`/`--version`, which exit 0):
+/// clap's usage code 2 would read as "changes" to a CI step that passed
+/// `--detailed-exitcode`, so that flag turns it into 1.
+pub fn parse_error_exit(error: &clap::Error, args: &[std::ffi::OsString]) -> u8 {
+    let code = error.exit_code();
+    if code != 0 && args.iter().any(|a| a == "--detailed-exitcode") {
+        Exit::Failure as u8
+    } else {
+        u8::try_from(code).unwrap_or(Exit::Failure as u8)
     }
 }
 

@@ -46,26 +46,25 @@ pub struct Args {
     prune: bool,
 }
 
-/// Plans and prints.
+/// Plans and prints. With `--detailed-exitcode` an error of any kind exits 1, so only
+/// changes exit 2 (as `terraform plan -detailed-exitcode`).
 pub fn run(args: Args) -> Exit {
-    let model = match args.target.load_selected() {
-        Ok(m) => m,
-        Err(exit) => return exit,
-    };
+    super::detailed(args.detailed_exitcode, plan_and_print(&args))
+}
+
+/// Plans and prints; `Ok(true)` when the plan has changes, `Err` with the error's exit
+/// code once it has been reported.
+fn plan_and_print(args: &Args) -> Result<bool, Exit> {
+    let model = args.target.load_selected()?;
     let target = args.target.target();
     let options = prune_options(args.prune, &args.target);
     let result = super::runtime().block_on(async {
         let (clients, _) = flotilla::connect::connect(&target).await;
         make_plan_with(&model, &clients, &options).await
     });
-    let plan = match result {
-        Ok(p) => p,
-        Err(e) => return report_error(e),
-    };
+    let plan = result.map_err(report_error)?;
     if let Some(path) = &args.out {
-        if let Err(e) = PlanFile::write(path, &plan) {
-            return report_error(e);
-        }
+        PlanFile::write(path, &plan).map_err(report_error)?;
         eprintln!("Saved the plan to {}.", path.display());
     }
     if args.list_shards {
@@ -76,11 +75,7 @@ pub fn run(args: Args) -> Exit {
     } else {
         print_plan(&plan, args.format);
     }
-    if args.detailed_exitcode && plan.has_changes() {
-        Exit::UsageOrChanges
-    } else {
-        Exit::Ok
-    }
+    Ok(plan.has_changes())
 }
 
 /// `--prune` only for a whole manifest: on a selection, a function outside it would look

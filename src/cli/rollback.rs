@@ -2,7 +2,6 @@
 //! published version (or `--to VERSION`), through the apply engine.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use flotilla_core::apply::{ApplyContext, Report};
@@ -13,6 +12,7 @@ use flotilla_core::rollback::{self, Rollback};
 use super::Exit;
 use super::error::CliError;
 use super::progress::{LiveView, TimedLines};
+use super::report_file::ReportArgs;
 use super::target::{TargetArgs, report_error};
 
 /// Arguments of `flotilla rollback`.
@@ -33,9 +33,8 @@ pub struct Args {
     /// Functions rolled back at once (the rate limiter, not this, keeps calls under quota).
     #[arg(long, default_value_t = flotilla_core::apply::DEFAULT_PARALLELISM)]
     parallelism: usize,
-    /// Write the report: Markdown when FILE ends in `.md`, JSON otherwise.
-    #[arg(long, value_name = "FILE")]
-    report: Option<PathBuf>,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 /// Reads, shows, asks, moves and reports.
@@ -117,19 +116,11 @@ fn counts(rb: &Rollback) -> String {
 fn finish(args: &Args, report: &Report) -> Exit {
     eprintln!();
     eprint!("{}", report.to_table());
-    if let Some(path) = &args.report {
-        let text = if path.extension().is_some_and(|e| e == "md") {
-            Ok(report.to_markdown_titled("flotilla rollback"))
-        } else {
-            report.to_json().map_err(std::io::Error::from)
-        };
-        if let Err(source) = text.and_then(|text| std::fs::write(path, text)) {
-            return CliError::WriteReport {
-                path: path.clone(),
-                source,
-            }
-            .report();
-        }
+    if let Err(e) = args
+        .report
+        .write(report, "rollback", args.target.env.as_deref())
+    {
+        return e.report();
     }
     if rollback::succeeded(report) {
         Exit::Ok

@@ -31,21 +31,22 @@ pub struct Args {
     detailed_exitcode: bool,
 }
 
-/// Reads the fleet and prints it.
+/// Reads the fleet and prints it. With `--detailed-exitcode` an error of any kind exits
+/// 1, so only drift exits 2.
 pub fn run(args: Args) -> Exit {
-    let model = match args.target.load_selected() {
-        Ok(m) => m,
-        Err(exit) => return exit,
-    };
+    super::detailed(args.detailed_exitcode, status_and_print(&args))
+}
+
+/// Reads and prints the fleet; `Ok(true)` when a function drifted or is missing, `Err`
+/// with the error's exit code once it has been reported.
+fn status_and_print(args: &Args) -> Result<bool, Exit> {
+    let model = args.target.load_selected()?;
     let target = args.target.target();
     let result = super::runtime().block_on(async {
         let (clients, _) = flotilla::connect::connect(&target).await;
         observe_and_plan(&model, &clients).await
     });
-    let (live, plan) = match result {
-        Ok(r) => r,
-        Err(e) => return report_error(e),
-    };
+    let (live, plan) = result.map_err(report_error)?;
     let status = fleet_status(&model, &live, &plan);
     match args.format {
         Format::Text => {
@@ -54,12 +55,8 @@ pub fn run(args: Args) -> Exit {
         }
         Format::Json => match serde_json::to_string_pretty(&status) {
             Ok(json) => println!("{json}"),
-            Err(e) => return super::error::CliError::StatusJson(e).report(),
+            Err(e) => return Err(super::error::CliError::StatusJson(e).report()),
         },
     }
-    if args.detailed_exitcode && status.has_drift() {
-        Exit::UsageOrChanges
-    } else {
-        Exit::Ok
-    }
+    Ok(status.has_drift())
 }

@@ -23,6 +23,7 @@ use globset::{GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{ArtifactSource, Function, FunctionKey, Model};
+use crate::plan::{Action, Plan};
 
 pub use error::SelectError;
 pub use git::Git;
@@ -202,6 +203,57 @@ pub fn select(
     Ok(Selection { selected })
 }
 
+/// `apply PLAN --only PATTERN...`: the part of a saved plan whose functions match a
+/// pattern (by key or Lambda name); the others are not touched. A pattern that matches
+/// nothing is an error, as for a manifest, and so is a selected function that depends on
+/// an unselected one the plan changes (it would otherwise run before its dependency).
+/// Dependencies outside the selection that the plan leaves as they are are dropped from
+/// `depends_on`: there is nothing to wait for.
+pub fn select_plan(plan: &Plan, patterns: &[String]) -> Result<Plan, SelectError> {
+    let mut keep: BTreeSet<FunctionKey> = BTreeSet::new();
+    for pattern in patterns {
+        let matcher = compile(pattern, false)?;
+        let mut hit = false;
+        for f in &plan.functions {
+            if matcher.is_match(&f.key.0) || matcher.is_match(&f.name) {
+                hit = true;
+                keep.insert(f.key.clone());
+            }
+        }
+        if !hit {
+            let names = plan
+                .functions
+                .iter()
+                .flat_map(|f| [f.key.0.as_str(), f.name.as_str()]);
+            return Err(SelectError::NoMatch {
+                pattern: pattern.clone(),
+                suggestion: closest_of(names, pattern),
+                known: plan.functions.iter().map(|f| f.key.0.clone()).collect(),
+            });
+        }
+    }
+    let mut part = plan.clone();
+    part.functions.retain(|f| keep.contains(&f.key));
+    for f in &part.functions {
+        for d in &f.depends_on {
+            let pending = plan
+                .functions
+                .iter()
+                .any(|p| &p.key == d && p.action != Action::NoChange);
+            if !keep.contains(d) && pending {
+                return Err(SelectError::DependencyOutside {
+                    function: f.key.0.clone(),
+                    dependency: d.0.clone(),
+                });
+            }
+        }
+    }
+    for f in &mut part.functions {
+        f.depends_on.retain(|d| keep.contains(d));
+    }
+    Ok(part)
+}
+
 fn by_only(
     model: &Model,
     patterns: &[String],
@@ -235,10 +287,18 @@ fn by_only(
 
 /// The key or name most like `pattern`, if any is close enough to be a likely typo.
 fn closest(model: &Model, pattern: &str) -> Option<String> {
-    model
-        .functions
-        .iter()
-        .flat_map(|f| [f.key.0.as_str(), f.name.as_str()])
+    closest_of(
+        model
+            .functions
+            .iter()
+            .flat_map(|f| [f.key.0.as_str(), f.name.as_str()]),
+        pattern,
+    )
+}
+
+/// The candidate most like `pattern`, if any is close enough to be a likely typo.
+fn closest_of<'a>(candidates: impl Iterator<Item = &'a str>, pattern: &str) -> Option<String> {
+    candidates
         .map(|c| (strsim::jaro_winkler(pattern, c), c))
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))

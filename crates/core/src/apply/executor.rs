@@ -144,14 +144,7 @@ impl FnRun<'_> {
     /// Reads secrets and obtains code up front, only when a step needs them.
     async fn prepare(&mut self) -> Result<(), Stop> {
         let plan = self.plan;
-        let needs_env = plan.steps.iter().any(|s| match s {
-            Step::CreateFunction { .. } => true,
-            Step::UpdateConfiguration { changes } => changes
-                .iter()
-                .any(|c| matches!(c.field, crate::plan::Field::Environment(_))),
-            _ => false,
-        });
-        if needs_env {
+        if plan.writes_environment() {
             let env = super::context::resolve_environment(plan, self.ctx).map_err(Stop::Failed)?;
             self.env = Some(env);
         }

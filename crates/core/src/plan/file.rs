@@ -47,6 +47,20 @@ pub enum PlanFileError {
         /// One sentence per function.
         problems: Vec<String>,
     },
+    /// `plan -o FILE` with a sensitive value written inline that the plan would send:
+    /// `apply FILE` could not recover it, so it is refused now rather than then.
+    #[error(
+        "cannot save the plan: the sensitive value of `{key}` in function `{function}` is written inline in the manifest, and a plan never carries secrets"
+    )]
+    #[diagnostic(help(
+        "write it as `{{ from_env: VAR, sensitive: true }}` or apply in the same run as plan (`flotilla apply -f FILE`)"
+    ))]
+    InlineSecret {
+        /// The function's manifest key.
+        function: String,
+        /// The environment key.
+        key: String,
+    },
     /// Written by a Flotilla with another plan format.
     #[error("plan file has format_version {found}, this Flotilla reads format_version {supported}")]
     #[diagnostic(help("re-run `flotilla plan` with this version of Flotilla"))]
@@ -133,6 +147,14 @@ impl PlanFile {
 
     /// Writes a plan file.
     pub fn write(path: &Path, plan: &Plan) -> Result<(), PlanFileError> {
+        for f in &plan.functions {
+            if let Some(key) = f.inline_secrets_sent().first() {
+                return Err(PlanFileError::InlineSecret {
+                    function: f.key.0.clone(),
+                    key: (*key).to_owned(),
+                });
+            }
+        }
         std::fs::write(path, Self::to_json(plan)).map_err(|source| PlanFileError::Io {
             action: "write",
             path: path.to_owned(),

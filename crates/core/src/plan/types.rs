@@ -202,6 +202,35 @@ pub struct FunctionPlan {
     pub steps: Vec<Step>,
 }
 
+impl FunctionPlan {
+    /// True when a step sends the environment (create, or a changed environment key), so
+    /// apply must resolve every value, secrets included.
+    pub fn writes_environment(&self) -> bool {
+        self.steps.iter().any(|s| match s {
+            Step::CreateFunction { .. } => true,
+            Step::UpdateConfiguration { changes } => changes
+                .iter()
+                .any(|c| matches!(c.field, Field::Environment(_))),
+            _ => false,
+        })
+    }
+
+    /// The environment keys whose sensitive value was written inline in the manifest and
+    /// that a step would send: a saved plan cannot carry them, so applying it would fail.
+    pub fn inline_secrets_sent(&self) -> Vec<&str> {
+        if !self.writes_environment() {
+            return Vec::new();
+        }
+        self.desired
+            .config
+            .environment
+            .iter()
+            .filter(|(_, v)| matches!(v, EnvValue::Sensitive(None)))
+            .map(|(k, _)| k.as_str())
+            .collect()
+    }
+}
+
 /// The desired configuration of a function, with sensitive values by reference.
 // The Lambda configuration is flattened, so the plan file lists its fields directly (as
 // before it was one type) and `deny_unknown_fields` still refuses a stray key; the rest

@@ -19,6 +19,21 @@ pub enum SelectError {
         /// Every manifest key, for the help text.
         known: Vec<String>,
     },
+    /// `apply PLAN --only`: a selected function waits for one outside the selection that
+    /// the plan changes, so applying the subset alone would run it against the old one.
+    #[error(
+        "--only selects `{function}`, which depends on `{dependency}`, but `{dependency}` is not selected and the plan changes it"
+    )]
+    #[diagnostic(
+        code(flotilla::select::dependency_outside),
+        help("add `--only {dependency}` so it is applied first, or apply the whole plan")
+    )]
+    DependencyOutside {
+        /// The selected function.
+        function: String,
+        /// Its dependency with pending changes.
+        dependency: String,
+    },
     /// A pattern (from `--only` or a function's `paths`) is not a valid glob.
     #[error("{pattern:?} is not a valid glob: {message}")]
     #[diagnostic(
