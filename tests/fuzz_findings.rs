@@ -291,6 +291,31 @@ fn a_tampered_plan_is_refused_whole_before_the_first_call() {
             "not a published version number",
         ),
         (
+            "move_alias to a version number the function lacks",
+            |p| {
+                p["functions"][2]["action"] = "update".into();
+                p["functions"][2]["steps"] = serde_json::json!([{
+                    "step": "move_alias", "alias": "live", "from_version": "1",
+                    "to_version": "99", "alias_revision_id": null
+                }]);
+            },
+            "does not exist",
+        ),
+        (
+            "alias step without the version the plan publishes",
+            |p| {
+                p["functions"][2]["desired"]["alias"] = "live".into();
+                let steps = p["functions"][2]["steps"].as_array_mut().unwrap();
+                steps.push(serde_json::json!({ "step": "create_alias", "alias": "live" }));
+            },
+            "without publishing a version first",
+        ),
+        (
+            "unknown dependency",
+            |p| p["functions"][2]["depends_on"] = serde_json::json!(["nowhere"]),
+            "which the plan does not have",
+        ),
+        (
             "tiny rate",
             |p| p["limits"]["mutating_per_second"] = 1e-300.into(),
             "at least 0.1",
@@ -310,6 +335,37 @@ fn a_tampered_plan_is_refused_whole_before_the_first_call() {
         );
         assert_eq!(mutating_calls(&sim), 0, "{name}: a call was made");
     }
+
+    // The same against a deployed fleet: functions 0 and 1 have real updates, and
+    // function 2 moves an alias to version 1, which it lacks (nothing was published).
+    // Only a live read can tell; it must come before the first update, not at step 2.
+    let mut cmd = flotilla(dir, FLEET_ACCOUNT);
+    cmd.args(["apply", "--env", "staging", "--auto-approve"])
+        .args(["--endpoint-url", &sim.url]);
+    run(cmd).expect_code(0);
+    write_fleet(dir, 3, &["eu-north-1"], "v2");
+    let mut p = save_plan(dir, &sim);
+    p["functions"][2]["steps"] = serde_json::json!([{
+        "step": "move_alias", "alias": "live", "from_version": "2",
+        "to_version": "1", "alias_revision_id": null
+    }]);
+    let before = mutating_calls(&sim);
+    let r = apply_plan(dir, &sim, &p);
+    no_panic(&r);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("moves alias `live` to version 1, which the function"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("refusing all of it"), "{}", r.stderr);
+    assert_eq!(
+        mutating_calls(&sim),
+        before,
+        "a call was made: {}",
+        r.stderr
+    );
 }
 
 // 6. At 0.1 calls/s a pacing wait is 10 s, and one SIGTERM did not end it.
