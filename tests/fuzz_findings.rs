@@ -521,6 +521,46 @@ fn snippets_never_show_a_sensitive_value() {
     }
 }
 
+// 11, continued. A manifest whose YAML does not parse (a tab, an unclosed flow
+// mapping) has no parsed entry to say which value is sensitive; the snippet still
+// showed the block-style secret next to the syntax error.
+#[test]
+fn snippets_of_broken_yaml_never_show_an_environment_value() {
+    let tmp = tempfile::tempdir().unwrap();
+    let block =
+        "    environment:\n      TOKEN:\n        sensitive: true\n        value: hunter2-SECRET\n";
+    let cases = [
+        ("a tab after the secret", format!("{block}\tmemory: 128\n")),
+        (
+            "an unclosed flow mapping",
+            format!(
+                "{block}      OTHER: {{ value: \"hunter3-SECRET\", sensitive: true\n    memory: [\n"
+            ),
+        ),
+        (
+            "a plain value next to a syntax error",
+            "    environment:\n      PASSWORD: hunter4-SECRET\n\tmemory: 128\n".to_owned(),
+        ),
+        (
+            "a shape error beside a block secret",
+            format!("{block}        bogus: 1\n"),
+        ),
+    ];
+    for (name, extra) in cases {
+        let text = one_function(tmp.path(), &extra);
+        for format in ["text", "json", "github"] {
+            let r = validate_text(tmp.path(), &text, format);
+            no_panic(&r);
+            assert_eq!(r.code, Some(1), "{name}/{format}: {}", r.all());
+            if format == "text" {
+                // The snippet shows the value's line, masked byte for byte.
+                assert!(r.stderr.contains("**********"), "{name}: {}", r.stderr);
+            }
+            assert!(!r.all().contains("SECRET"), "{name}/{format}: {}", r.all());
+        }
+    }
+}
+
 // 12. A 100,000-character value was quoted whole; 300 problems on one line reprinted it.
 #[test]
 fn messages_and_snippets_stay_small_for_huge_values_and_many_problems() {
