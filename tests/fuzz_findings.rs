@@ -410,6 +410,53 @@ fn one_sigterm_ends_a_slow_pacing_wait_promptly() {
     assert!(stderr.contains("cancelled"), "{stderr}");
 }
 
+// 6, continued. At 0.1 calls/s each call waits 10 s for its slot, and apply said nothing
+// meanwhile: a long pacing wait must show on stderr with the time left.
+#[test]
+fn a_long_pacing_wait_says_so_on_stderr() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_fleet(dir, 3, &["eu-north-1"], "v1");
+    let manifest = std::fs::read_to_string(dir.join("deploy.yaml")).unwrap();
+    std::fs::write(
+        dir.join("deploy.yaml"),
+        manifest.replacen(
+            "version: 1\n",
+            "version: 1\nlimits: { mutating_per_second: 0.1 }\n",
+            1,
+        ),
+    )
+    .unwrap();
+    let sim = Sim::start(dir, &["--latency", "10ms..20ms"]);
+    let mut cmd = flotilla(dir, FLEET_ACCOUNT);
+    cmd.args(["apply", "--env", "staging", "--auto-approve"])
+        .args(["--endpoint-url", &sim.url])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    // The first create goes at once; the other two wait 10 s and 20 s for theirs.
+    std::thread::sleep(Duration::from_secs(4));
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let notice = stderr
+        .lines()
+        .find(|l| l.contains("waiting for quota: next call in "))
+        .unwrap_or_else(|| panic!("no pacing notice: {stderr}"));
+    let secs: f64 = notice
+        .rsplit("next call in ")
+        .next()
+        .and_then(|s| s.strip_suffix('s'))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no time left in {notice:?}"));
+    assert!((5.0..=20.0).contains(&secs), "{notice}");
+    assert!(notice.contains("fn-00"), "names the function: {notice}");
+}
+
 // 7. A 409 "Alias already exists" was retried as if an update were in progress.
 #[test]
 fn an_alias_that_already_exists_is_not_retried() {

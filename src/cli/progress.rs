@@ -95,7 +95,9 @@ impl EventSink for LiveView {
                     let _ = self.multi.println(line);
                 }
             }
-            Event::Retrying { key, .. } | Event::Landed { key, .. } => {
+            Event::Retrying { key, .. }
+            | Event::Landed { key, .. }
+            | Event::WaitingForQuota { key, .. } => {
                 if let Some(line) = LineSink::line(event) {
                     self.bar(key).set_message(line);
                 }
