@@ -291,6 +291,31 @@ fn a_tampered_plan_is_refused_whole_before_the_first_call() {
             "not a published version number",
         ),
         (
+            "move_alias to a version number the function lacks",
+            |p| {
+                p["functions"][2]["action"] = "update".into();
+                p["functions"][2]["steps"] = serde_json::json!([{
+                    "step": "move_alias", "alias": "live", "from_version": "1",
+                    "to_version": "99", "alias_revision_id": null
+                }]);
+            },
+            "does not exist",
+        ),
+        (
+            "alias step without the version the plan publishes",
+            |p| {
+                p["functions"][2]["desired"]["alias"] = "live".into();
+                let steps = p["functions"][2]["steps"].as_array_mut().unwrap();
+                steps.push(serde_json::json!({ "step": "create_alias", "alias": "live" }));
+            },
+            "without publishing a version first",
+        ),
+        (
+            "unknown dependency",
+            |p| p["functions"][2]["depends_on"] = serde_json::json!(["nowhere"]),
+            "which the plan does not have",
+        ),
+        (
             "tiny rate",
             |p| p["limits"]["mutating_per_second"] = 1e-300.into(),
             "at least 0.1",
@@ -310,6 +335,37 @@ fn a_tampered_plan_is_refused_whole_before_the_first_call() {
         );
         assert_eq!(mutating_calls(&sim), 0, "{name}: a call was made");
     }
+
+    // The same against a deployed fleet: functions 0 and 1 have real updates, and
+    // function 2 moves an alias to version 1, which it lacks (nothing was published).
+    // Only a live read can tell; it must come before the first update, not at step 2.
+    let mut cmd = flotilla(dir, FLEET_ACCOUNT);
+    cmd.args(["apply", "--env", "staging", "--auto-approve"])
+        .args(["--endpoint-url", &sim.url]);
+    run(cmd).expect_code(0);
+    write_fleet(dir, 3, &["eu-north-1"], "v2");
+    let mut p = save_plan(dir, &sim);
+    p["functions"][2]["steps"] = serde_json::json!([{
+        "step": "move_alias", "alias": "live", "from_version": "2",
+        "to_version": "1", "alias_revision_id": null
+    }]);
+    let before = mutating_calls(&sim);
+    let r = apply_plan(dir, &sim, &p);
+    no_panic(&r);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("moves alias `live` to version 1, which the function"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("refusing all of it"), "{}", r.stderr);
+    assert_eq!(
+        mutating_calls(&sim),
+        before,
+        "a call was made: {}",
+        r.stderr
+    );
 }
 
 // 6. At 0.1 calls/s a pacing wait is 10 s, and one SIGTERM did not end it.
@@ -352,6 +408,53 @@ fn one_sigterm_ends_a_slow_pacing_wait_promptly() {
     );
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("cancelled"), "{stderr}");
+}
+
+// 6, continued. At 0.1 calls/s each call waits 10 s for its slot, and apply said nothing
+// meanwhile: a long pacing wait must show on stderr with the time left.
+#[test]
+fn a_long_pacing_wait_says_so_on_stderr() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_fleet(dir, 3, &["eu-north-1"], "v1");
+    let manifest = std::fs::read_to_string(dir.join("deploy.yaml")).unwrap();
+    std::fs::write(
+        dir.join("deploy.yaml"),
+        manifest.replacen(
+            "version: 1\n",
+            "version: 1\nlimits: { mutating_per_second: 0.1 }\n",
+            1,
+        ),
+    )
+    .unwrap();
+    let sim = Sim::start(dir, &["--latency", "10ms..20ms"]);
+    let mut cmd = flotilla(dir, FLEET_ACCOUNT);
+    cmd.args(["apply", "--env", "staging", "--auto-approve"])
+        .args(["--endpoint-url", &sim.url])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    // The first create goes at once; the other two wait 10 s and 20 s for theirs.
+    std::thread::sleep(Duration::from_secs(4));
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let notice = stderr
+        .lines()
+        .find(|l| l.contains("waiting for quota: next call in "))
+        .unwrap_or_else(|| panic!("no pacing notice: {stderr}"));
+    let secs: f64 = notice
+        .rsplit("next call in ")
+        .next()
+        .and_then(|s| s.strip_suffix('s'))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no time left in {notice:?}"));
+    assert!((5.0..=20.0).contains(&secs), "{notice}");
+    assert!(notice.contains("fn-00"), "names the function: {notice}");
 }
 
 // 7. A 409 "Alias already exists" was retried as if an update were in progress.
@@ -462,6 +565,46 @@ fn snippets_never_show_a_sensitive_value() {
         let r = validate_text(tmp.path(), &text, format);
         assert_eq!(r.code, Some(1), "{}", r.all());
         assert!(!r.all().contains("hunter2"), "{format}: {}", r.all());
+    }
+}
+
+// 11, continued. A manifest whose YAML does not parse (a tab, an unclosed flow
+// mapping) has no parsed entry to say which value is sensitive; the snippet still
+// showed the block-style secret next to the syntax error.
+#[test]
+fn snippets_of_broken_yaml_never_show_an_environment_value() {
+    let tmp = tempfile::tempdir().unwrap();
+    let block =
+        "    environment:\n      TOKEN:\n        sensitive: true\n        value: hunter2-SECRET\n";
+    let cases = [
+        ("a tab after the secret", format!("{block}\tmemory: 128\n")),
+        (
+            "an unclosed flow mapping",
+            format!(
+                "{block}      OTHER: {{ value: \"hunter3-SECRET\", sensitive: true\n    memory: [\n"
+            ),
+        ),
+        (
+            "a plain value next to a syntax error",
+            "    environment:\n      PASSWORD: hunter4-SECRET\n\tmemory: 128\n".to_owned(),
+        ),
+        (
+            "a shape error beside a block secret",
+            format!("{block}        bogus: 1\n"),
+        ),
+    ];
+    for (name, extra) in cases {
+        let text = one_function(tmp.path(), &extra);
+        for format in ["text", "json", "github"] {
+            let r = validate_text(tmp.path(), &text, format);
+            no_panic(&r);
+            assert_eq!(r.code, Some(1), "{name}/{format}: {}", r.all());
+            if format == "text" {
+                // The snippet shows the value's line, masked byte for byte.
+                assert!(r.stderr.contains("**********"), "{name}: {}", r.stderr);
+            }
+            assert!(!r.all().contains("SECRET"), "{name}/{format}: {}", r.all());
+        }
     }
 }
 

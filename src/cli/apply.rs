@@ -191,6 +191,14 @@ async fn run_async(args: Args) -> Exit {
         Ok(roles) => clients.assume_roles(&roles).await,
         Err(e) => return report_error(e),
     }
+    if model.is_none() {
+        let missing = flotilla_core::deploy::verify_alias_targets(&plan, clients.as_ref()).await;
+        if !missing.is_empty() {
+            return report_error(flotilla_core::plan::PlanFileError::Tampered {
+                problems: missing,
+            });
+        }
+    }
     // A one-go apply re-plans a function another writer changed meanwhile (it has the
     // manifest and nobody reviewed a saved plan); a saved plan does so only when told.
     let replan = args.refresh || args.plan.is_none();

@@ -143,7 +143,7 @@ impl EventSink for LiveView {
                 key,
                 format!("{op}: retrying after {class} (attempt {})", attempt + 1),
             ),
-            Event::Landed { key, .. } => {
+            Event::Landed { key, .. } | Event::WaitingForQuota { key, .. } => {
                 if let Some(line) = without_key(event, key) {
                     self.say(key, line);
                 }

@@ -96,16 +96,19 @@ impl AdaptiveLimiter {
 
     /// Waits for this caller's slot.
     pub async fn acquire(&self) {
-        let at = {
-            let mut s = self.lock();
-            let now = Instant::now();
-            let at = s.next.max(now);
-            let interval = Duration::try_from_secs_f64(1.0 / s.rate)
-                .unwrap_or(Duration::from_secs_f64(1.0 / Limits::MIN_PER_SECOND));
-            s.next = at + interval;
-            at
-        };
-        tokio::time::sleep_until(at).await;
+        tokio::time::sleep_until(self.reserve()).await;
+    }
+
+    /// Takes the next slot and returns when it is: the caller must not call before.
+    /// For callers that show the wait ([`AdaptiveLimiter::acquire`] just sleeps).
+    pub fn reserve(&self) -> Instant {
+        let mut s = self.lock();
+        let now = Instant::now();
+        let at = s.next.max(now);
+        let interval = Duration::try_from_secs_f64(1.0 / s.rate)
+            .unwrap_or(Duration::from_secs_f64(1.0 / Limits::MIN_PER_SECOND));
+        s.next = at + interval;
+        at
     }
 
     /// A call succeeded: creep the rate back up.

@@ -10,6 +10,9 @@ use crate::model::FunctionKey;
 use super::report::Outcome;
 use crate::s3::UploadReport;
 
+/// The shortest pacing wait that is shown, and how often a longer one is shown again.
+pub const QUOTA_NOTICE: Duration = Duration::from_secs(5);
+
 /// Something that happened during apply.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -67,6 +70,15 @@ pub enum Event {
         key: FunctionKey,
         /// What the upload did.
         report: UploadReport,
+    },
+    /// A call waits at least [`QUOTA_NOTICE`] for a slot under the rate limits;
+    /// repeated every [`QUOTA_NOTICE`] while the wait lasts, so a slow rate is never
+    /// silence.
+    WaitingForQuota {
+        /// Function key.
+        key: FunctionKey,
+        /// Time left until the call may go.
+        left: Duration,
     },
     /// A function finished (any outcome).
     FunctionFinished {
@@ -137,6 +149,10 @@ impl LineSink {
                 report.location,
                 report.parts,
                 if report.parts == 1 { "" } else { "s" }
+            ),
+            Event::WaitingForQuota { key, left } => format!(
+                "{key}: waiting for quota: next call in {}s",
+                left.as_secs_f64().ceil()
             ),
             Event::FunctionFinished { key, outcome } => match outcome.detail() {
                 Some(d) => format!("{key}: {}: {d}", outcome.label()),

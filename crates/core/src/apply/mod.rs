@@ -29,7 +29,7 @@ pub use context::{
     ApplyContext, ClientProvider, CodeProvider, DEFAULT_PARALLELISM, PreparedCode, ProcessEnv,
     SecretSource,
 };
-pub use events::{CollectEvents, Event, EventSink, LineSink, NoEvents};
+pub use events::{CollectEvents, Event, EventSink, LineSink, NoEvents, QUOTA_NOTICE};
 pub use failure::FailureCause;
 pub use report::{FunctionReport, Outcome, Report, SharedQuota, StaleAction, Totals};
 pub use waiter::{

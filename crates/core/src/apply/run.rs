@@ -25,7 +25,7 @@ use flotilla_cloud::lambda::{
 
 use super::cancel::CancelLevel;
 use super::context::ApplyContext;
-use super::events::Event;
+use super::events::{Event, QUOTA_NOTICE};
 use super::failure::FailureCause;
 use super::report::{FunctionReport, Outcome, StaleAction};
 use super::waiter::Goal;
@@ -153,8 +153,27 @@ impl FnRun<'_> {
     /// call is due soon finish.
     pub(crate) async fn paced(&mut self, limiter: &Arc<AdaptiveLimiter>) -> Result<(), Stop> {
         let cancel = &self.ctx.cancel;
+        let at = limiter.reserve();
+        let events = self.ctx.events.clone();
+        let key = self.plan.key.clone();
+        // Sleeps until the slot, saying so at the start of a long wait and again every
+        // QUOTA_NOTICE while it lasts.
+        let slot = async move {
+            loop {
+                let left = at.saturating_duration_since(Instant::now());
+                if left < QUOTA_NOTICE {
+                    tokio::time::sleep_until(at).await;
+                    return;
+                }
+                events.event(&Event::WaitingForQuota {
+                    key: key.clone(),
+                    left,
+                });
+                tokio::time::sleep(QUOTA_NOTICE).await;
+            }
+        };
         tokio::select! {
-            () = limiter.acquire() => {
+            () = slot => {
                 self.report.calls += 1;
                 Ok(())
             }

@@ -2,11 +2,13 @@
 //! hash artifacts, observe, plan; then hand a plan to the engine. Commands stay thin;
 //! each phase keeps its own typed error.
 
+mod alias_targets;
 mod clients;
 mod code;
 mod layers;
 mod roles;
 
+pub use alias_targets::verify_alias_targets;
 pub use clients::{ClientSet, Seed};
 pub use code::{DEFAULT_PARALLEL_UPLOADS, LocalCode, verify_artifacts};
 pub use layers::{LayerError, LayerErrors, Location, resolve_layers};

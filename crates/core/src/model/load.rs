@@ -172,7 +172,7 @@ impl Source {
     }
 
     fn error(&self, kind: ErrorKind, problems: Vec<Problem>) -> ManifestError {
-        let text = redact(&self.text, self.raw.as_ref());
+        let text = super::redact::redact(&self.text, self.raw.as_ref());
         ManifestError::new(&self.path, Some(&text), kind, problems)
     }
 
@@ -308,75 +308,4 @@ fn suppress_consequences(problems: &mut Vec<Problem>, shape: usize) {
 /// Reads and validates the manifest at `path` for the environment in `opts`.
 pub fn load(path: &Path, opts: &LoadOptions) -> Result<Model, ManifestError> {
     Source::read(path)?.validate(opts)
-}
-
-/// `text` with every inline value marked `sensitive: true` masked, so no snippet of a
-/// diagnostic shows a secret. Masking keeps the byte length (`*` per byte), so every
-/// position still points where it did.
-fn redact(text: &str, raw: Option<&RawManifest>) -> String {
-    use crate::manifest::raw::{RawEnvValue, RawSettings};
-    let mut settings: Vec<&RawSettings> = raw.iter().flat_map(|r| r.defaults.iter()).collect();
-    if let Some(raw) = raw {
-        settings.extend(
-            raw.environments
-                .iter()
-                .flat_map(|e| e.0.iter().map(|(_, e)| &e.settings)),
-        );
-        settings.extend(
-            raw.functions
-                .iter()
-                .flat_map(|f| f.0.iter().map(|(_, f)| &f.settings)),
-        );
-    }
-    let mut bytes = text.as_bytes().to_vec();
-    for env in settings.iter().filter_map(|s| s.environment.as_ref()) {
-        for (_, value) in &env.0 {
-            let RawEnvValue::Spec(spec) = &value.value else {
-                continue;
-            };
-            let (Some(v), Some(sensitive)) = (&spec.value, &spec.sensitive) else {
-                continue;
-            };
-            if !sensitive.value {
-                continue;
-            }
-            let start = v.pos.offset.min(bytes.len());
-            let end = (v.pos.offset + v.pos.len).min(bytes.len());
-            for b in &mut bytes[start..end] {
-                if !matches!(*b, b'\n' | b'\r') {
-                    *b = b'*';
-                }
-            }
-        }
-    }
-    // Where the shape is broken the raw manifest lost the entry; mask the inline
-    // `value:` of any line that also mentions `sensitive`.
-    mask_flagged_lines(&mut bytes);
-    // Whole UTF-8 sequences were replaced by ASCII, unless a span cut one; then the
-    // lossy form replaces the cut pieces, and the text stays printable.
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
-
-/// Masks what follows `value:` up to `,` or `}` on each line that mentions `sensitive`
-/// (the flow form a shape error can leave unread).
-fn mask_flagged_lines(bytes: &mut [u8]) {
-    let mut start = 0;
-    while start < bytes.len() {
-        let end = bytes[start..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(bytes.len(), |i| start + i);
-        let line = &bytes[start..end];
-        let flagged = line.windows(9).any(|w| w == b"sensitive");
-        if flagged && let Some(at) = line.windows(6).position(|w| w == b"value:") {
-            let mut i = start + at + 6;
-            while i < end && !matches!(bytes[i], b',' | b'}') {
-                if bytes[i] != b' ' {
-                    bytes[i] = b'*';
-                }
-                i += 1;
-            }
-        }
-        start = end + 1;
-    }
 }

@@ -14,6 +14,7 @@ mod layers;
 mod load;
 mod ownership;
 mod policies;
+mod redact;
 mod report;
 mod types;
 mod validate;
