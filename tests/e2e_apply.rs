@@ -293,6 +293,85 @@ fn step_started(line: &str) -> Option<(String, String)> {
         .then(|| (key.to_owned(), word.to_owned()))
 }
 
+/// A running `flotilla` whose stderr lines arrive on a channel as it prints them.
+struct Streaming {
+    child: std::process::Child,
+    lines: mpsc::Receiver<String>,
+    reader: std::thread::JoinHandle<()>,
+    /// Every line read so far.
+    seen: Vec<String>,
+}
+
+impl Streaming {
+    /// Starts `cmd` with stderr piped (stdout discarded).
+    fn start(mut cmd: std::process::Command) -> Streaming {
+        cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("start flotilla");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, lines) = mpsc::channel::<String>();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        Streaming {
+            child,
+            lines,
+            reader,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Reads lines until one satisfies `stop` (or the output ends, or the time limit).
+    fn until(&mut self, stop: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + COMMAND_TIMEOUT;
+        while Instant::now() < deadline {
+            match self.lines.recv_timeout(Duration::from_secs(1)) {
+                Ok(line) => {
+                    let done = stop(&line);
+                    self.seen.push(line);
+                    if done {
+                        return;
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                // It exited first: the caller's assertions say why.
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+
+    /// Sends SIGINT.
+    fn interrupt(&self) {
+        let sent = std::process::Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .expect("kill -INT");
+        assert!(sent.success());
+    }
+
+    /// Waits for the exit (killed and failed past the time limit); returns the exit
+    /// status and every line.
+    fn finish(mut self) -> (std::process::ExitStatus, Vec<String>) {
+        let deadline = Instant::now() + COMMAND_TIMEOUT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("flotilla did not stop:\n{}", self.seen.join("\n"));
+            }
+            self.seen.extend(self.lines.try_iter());
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        self.reader.join().expect("reader thread");
+        self.seen.extend(self.lines.try_iter());
+        (status, self.seen)
+    }
+}
+
 #[test]
 fn sigint_finishes_in_flight_steps_starts_none_and_a_rerun_converges() {
     const N: usize = 6;
@@ -309,57 +388,13 @@ fn sigint_finishes_in_flight_steps_starts_none_and_a_rerun_converges() {
         "staging",
         "--auto-approve",
     ])
-    .args(["--endpoint-url", &sim.url])
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("start apply");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = mpsc::channel::<String>();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-
+    .args(["--endpoint-url", &sim.url]);
+    let mut apply = Streaming::start(cmd);
     // Interrupt once the first updates are in flight (each takes 4 s to settle).
-    let deadline = Instant::now() + COMMAND_TIMEOUT;
-    let mut lines = Vec::new();
-    while Instant::now() < deadline {
-        let line = match rx.recv_timeout(Duration::from_secs(1)) {
-            Ok(line) => line,
-            Err(mpsc::RecvTimeoutError::Timeout) => continue,
-            // apply exited before any step started: the assertions below say why.
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-        };
-        let started = step_started(&line).is_some();
-        lines.push(line);
-        if started {
-            break;
-        }
-    }
+    apply.until(|line| step_started(line).is_some());
     std::thread::sleep(Duration::from_millis(500));
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill -INT");
-    assert!(killed.success());
-
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("apply did not stop after SIGINT:\n{}", lines.join("\n"));
-        }
-        while let Ok(line) = rx.try_recv() {
-            lines.push(line);
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    reader.join().expect("reader thread");
-    lines.extend(rx.try_iter());
+    apply.interrupt();
+    let (status, lines) = apply.finish();
     let text = lines.join("\n");
     println!("interrupted apply (exit {:?}):\n{text}", status.code());
     assert_eq!(status.code(), Some(1), "{text}");
@@ -498,45 +533,16 @@ fn item_09_a_double_interrupt_reports_what_landed_and_nothing_to_do_as_converged
         "--auto-approve",
     ])
     .args(["--endpoint-url", &sim.url, "--report"])
-    .arg(&report)
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("start apply");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = mpsc::channel::<String>();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + COMMAND_TIMEOUT;
-    let mut lines = Vec::new();
-    while Instant::now() < deadline {
-        match rx.recv_timeout(Duration::from_secs(1)) {
-            Ok(line) => {
-                let code = line.ends_with(": UpdateFunctionCode");
-                lines.push(line);
-                if code {
-                    break;
-                }
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-        }
-    }
+    .arg(&report);
+    let mut apply = Streaming::start(cmd);
+    apply.until(|line| line.ends_with(": UpdateFunctionCode"));
     // The call is sent at once; its update takes 8 s to settle. Interrupt twice.
     std::thread::sleep(Duration::from_millis(1500));
     for _ in 0..2 {
-        let sent = std::process::Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .expect("kill -INT");
-        assert!(sent.success());
+        apply.interrupt();
         std::thread::sleep(Duration::from_millis(300));
     }
-    let status = child.wait().expect("wait");
-    reader.join().expect("reader thread");
-    lines.extend(rx.try_iter());
+    let (status, lines) = apply.finish();
     let text = lines.join("\n");
     assert_eq!(status.code(), Some(1), "{text}");
     assert!(
