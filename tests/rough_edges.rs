@@ -309,3 +309,77 @@ fn item_07_function_in_environment_beats_function_beats_environment_beats_defaul
     assert_eq!(memory("staging"), pair("api", 256, "reports", 2048));
     assert_eq!(memory("prod"), pair("api", 512, "reports", 4096));
 }
+
+#[test]
+fn item_10_dir_packages_leave_out_junk_and_honour_flotillaignore() {
+    use crate::e2e_support::{FLEET_ACCOUNT, Sim};
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    let code = root.join("fns/api");
+    std::fs::create_dir_all(&code).expect("folder");
+    std::fs::write(code.join("app.py"), "def handler(e, c):\n    return 1\n").expect("code");
+    std::fs::write(
+        root.join("deploy.yaml"),
+        format!(
+            "version: 1\nfunctions:\n  api:\n    name: api\n    region: eu-north-1\n    \
+             account: \"{FLEET_ACCOUNT}\"\n    role: arn:aws:iam::{FLEET_ACCOUNT}:role/r\n    \
+             runtime: python3.12\n    handler: app.handler\n    artifact: {{ dir: fns/api }}\n"
+        ),
+    )
+    .expect("manifest");
+    let sim = Sim::start(root, &["--account", FLEET_ACCOUNT]);
+    let flo = |args: &[&str]| {
+        let mut cmd = flotilla(root, FLEET_ACCOUNT);
+        cmd.args(args).args(["--endpoint-url", &sim.url]);
+        run(cmd)
+    };
+    flo(&["apply", "--auto-approve"]).expect_code(0);
+    let unchanged = |why: &str| {
+        let r = flo(&["plan", "--detailed-exitcode"]);
+        assert_eq!(r.code, Some(0), "{why}: {}", r.all());
+    };
+    let changed = |why: &str| {
+        let r = flo(&["plan", "--detailed-exitcode"]);
+        assert_eq!(r.code, Some(2), "{why}: {}", r.all());
+    };
+    // The usual junk is no code change.
+    for (file, body) in [
+        (".DS_Store", "finder"),
+        ("__pycache__/app.cpython-312.pyc", "bytecode"),
+        (".git/HEAD", "ref: refs/heads/main"),
+        ("pkg/__pycache__/x.pyc", "bytecode"),
+        (".venv/bin/python", "#!"),
+    ] {
+        let path = code.join(file);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
+        std::fs::write(&path, body).expect("junk");
+    }
+    unchanged("default ignores");
+    // `.flotillaignore` (gitignore syntax, nested files too) leaves out more; `!`
+    // brings a default-ignored file back.
+    std::fs::write(
+        code.join(".flotillaignore"),
+        "# not shipped\ntests/\n*.md\n",
+    )
+    .expect("ignore");
+    std::fs::create_dir_all(code.join("tests")).expect("folder");
+    std::fs::write(code.join("tests/test_app.py"), "def test(): pass\n").expect("test");
+    std::fs::write(code.join("README.md"), "# api\n").expect("readme");
+    std::fs::create_dir_all(code.join("pkg")).expect("folder");
+    std::fs::write(code.join("pkg/.flotillaignore"), "fixtures/\n").expect("nested");
+    std::fs::create_dir_all(code.join("pkg/fixtures")).expect("folder");
+    std::fs::write(code.join("pkg/fixtures/big.json"), "{}").expect("fixture");
+    unchanged(".flotillaignore");
+    std::fs::write(code.join("pkg/util.py"), "X = 1\n").expect("code");
+    changed("a new source file");
+    flo(&["apply", "--auto-approve"]).expect_code(0);
+    unchanged("after apply");
+    std::fs::write(code.join(".flotillaignore"), "tests/\n*.md\n!keep.pyc\n").expect("ignore");
+    std::fs::write(code.join("keep.pyc"), "wanted").expect("kept");
+    changed("a default-ignored file included again with !");
+    // A line gitignore refuses is an error naming the file.
+    std::fs::write(code.join(".flotillaignore"), "src/[z-a].py\n").expect("ignore");
+    let r = flo(&["plan"]);
+    assert_eq!(r.code, Some(1), "{}", r.all());
+    assert!(r.stderr.contains(".flotillaignore"), "{}", r.stderr);
+}

@@ -16,6 +16,20 @@ use crate::model::FunctionKey;
 /// One artifact that could not be read, packaged or hashed.
 #[derive(Debug, Clone, thiserror::Error, Diagnostic)]
 pub enum ArtifactError {
+    /// A `.flotillaignore` that cannot be read or has a line gitignore syntax refuses.
+    #[error("`{path}`: {reason}")]
+    #[diagnostic(
+        code(flotilla::artifact::bad_ignore_file),
+        help(
+            "`.flotillaignore` uses gitignore syntax: one pattern per line, `#` for comments, `!` to include again, a trailing `/` for folders"
+        )
+    )]
+    BadIgnoreFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// The path does not exist.
     #[error("`{path}` does not exist")]
     #[diagnostic(

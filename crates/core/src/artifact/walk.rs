@@ -1,5 +1,6 @@
 //! Which files a `dir:` package holds: the folder walked without trusting iteration
-//! order, `exclude` globs applied, symlinks resolved strictly inside the folder.
+//! order, [`DEFAULT_IGNORES`], every `.flotillaignore` (gitignore syntax, nested ones
+//! too) and the `exclude` globs applied, symlinks resolved strictly inside the folder.
 //!
 //! The result is a list of entries sorted bytewise by their `/`-separated names, each
 //! with the path to read and the normalised mode, so the zip writer has nothing left to
@@ -10,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use ignore::Match;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use super::{ArtifactError, MAX_UNZIPPED_BYTES};
 
@@ -79,6 +82,72 @@ impl Exclude {
     }
 }
 
+/// The name of the ignore file read in every folder of a `dir:` package.
+pub(crate) const IGNORE_FILE: &str = ".flotillaignore";
+
+/// What no Lambda package needs, left out of every `dir:` package unless a
+/// `.flotillaignore` includes it again (`!pattern`): editor and OS litter, version
+/// control folders, Python bytecode and tool caches, virtual environments. Any of them
+/// would also change the package's hash, and so show a code change, with no change to
+/// the code.
+pub(crate) const DEFAULT_IGNORES: &[&str] = &[
+    ".DS_Store",
+    "Thumbs.db",
+    "desktop.ini",
+    "*.swp",
+    "*~",
+    ".git/",
+    ".hg/",
+    ".svn/",
+    "__pycache__/",
+    "*.pyc",
+    "*.pyo",
+    ".pytest_cache/",
+    ".mypy_cache/",
+    ".ruff_cache/",
+    ".venv/",
+    "**/node_modules/.cache/",
+    ".idea/",
+    ".vscode/",
+    IGNORE_FILE,
+];
+
+/// Gitignore rules for `dir` from `lines` (the defaults) or from its `.flotillaignore`.
+fn gitignore(dir: &Path, lines: Option<&[&str]>) -> Result<Option<Gitignore>, ArtifactError> {
+    let mut builder = GitignoreBuilder::new(dir);
+    match lines {
+        Some(lines) => {
+            for line in lines {
+                builder
+                    .add_line(None, line)
+                    .map_err(|e| ArtifactError::BadIgnoreFile {
+                        path: dir.to_owned(),
+                        reason: e.to_string(),
+                    })?;
+            }
+        }
+        None => {
+            let file = dir.join(IGNORE_FILE);
+            if !file.is_file() {
+                return Ok(None);
+            }
+            if let Some(e) = builder.add(&file) {
+                return Err(ArtifactError::BadIgnoreFile {
+                    path: file,
+                    reason: e.to_string(),
+                });
+            }
+        }
+    }
+    builder
+        .build()
+        .map(Some)
+        .map_err(|e| ArtifactError::BadIgnoreFile {
+            path: dir.join(IGNORE_FILE),
+            reason: e.to_string(),
+        })
+}
+
 /// Lists the files to package under `root`, sorted by name.
 pub(crate) fn collect(root: &Path, exclude: &Exclude) -> Result<Vec<Entry>, ArtifactError> {
     let meta = fs::metadata(root).map_err(|e| ArtifactError::io(root, e))?;
@@ -90,6 +159,8 @@ pub(crate) fn collect(root: &Path, exclude: &Exclude) -> Result<Vec<Entry>, Arti
     let real_root = fs::canonicalize(root).map_err(|e| ArtifactError::io(root, e))?;
     let mut walker = Walker {
         exclude,
+        defaults: gitignore(root, Some(DEFAULT_IGNORES))?,
+        ignore_files: Vec::new(),
         real_root: real_root.clone(),
         entries: Vec::new(),
         total: 0,
@@ -110,16 +181,54 @@ pub(crate) fn collect(root: &Path, exclude: &Exclude) -> Result<Vec<Entry>, Arti
 
 struct Walker<'a> {
     exclude: &'a Exclude,
+    /// [`DEFAULT_IGNORES`], rooted at the package's folder.
+    defaults: Option<Gitignore>,
+    /// The `.flotillaignore` of each folder being walked that has one, innermost last.
+    ignore_files: Vec<Gitignore>,
     real_root: PathBuf,
     entries: Vec<Entry>,
     total: u64,
 }
 
 impl Walker<'_> {
+    /// Whether `path` (named `name` in the zip) is left out: the innermost
+    /// `.flotillaignore` that has an opinion decides (`!pattern` includes again), then
+    /// the defaults, then `exclude`.
+    fn skips(&self, path: &Path, name: &str, is_dir: bool) -> bool {
+        for rules in self.ignore_files.iter().rev() {
+            match rules.matched(path, is_dir) {
+                Match::Ignore(_) => return true,
+                Match::Whitelist(_) => return self.exclude.excludes(name, is_dir),
+                Match::None => {}
+            }
+        }
+        let by_default = self
+            .defaults
+            .as_ref()
+            .is_some_and(|d| d.matched(name, is_dir).is_ignore());
+        by_default || self.exclude.excludes(name, is_dir)
+    }
+
     /// Walks `dir` (whose entries are named `prefix/...` in the zip). `real_dirs` holds
     /// the canonical paths of the directories being walked, innermost last, so a link
     /// back to any of them is caught as a loop.
     fn walk(
+        &mut self,
+        dir: &Path,
+        prefix: &str,
+        real_dirs: &mut Vec<PathBuf>,
+    ) -> Result<(), ArtifactError> {
+        let own_rules = gitignore(dir, None)?;
+        let pushed = own_rules.is_some();
+        self.ignore_files.extend(own_rules);
+        let walked = self.walk_entries(dir, prefix, real_dirs);
+        if pushed {
+            self.ignore_files.pop();
+        }
+        walked
+    }
+
+    fn walk_entries(
         &mut self,
         dir: &Path,
         prefix: &str,
@@ -141,7 +250,7 @@ impl Walker<'_> {
             if file_type.is_symlink() {
                 self.symlink(&path, name, real_dirs)?;
             } else if file_type.is_dir() {
-                if self.exclude.excludes(&name, true) {
+                if self.skips(&path, &name, true) {
                     continue;
                 }
                 // Not a link, so its canonical path is its parent's plus its own name.
@@ -150,12 +259,12 @@ impl Walker<'_> {
                 self.walk(&path, &name, real_dirs)?;
                 real_dirs.pop();
             } else if file_type.is_file() {
-                if self.exclude.excludes(&name, false) {
+                if self.skips(&path, &name, false) {
                     continue;
                 }
                 let meta = item.metadata().map_err(|e| ArtifactError::io(&path, e))?;
                 self.push_file(name, path, &meta);
-            } else if !self.exclude.excludes(&name, false) {
+            } else if !self.skips(&path, &name, false) {
                 return Err(ArtifactError::SpecialFile { path });
             }
         }
@@ -175,10 +284,10 @@ impl Walker<'_> {
         let meta = match fs::metadata(link) {
             Ok(meta) => meta,
             // An excluded link is never resolved, so a dangling one there is fine.
-            Err(_) if self.exclude.excludes(&name, false) => return Ok(()),
+            Err(_) if self.skips(link, &name, false) => return Ok(()),
             Err(e) => return Err(broken(e)),
         };
-        if self.exclude.excludes(&name, meta.is_dir()) {
+        if self.skips(link, &name, meta.is_dir()) {
             return Ok(());
         }
         let target = fs::canonicalize(link).map_err(broken)?;
