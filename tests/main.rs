@@ -45,6 +45,7 @@ mod fuzz_findings;
 mod fuzz_property;
 mod import_sim;
 mod init_cli;
+mod lambda_settings;
 mod layers_resolve;
 mod manifest_bad;
 mod manifest_cli;

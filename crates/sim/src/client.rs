@@ -92,7 +92,7 @@ impl LambdaApi for SimClient {
     async fn update_function_code(&self, input: UpdateCodeInput) -> ApiResult<FunctionInfo> {
         let n = name_of(&input.name);
         self.run(ApiOp::UpdateFunctionCode, Some(&n), |w, c| {
-            w.update_code(c, input, false)
+            w.update_code(c, input, false, false)
         })
         .await
     }

@@ -17,6 +17,7 @@ pub mod config;
 mod counters;
 mod faults;
 pub mod http;
+mod ops_checks;
 mod ops_function;
 mod ops_layer;
 mod ops_version;

@@ -91,8 +91,10 @@ fn code_identity(
     })
 }
 
-/// The checks Lambda makes on a configuration before accepting it.
-fn validate(name: &str, config: &FunctionConfig) -> Result<(), SimError> {
+/// The checks Lambda makes on a configuration before accepting it (`creating` for
+/// `CreateFunction`, which also refuses deprecated runtimes).
+fn validate(name: &str, config: &FunctionConfig, creating: bool) -> Result<(), SimError> {
+    crate::ops_checks::check_options(config, creating)?;
     // Lambda's checks of the settings the emulator knows the rules of; a setting without
     // a rule here is accepted as sent (Lambda's 256-character description limit is not
     // emulated, and every architecture is valid).
@@ -202,6 +204,21 @@ fn check_environment(env: &BTreeMap<String, String>) -> Result<(), SimError> {
     Ok(())
 }
 
+/// Code of the function's package type: an image for an image function, a zip otherwise.
+fn check_code_kind(package_type: PackageType, is_image: bool) -> Result<(), SimError> {
+    if is_image == (package_type == PackageType::Image) {
+        return Ok(());
+    }
+    Err(SimError::invalid(format!(
+        "Please provide {} for a function with PackageType {package_type:?}.",
+        if package_type == PackageType::Image {
+            "ImageUri"
+        } else {
+            "ZipFile or S3Bucket/S3Key"
+        },
+    )))
+}
+
 fn kind_for(record_vpc: bool, base: UpdateKind) -> UpdateKind {
     if record_vpc { UpdateKind::Vpc } else { base }
 }
@@ -215,7 +232,7 @@ impl World {
         vpc: bool,
     ) -> Result<FunctionInfo, SimError> {
         let name = input.name.clone();
-        validate(&name, &input.config)?;
+        validate(&name, &input.config, true)?;
         self.check_layers_exist(&input.config.layers)?;
         let arn = self.env.arn(call, &name);
         if self
@@ -300,23 +317,23 @@ impl World {
         call: &Call<'_>,
         input: UpdateCodeInput,
         publish: bool,
+        dry_run: bool,
     ) -> Result<FunctionInfo, SimError> {
         // Read before the function is borrowed; its error counts once the function accepted the call.
         let identity = code_identity(&mut self.s3, &input.code);
+        let is_image = matches!(input.code, CodeSource::Image(_));
+        if dry_run {
+            // `DryRun` validates the request and changes nothing: no update starts, the
+            // code, revision and status stay as they are.
+            let (record, _) = self.function_mut(call, &input.name)?;
+            record.check_revision(input.revision_id.as_deref())?;
+            check_code_kind(record.config.package_type, is_image)?;
+            identity?;
+            return Ok(record.latest_info(false));
+        }
         let (record, env) = self.begin_change(call, &input.name)?;
         record.check_revision(input.revision_id.as_deref())?;
-        let is_image = matches!(input.code, CodeSource::Image(_));
-        if is_image != (record.config.package_type == PackageType::Image) {
-            return Err(SimError::invalid(format!(
-                "Please provide {} for a function with PackageType {:?}.",
-                if record.config.package_type == PackageType::Image {
-                    "ImageUri"
-                } else {
-                    "ZipFile or S3Bucket/S3Key"
-                },
-                record.config.package_type
-            )));
-        }
+        check_code_kind(record.config.package_type, is_image)?;
         let (sha, size, image_uri) = identity?;
         record.code_sha256 = sha;
         record.code_size = size;
@@ -354,7 +371,7 @@ impl World {
             .filter(|f| f.route() == Route::Configuration)
             .collect();
         config.copy_fields(&input.config, &fields);
-        validate(&record.name, &config)?;
+        validate(&record.name, &config, false)?;
         record.config = config;
         if let Some(v) = vpc {
             record.vpc = v;
@@ -542,7 +559,7 @@ impl World {
         seed: SeedFunction,
     ) -> Result<FunctionInfo, SimError> {
         let name = seed.name.clone();
-        validate(&name, &seed.config)?;
+        validate(&name, &seed.config, false)?;
         let record = FunctionRecord {
             name: name.clone(),
             arn: self.env.arn(call, &name),

@@ -120,7 +120,7 @@ macro_rules! function_config {
         /// (`manifest/raw.rs`) and its validation (`model/validate.rs`). The diff, apply
         /// and the emulator handle every field of the list alike, so they need no edit.
         #[derive(
-            Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+            Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
         )]
         pub struct FunctionConfig<E = String> {
             $($(#[doc = $doc])* pub $field: $ty,)*
@@ -181,6 +181,14 @@ macro_rules! function_config {
             /// The setting named `name` (as [`ConfigField::name`] spells it).
             pub fn from_name(name: &str) -> Option<Self> {
                 Self::ALL.iter().copied().find(|f| f.name() == name)
+            }
+        }
+
+        /// Lambda's defaults ([`FunctionConfig::lambda_defaults`]), so a configuration
+        /// built from `..Default::default()` is one Lambda accepts.
+        impl<E> Default for FunctionConfig<E> {
+            fn default() -> Self {
+                Self::lambda_defaults()
             }
         }
 
@@ -288,7 +296,35 @@ function_config! {
     package_type: PackageType => PackageType {
         api: "PackageType", route: Replace, wire: Wire::Output, default: PackageType::Zip,
     },
+    /// X-Ray tracing mode in Lambda's spelling (`Active`, `PassThrough`).
+    tracing: String => Tracing {
+        api: "TracingConfig", route: Configuration, wire: Wire::Member("Mode"),
+        default: TRACING_PASS_THROUGH.to_owned(),
+    },
+    /// KMS key that encrypts the environment; `None` for Lambda's own key.
+    kms_key: Option<String> => KmsKey {
+        api: "KMSKeyArn", route: Configuration, wire: Wire::Plain, default: None,
+    },
+    /// SQS queue or SNS topic for failed asynchronous invocations.
+    dead_letter: Option<String> => DeadLetter {
+        api: "DeadLetterConfig", route: Configuration, wire: Wire::Member("TargetArn"),
+        default: None,
+    },
+    /// When SnapStart snapshots, in Lambda's spelling (`PublishedVersions`, `None`).
+    snap_start: String => SnapStart {
+        api: "SnapStart", route: Configuration, wire: Wire::Member("ApplyOn"),
+        default: SNAP_START_NONE.to_owned(),
+    },
 }
+
+/// Lambda's default tracing mode.
+pub const TRACING_PASS_THROUGH: &str = "PassThrough";
+/// Lambda's tracing modes, as botocore's `TracingMode` lists them.
+pub const TRACING_MODES: &[&str] = &["Active", TRACING_PASS_THROUGH];
+/// Lambda's default SnapStart setting.
+pub const SNAP_START_NONE: &str = "None";
+/// Lambda's SnapStart settings, as botocore's `SnapStartApplyOn` lists them.
+pub const SNAP_START_APPLY_ON: &[&str] = &["PublishedVersions", SNAP_START_NONE];
 
 impl<E> FunctionConfig<E> {
     /// The same configuration with each environment value mapped by `f` (key, value).
@@ -306,6 +342,10 @@ impl<E> FunctionConfig<E> {
             environment,
             layers,
             package_type,
+            tracing,
+            kms_key,
+            dead_letter,
+            snap_start,
         } = self;
         FunctionConfig {
             role,
@@ -325,6 +365,10 @@ impl<E> FunctionConfig<E> {
                 .collect(),
             layers,
             package_type,
+            tracing,
+            kms_key,
+            dead_letter,
+            snap_start,
         }
     }
 }

@@ -13,7 +13,7 @@ use aws_sdk_lambda::types as aws;
 use super::{
     AliasInfo, Architecture, ConfigField, DEFAULT_EPHEMERAL_STORAGE_MB, DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT_S, FunctionConfig, FunctionInfo, FunctionStateKind, LastUpdateStatus,
-    LayerVersionInfo, PackageType, VersionInfo,
+    LayerVersionInfo, PackageType, SNAP_START_NONE, TRACING_PASS_THROUGH, VersionInfo,
 };
 
 /// Read access to a function configuration, whichever operation returned it.
@@ -42,6 +42,10 @@ pub(crate) trait ConfigView {
     fn v_package_type(&self) -> Option<&aws::PackageType>;
     fn v_architectures(&self) -> &[aws::Architecture];
     fn v_ephemeral_storage(&self) -> Option<&aws::EphemeralStorage>;
+    fn v_tracing_config(&self) -> Option<&aws::TracingConfigResponse>;
+    fn v_kms_key_arn(&self) -> Option<&str>;
+    fn v_dead_letter_config(&self) -> Option<&aws::DeadLetterConfig>;
+    fn v_snap_start(&self) -> Option<&aws::SnapStartResponse>;
 }
 
 macro_rules! impl_config_view {
@@ -73,6 +77,10 @@ macro_rules! impl_config_view {
             fn v_package_type(&self) -> Option<&aws::PackageType> { self.package_type() }
             fn v_architectures(&self) -> &[aws::Architecture] { self.architectures() }
             fn v_ephemeral_storage(&self) -> Option<&aws::EphemeralStorage> { self.ephemeral_storage() }
+            fn v_tracing_config(&self) -> Option<&aws::TracingConfigResponse> { self.tracing_config() }
+            fn v_kms_key_arn(&self) -> Option<&str> { self.kms_key_arn() }
+            fn v_dead_letter_config(&self) -> Option<&aws::DeadLetterConfig> { self.dead_letter_config() }
+            fn v_snap_start(&self) -> Option<&aws::SnapStartResponse> { self.snap_start() }
         }
     )*};
 }
@@ -167,6 +175,28 @@ pub(crate) fn function_config(c: &impl ConfigView) -> FunctionConfig {
             .filter_map(|l| l.arn().map(str::to_owned))
             .collect(),
         package_type,
+        // Left out means Lambda's default; emulators that do not model these fields
+        // (MiniStack, moto) thus read as a function with the defaults.
+        tracing: non_empty(
+            c.v_tracing_config()
+                .and_then(aws::TracingConfigResponse::mode)
+                .map(aws::TracingMode::as_str),
+        )
+        .unwrap_or(TRACING_PASS_THROUGH)
+        .to_owned(),
+        kms_key: non_empty(c.v_kms_key_arn()).map(str::to_owned),
+        dead_letter: non_empty(
+            c.v_dead_letter_config()
+                .and_then(aws::DeadLetterConfig::target_arn),
+        )
+        .map(str::to_owned),
+        snap_start: non_empty(
+            c.v_snap_start()
+                .and_then(aws::SnapStartResponse::apply_on)
+                .map(aws::SnapStartApplyOn::as_str),
+        )
+        .unwrap_or(SNAP_START_NONE)
+        .to_owned(),
     }
 }
 
@@ -188,8 +218,20 @@ pub(crate) fn create_request(
         environment: env,
         layers,
         package_type,
+        tracing,
+        kms_key,
+        dead_letter,
+        snap_start,
     } = c;
     let req = req
+        .tracing_config(tracing_config(tracing))
+        .snap_start(snap_start_config(snap_start))
+        .set_kms_key_arn(kms_key.clone())
+        .set_dead_letter_config(
+            dead_letter
+                .as_ref()
+                .map(|arn| aws::DeadLetterConfig::builder().target_arn(arn).build()),
+        )
         .role(role)
         .description(description)
         .memory_size(to_i32(*memory_mb))
@@ -236,12 +278,33 @@ pub(crate) fn update_request(
             },
             ConfigField::Environment => req.environment(environment(&c.environment)),
             ConfigField::Layers => req.set_layers(Some(c.layers.clone())),
+            ConfigField::Tracing => req.tracing_config(tracing_config(&c.tracing)),
+            // Lambda removes the key and the queue when sent an empty ARN.
+            ConfigField::KmsKey => req.kms_key_arn(c.kms_key.as_deref().unwrap_or_default()),
+            ConfigField::DeadLetter => req.dead_letter_config(
+                aws::DeadLetterConfig::builder()
+                    .target_arn(c.dead_letter.as_deref().unwrap_or_default())
+                    .build(),
+            ),
+            ConfigField::SnapStart => req.snap_start(snap_start_config(&c.snap_start)),
             // Not part of this call: the instruction set goes with UpdateFunctionCode and
             // the package type cannot change (`UpdateConfigInput::new` drops both).
             ConfigField::Architecture | ConfigField::PackageType => req,
         };
     }
     req
+}
+
+fn tracing_config(mode: &str) -> aws::TracingConfig {
+    aws::TracingConfig::builder()
+        .mode(aws::TracingMode::from(mode))
+        .build()
+}
+
+fn snap_start_config(apply_on: &str) -> aws::SnapStart {
+    aws::SnapStart::builder()
+        .apply_on(aws::SnapStartApplyOn::from(apply_on))
+        .build()
 }
 
 /// A [`FunctionInfo`] with no tags, concurrency or code location (the caller adds

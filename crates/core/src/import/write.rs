@@ -393,6 +393,18 @@ fn write_function(
     if c.ephemeral_storage_mb != l.ephemeral_storage.unwrap_or(DEFAULT_EPHEMERAL_STORAGE_MB) {
         line(format!("ephemeral_storage: {}", c.ephemeral_storage_mb));
     }
+    if c.tracing == "Active" {
+        line("tracing: active".to_owned());
+    }
+    if c.snap_start == "PublishedVersions" {
+        line("snap_start: published_versions".to_owned());
+    }
+    if let Some(arn) = &c.kms_key {
+        line(format!("kms_key: {}", quote(arn)));
+    }
+    if let Some(arn) = &c.dead_letter {
+        line(format!("dead_letter: {}", quote(arn)));
+    }
     if let Some(n) = f.info.reserved_concurrency {
         line(format!("reserved_concurrency: {n}"));
     }

@@ -8,6 +8,7 @@ mod artifact_check;
 mod assume_role;
 mod env_vars;
 mod error;
+mod function_options;
 mod graph;
 mod layer_ref;
 mod layers;

@@ -508,6 +508,7 @@ impl<'a> Validator<'a> {
         let (environment, sensitive_keys, environment_sources) =
             self.environment(layers, &ctx, key, &p("environment"));
         let layer_arns = self.layer_list(layers, &ctx, &p("layers"), is_image);
+        let options = self.function_options(layers, &ctx, &path, is_image, runtime.as_deref());
         let mut tags = BTreeMap::new();
         for (k, v) in layers.merge(|s| s.tags.as_ref()) {
             let tag_path = format!("{}.{}", p("tags"), k.value);
@@ -584,6 +585,7 @@ impl<'a> Validator<'a> {
             None => (None, None),
         };
         let artifact = artifact?;
+        let options = options?;
         let function = Function {
             key: FunctionKey(key.value.clone()),
             name: name?,
@@ -602,6 +604,10 @@ impl<'a> Validator<'a> {
                 environment: environment?,
                 layers: layer_arns?,
                 package_type: super::types::package_type(&artifact),
+                tracing: options.tracing,
+                kms_key: options.kms_key,
+                dead_letter: options.dead_letter,
+                snap_start: options.snap_start,
             },
             sensitive_keys,
             environment_sources,

@@ -301,6 +301,10 @@ pub(crate) async fn handle(sim: &Sim, req: LambdaRequest<'_>, raw_path: &str) ->
 
 async fn create_function(sim: &Sim, req: &LambdaRequest<'_>) -> Reply {
     let b = req.body();
+    b.only_modelled(
+        "CreateFunction",
+        &["FunctionName", "Code", "Publish", "Tags", "PackageType"],
+    )?;
     let name = b
         .str("FunctionName")?
         .ok_or_else(|| SimError::invalid("FunctionName is required."))?;
@@ -341,6 +345,7 @@ async fn create_function(sim: &Sim, req: &LambdaRequest<'_>) -> Reply {
 
 async fn update_configuration(sim: &Sim, req: &LambdaRequest<'_>, f: &str) -> Reply {
     let b = req.body();
+    b.only_modelled("UpdateFunctionConfiguration", &["RevisionId"])?;
     let (config, fields) = b.config_update()?;
     let input = UpdateConfigInput {
         name: f.to_owned(),
@@ -376,6 +381,7 @@ async fn update_code(sim: &Sim, req: &LambdaRequest<'_>, f: &str) -> Reply {
         architecture: b.architecture()?,
     };
     let publish = b.bool("Publish")?;
+    let dry_run = b.bool("DryRun")?;
     let name = parse_function_ref(f).0;
     let info = sim
         .dispatch(
@@ -383,7 +389,7 @@ async fn update_code(sim: &Sim, req: &LambdaRequest<'_>, f: &str) -> Reply {
             &req.region,
             ApiOp::UpdateFunctionCode,
             Some(&name),
-            |w, c| w.update_code(c, input, publish),
+            |w, c| w.update_code(c, input, publish, dry_run),
         )
         .await?;
     Ok((200, Some(wire::function_configuration(&info))))

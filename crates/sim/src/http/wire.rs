@@ -30,7 +30,6 @@ pub(crate) fn function_configuration(info: &FunctionInfo) -> Value {
     put("LastModified", json!(info.last_modified));
     put("CodeSha256", json!(info.code_sha256));
     put("Version", json!(info.version));
-    put("TracingConfig", json!({ "Mode": "PassThrough" }));
     if let Some(rev) = &info.revision_id {
         put("RevisionId", json!(rev));
     }
@@ -53,13 +52,13 @@ pub(crate) fn function_configuration(info: &FunctionInfo) -> Value {
         put("LastUpdateStatusReasonCode", json!(v));
     }
     put(
-        "SnapStart",
-        json!({ "ApplyOn": "None", "OptimizationStatus": "Off" }),
-    );
-    put(
         "LoggingConfig",
         json!({ "LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", info.name) }),
     );
+    // `$LATEST` is never the snapshotted version, so its optimization is always off.
+    if let Some(Value::Object(snap)) = m.get_mut("SnapStart") {
+        snap.insert("OptimizationStatus".to_owned(), json!("Off"));
+    }
     Value::Object(m)
 }
 
@@ -163,6 +162,34 @@ impl<'a> Body<'a> {
         Ok((config, fields))
     }
 
+    /// Refuses a member of `operation`'s input the emulator does not model, rather than
+    /// dropping it: the settings of [`ConfigField::ALL`] that go with a configuration,
+    /// `VpcConfig` (which only drives the VPC update latency), and `also`.
+    pub(crate) fn only_modelled(&self, operation: &str, also: &[&str]) -> Result<(), BadField> {
+        let Value::Object(members) = self.0 else {
+            return Ok(());
+        };
+        let modelled = |key: &str| {
+            also.contains(&key)
+                || key == "VpcConfig"
+                || ConfigField::ALL
+                    .iter()
+                    .any(|f| f.api_name() == key && f.wire() != Wire::Output)
+        };
+        let unmodelled: Vec<&str> = members
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !modelled(k))
+            .collect();
+        if unmodelled.is_empty() {
+            return Ok(());
+        }
+        Err(BadField(format!(
+            "The emulator does not model {} of {operation}; Lambda would apply it, so the request is refused rather than half done.",
+            unmodelled.join(", ")
+        )))
+    }
+
     /// Sets each of `fields` the body names in `config`; returns the ones it named.
     fn settings(
         &self,
@@ -170,8 +197,16 @@ impl<'a> Body<'a> {
         config: &mut FunctionConfig,
     ) -> Result<Vec<ConfigField>, BadField> {
         let mut named = Vec::new();
+        let defaults = FunctionConfig::<String>::lambda_defaults();
         for field in fields {
-            if let Some(value) = self.setting(field)? {
+            if let Some(mut value) = self.setting(field)? {
+                // Lambda removes an optional setting sent empty (`KMSKeyArn: ""`,
+                // `DeadLetterConfig.TargetArn: ""`).
+                if value == SettingValue::Text(String::new())
+                    && defaults.value(field) == SettingValue::Absent
+                {
+                    value = SettingValue::Absent;
+                }
                 config
                     .set_value(field, value)
                     .map_err(|e| BadField(format!("{}: {e}", field.api_name())))?;
