@@ -230,7 +230,10 @@ fn rollback_moves_aliases_back_through_conflicts_lost_responses_and_throttling()
     )
     .expect_code(0);
     let md = std::fs::read_to_string(root.join("rb.md")).expect("markdown report");
-    assert!(md.starts_with("## flotilla rollback\n"), "{md}");
+    assert!(
+        md.starts_with("## flotilla rollback: environment `staging`\n"),
+        "{md}"
+    );
     assert!(
         md.contains("| `api` | skipped |") && md.contains("no published version before 1"),
         "{md}"

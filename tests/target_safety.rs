@@ -287,3 +287,73 @@ fn item_13_reports_are_written_when_nothing_changed_in_the_format_asked_for() {
     let json: Result<serde_json::Value, _> = serde_json::from_str(&text);
     assert!(json.is_ok(), "rollback --report-format json wrote:\n{text}");
 }
+
+/// A one-function manifest for environment `prod` in account 012345678901, reached
+/// with the caller's own credentials or through `assume_role`.
+fn prod_manifest(dir: &Path, assume_role: Option<&str>) {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("src/app.py"), "def handler(e, c):\n    return 1\n").unwrap();
+    let role = assume_role
+        .map(|r| format!("\n    assume_role: {r}"))
+        .unwrap_or_default();
+    std::fs::write(
+        dir.join("deploy.yaml"),
+        format!(
+            "version: 1\n\
+             defaults:\n  region: {REGION}\n  runtime: python3.12\n  handler: app.handler\n  \
+             role: arn:aws:iam::${{account}}:role/app\n\
+             environments:\n  prod:\n    account: \"012345678901\"{role}\n\
+             functions:\n  api:\n    name: api-${{stage}}\n    artifact: {{ dir: src }}\n"
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn item_01_apply_refuses_credentials_of_another_account() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    prod_manifest(dir, None);
+    let sim = Sim::start(dir, &[]);
+    let words = |text: &str| {
+        text.split_whitespace()
+            .filter(|w| *w != "│")
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let refused = |out: &Run| {
+        let text = words(&out.stderr);
+        assert!(
+            text.contains(
+                "the manifest deploys to account 012345678901 (environment `prod`), but the credentials act in account 111111111111"
+            ),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            text.contains("use credentials of account 012345678901"),
+            "{}",
+            out.stderr
+        );
+    };
+    // The old code planned account 012345678901 and created the function in the
+    // credentials' account 111111111111, exit 0.
+    refused(&flo(dir, &sim, &["plan", "--env", "prod"]).expect_code(1));
+    refused(&flo(dir, &sim, &["apply", "--env", "prod", "--auto-approve"]).expect_code(1));
+    assert!(!exists(&sim, "api-prod"), "created in the wrong account");
+
+    // A plan made with the right credentials is refused with the wrong ones.
+    let mut cmd = flotilla(dir, "012345678901");
+    cmd.args(["plan", "--env", "prod", "-o", "plan.json"])
+        .args(["--endpoint-url", &sim.url]);
+    run(cmd).expect_code(0);
+    refused(&flo(dir, &sim, &["apply", "plan.json"]).expect_code(1));
+    assert!(!exists(&sim, "api-prod"), "created in the wrong account");
+
+    // With assume_role the assumed identity is checked (validation already refuses a
+    // role ARN of another account); the sim's session acts in the role's account.
+    // A role in the manifest's account deploys there.
+    prod_manifest(dir, Some("arn:aws:iam::${account}:role/deployer"));
+    flo(dir, &sim, &["apply", "--env", "prod", "--auto-approve"]).expect_code(0);
+    assert!(!exists(&sim, "api-prod"), "not in the credentials' account");
+}

@@ -188,7 +188,13 @@ async fn run_async(args: Args) -> Exit {
     }
     // A saved plan records each account's role, so apply assumes what plan assumed.
     match AccountRoles::of_plan(&plan) {
-        Ok(roles) => clients.assume_roles(&roles).await,
+        Ok(roles) => {
+            clients.assume_roles(&roles).await;
+            // A saved plan may be applied with other credentials than it was made with.
+            if let Err(e) = clients.check_accounts(&roles).await {
+                return report_error(e);
+            }
+        }
         Err(e) => return report_error(e),
     }
     if model.is_none() {

@@ -65,7 +65,12 @@ pub fn run(args: Args) -> Exit {
     super::runtime().block_on(async {
         let (clients, _) = flotilla::connect::connect(&args.target.target()).await;
         match deploy::AccountRoles::of_model(&model) {
-            Ok(roles) => clients.assume_roles(&roles).await,
+            Ok(roles) => {
+                clients.assume_roles(&roles).await;
+                if let Err(e) = clients.check_accounts(&roles).await {
+                    return report_error(e);
+                }
+            }
             Err(e) => return report_error(e),
         }
         let pacer = Pacer::new(model.limits);

@@ -28,4 +28,25 @@ pub trait Connector: Send + Sync {
         environment: Option<&str>,
         region: &str,
     ) -> Option<Arc<dyn Connector>>;
+
+    /// The account these credentials act in (STS `GetCallerIdentity`, called in
+    /// `region`), so a caller can refuse to deploy one account's functions into another.
+    /// `Ok(None)` when the backend serves whichever account it is asked for (the
+    /// in-process emulator), so there is nothing to check.
+    ///
+    /// # Errors
+    /// STS's answer or what went wrong on the way to it (never a credential).
+    async fn caller_account(&self, region: &str) -> Result<Option<String>, CallerIdentityError>;
+}
+
+/// Why `GetCallerIdentity` gave no account.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallerIdentityError {
+    /// No answer: no credentials to sign with, or no connection. The first Lambda call
+    /// meets the same and reports it with its own diagnosis.
+    #[error("{0}")]
+    Unreachable(String),
+    /// STS answered with an error (or without an account).
+    #[error("{0}")]
+    Refused(String),
 }

@@ -20,4 +20,4 @@ pub mod lambda;
 pub mod limits;
 pub mod s3;
 
-pub use connector::Connector;
+pub use connector::{CallerIdentityError, Connector};

@@ -452,4 +452,12 @@ impl flotilla_cloud::Connector for Sim {
     ) -> Option<Arc<dyn flotilla_cloud::Connector>> {
         None
     }
+
+    /// In process, each client serves exactly the account it was made for.
+    async fn caller_account(
+        &self,
+        _region: &str,
+    ) -> Result<Option<String>, flotilla_cloud::CallerIdentityError> {
+        Ok(None)
+    }
 }

@@ -616,4 +616,35 @@ impl crate::Connector for SdkFactory {
             SdkFactory::assuming(self, role, environment, region).await,
         ))
     }
+
+    async fn caller_account(
+        &self,
+        region: &str,
+    ) -> Result<Option<String>, crate::CallerIdentityError> {
+        use crate::CallerIdentityError as E;
+        let mut config = aws_sdk_sts::config::Builder::from(&self.shared);
+        if self.shared.region().is_none() {
+            config = config.region(Region::new(region.to_owned()));
+        }
+        let client = aws_sdk_sts::Client::from_conf(config.build());
+        match client.get_caller_identity().send().await {
+            Ok(identity) => match identity.account() {
+                Some(account) => Ok(Some(account.to_owned())),
+                None => Err(E::Refused(
+                    "STS GetCallerIdentity answered without an account".to_owned(),
+                )),
+            },
+            Err(e) => {
+                let message = format!(
+                    "STS GetCallerIdentity failed: {}",
+                    aws_sdk_lambda::error::DisplayErrorContext(&e)
+                );
+                match e {
+                    aws_sdk_lambda::error::SdkError::ServiceError(_)
+                    | aws_sdk_lambda::error::SdkError::ResponseError(_) => Err(E::Refused(message)),
+                    _ => Err(E::Unreachable(message)),
+                }
+            }
+        }
+    }
 }

@@ -4,10 +4,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use flotilla_cloud::Connector;
 use flotilla_cloud::lambda::{ApiError, LambdaApi};
 use flotilla_cloud::s3::ObjectStore;
+use flotilla_cloud::{CallerIdentityError, Connector};
 
+use super::accounts::AccountError;
 use super::roles::AccountRoles;
 use crate::apply::ClientProvider;
 use crate::artifact::Artifacts;
@@ -42,6 +43,9 @@ pub struct ClientSet {
     seed: Option<Arc<dyn Seed>>,
     assumed: Mutex<Assumed>,
     cache: Mutex<HashMap<Target, Arc<dyn LambdaApi>>>,
+    /// The account each set of credentials acts in (key: the account whose role was
+    /// assumed, `None` for the base credentials), asked once per set.
+    callers: Mutex<HashMap<Option<String>, Option<String>>>,
 }
 
 impl ClientSet {
@@ -52,6 +56,7 @@ impl ClientSet {
             seed: None,
             assumed: Mutex::new(HashMap::new()),
             cache: Mutex::new(HashMap::new()),
+            callers: Mutex::new(HashMap::new()),
         }
     }
 
@@ -97,6 +102,69 @@ impl ClientSet {
                 .unwrap_or_else(PoisonError::into_inner)
                 .retain(|(a, _), _| *a != key);
         }
+    }
+
+    /// Confirms, through STS `GetCallerIdentity` (once per set of credentials), that the
+    /// clients of every account in `roles` act in that account: the assumed role's for an
+    /// account with `assume_role`, the base credentials' otherwise. Call after
+    /// [`assume_roles`](Self::assume_roles). Functions without an `account` are not
+    /// checked; a backend that serves any account (the emulator) has nothing to check.
+    ///
+    /// # Errors
+    /// The first account whose credentials act elsewhere, or whose identity STS could
+    /// not tell.
+    pub async fn check_accounts(&self, roles: &AccountRoles) -> Result<(), AccountError> {
+        for (account, (_, region)) in &roles.accounts {
+            let Some(expected) = account else { continue };
+            let assumed = self
+                .lock_assumed()
+                .get(account)
+                .map(|(role, c)| (role.clone(), Arc::clone(c)));
+            let key = assumed.as_ref().map(|_| expected.clone());
+            let known = self.lock_callers().get(&key).cloned();
+            let actual = match known {
+                Some(actual) => actual,
+                None => {
+                    let connector = assumed.as_ref().map_or(&self.base, |(_, c)| c);
+                    match connector.caller_account(region).await {
+                        Ok(actual) => {
+                            self.lock_callers().insert(key, actual.clone());
+                            actual
+                        }
+                        // A role that cannot be assumed is reported by the first Lambda
+                        // call, once per function, naming role and environment (and a
+                        // passing STS outage is retried there); its ARN names the
+                        // account, which validation and the plan check already matched.
+                        Err(_) if assumed.is_some() => continue,
+                        // No credentials or no connection: the first Lambda call fails
+                        // the same way, with its diagnosis of the credential chain or
+                        // endpoint, before anything changes.
+                        Err(CallerIdentityError::Unreachable(_)) => continue,
+                        Err(CallerIdentityError::Refused(message)) => {
+                            return Err(AccountError::Unknown {
+                                expected: expected.clone(),
+                                message,
+                            });
+                        }
+                    }
+                }
+            };
+            if let Some(actual) = actual
+                && &actual != expected
+            {
+                return Err(AccountError::Mismatch {
+                    expected: expected.clone(),
+                    actual,
+                    environment: roles.environment.clone(),
+                    role: assumed.map(|(role, _)| role.role_arn.to_string()),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn lock_callers(&self) -> std::sync::MutexGuard<'_, HashMap<Option<String>, Option<String>>> {
+        self.callers.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The role clients of `account` assume, if any.

@@ -2,12 +2,14 @@
 //! hash artifacts, observe, plan; then hand a plan to the engine. Commands stay thin;
 //! each phase keeps its own typed error.
 
+mod accounts;
 mod alias_targets;
 mod clients;
 mod code;
 mod layers;
 mod roles;
 
+pub use accounts::AccountError;
 pub use alias_targets::verify_alias_targets;
 pub use clients::{ClientSet, Seed};
 pub use code::{DEFAULT_PARALLEL_UPLOADS, LocalCode, verify_artifacts};
@@ -48,6 +50,10 @@ pub enum DeployError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Roles(#[from] RoleConflict),
+    /// The credentials act in another account than the manifest's.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Account(#[from] AccountError),
     /// The local emulator could not be seeded.
     #[error("could not seed the local emulator: {0}")]
     #[diagnostic(help("this is a bug in Flotilla's local mode; please report it"))]
@@ -118,7 +124,11 @@ async fn observe_and_plan_with(
     clients: &ClientSet,
     options: &PlanOptions,
 ) -> Result<(LiveState, Plan), DeployError> {
-    clients.assume_roles(&AccountRoles::of_model(model)?).await;
+    let roles = AccountRoles::of_model(model)?;
+    clients.assume_roles(&roles).await;
+    // Before anything is read: a layer or function looked up in the wrong account
+    // would be reported there.
+    clients.check_accounts(&roles).await?;
     let artifacts = digest(model).await?;
     clients.seed(model, &artifacts).map_err(DeployError::Seed)?;
     let pacer = Pacer::new(model.limits);
