@@ -289,3 +289,55 @@ fn import_by_name_notes_untagged_functions_and_refuses_mixed_owners() {
         no_code.stderr
     );
 }
+
+// Issue 14: `--download-code DIR` saves each zip function's package (the bytes the
+// emulator serves at GetFunction's Code.Location) and references it as `zip:`, so the
+// first plan hashes the same CodeSha256 and is empty.
+#[test]
+fn import_download_code_saves_each_zip_and_plans_empty() {
+    use crate::e2e_support::{FLEET_ACCOUNT, write_fleet};
+    let deployed = tempfile::tempdir().unwrap();
+    write_fleet(deployed.path(), 3, &["eu-north-1"], "v1");
+    let sim = Sim::start(deployed.path(), &[]);
+    run({
+        let mut cmd = flotilla(deployed.path(), FLEET_ACCOUNT);
+        cmd.args(["apply", "--env", "staging", "--auto-approve"])
+            .args(["--endpoint-url", &sim.url]);
+        cmd
+    })
+    .expect_code(0);
+
+    let dir = tempfile::tempdir().unwrap();
+    let imported = run({
+        let mut cmd = flotilla(dir.path(), FLEET_ACCOUNT);
+        cmd.args(["import", "--prefix", "fn-", "--region", "eu-north-1"])
+            .args(["--download-code", "code", "--endpoint-url", &sim.url]);
+        cmd
+    })
+    .expect_code(0);
+    let manifest = std::fs::read_to_string(dir.path().join("deploy.yaml")).unwrap();
+    for i in 0..3 {
+        let file = format!("code/fn-{i:03}-staging.zip");
+        assert!(
+            manifest.contains(&format!("zip: \"{file}\"")),
+            "lacks {file}:\n{manifest}"
+        );
+        let bytes = std::fs::read(dir.path().join(&file)).unwrap();
+        assert!(bytes.starts_with(b"PK"), "{file} is not a zip");
+    }
+    let env = imported
+        .stderr
+        .split("--env ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .map(|e| vec!["--env".to_owned(), e.to_owned()])
+        .unwrap_or_default();
+    let plan = run({
+        let mut cmd = flotilla(dir.path(), FLEET_ACCOUNT);
+        cmd.args(["plan", "-f", "deploy.yaml", "--detailed-exitcode"])
+            .args(&env)
+            .args(["--endpoint-url", &sim.url]);
+        cmd
+    });
+    assert_eq!(plan.code, Some(0), "{}\n{manifest}", plan.all());
+}

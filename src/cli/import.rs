@@ -48,6 +48,11 @@ pub struct Args {
         requires = "code_bucket"
     )]
     code_prefix: String,
+    /// Download each zip function's package into DIR (inside the manifest's folder) as
+    /// `<function>.zip` and reference it as a `zip:` artifact: the exact bytes Lambda
+    /// holds, checked against `CodeSha256`, so the first plan is empty.
+    #[arg(long, value_name = "DIR", conflicts_with = "code_bucket")]
+    download_code: Option<PathBuf>,
     /// Lambda endpoint (default: `AWS_ENDPOINT_URL_LAMBDA`, `AWS_ENDPOINT_URL`, AWS).
     #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
@@ -100,11 +105,23 @@ pub fn run(args: Args) -> Exit {
         Ok(f) => f,
         Err(e) => return report_error(e),
     };
+    let mut downloaded = std::collections::BTreeMap::new();
+    if let Some(dir) = &args.download_code {
+        // Artifact paths are relative to the manifest's folder (the current one for stdout).
+        let base = match args.output.parent() {
+            Some(p) if !to_stdout && !p.as_os_str().is_empty() => p.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        match super::runtime().block_on(super::import_code::download_all(&found, dir, &base)) {
+            Ok(d) => downloaded = d,
+            Err(e) => return report_error(e),
+        }
+    }
     let opts = WriteOptions {
+        downloaded,
         code_bucket: args.code_bucket.clone(),
         code_prefix: args.code_prefix.clone(),
         schema_url: flotilla_core::manifest::schema_url(),
-        ..WriteOptions::default()
     };
     let imported = match write_manifest(&found, &opts) {
         Ok(i) => i,

@@ -8,6 +8,7 @@ mod apply;
 mod completions;
 mod error;
 mod import;
+mod import_code;
 mod init;
 mod plan;
 mod progress;

@@ -122,6 +122,7 @@ pub fn live_info(f: &Function, sha: &str) -> FunctionInfo {
             .chain(ownership().tags())
             .collect(),
         reserved_concurrency: f.reserved_concurrency,
+        code_location: None,
     }
 }
 

@@ -142,6 +142,7 @@ pub fn synthetic_live(model: &Model) -> LiveState {
             // Deployed by Flotilla before: it carries the ownership tags.
             tags: model.ownership.tags_of(f),
             reserved_concurrency: None,
+            code_location: None,
         };
         live.functions.insert(
             f.key.clone(),

@@ -66,7 +66,10 @@ fn code_identity(
     code: &CodeSource,
 ) -> Result<(String, u64, Option<String>), SimError> {
     Ok(match code {
-        CodeSource::Zip(bytes) => (code_sha256(bytes), bytes.len() as u64, None),
+        CodeSource::Zip(bytes) => {
+            s3.keep_lambda_code(bytes);
+            (code_sha256(bytes), bytes.len() as u64, None)
+        }
         CodeSource::S3 {
             bucket,
             key,
@@ -79,6 +82,7 @@ fn code_identity(
                         e.code, e.message
                     ))
                 })?;
+                s3.keep_lambda_code(&bytes);
                 return Ok((code_sha256(&bytes), bytes.len() as u64, None));
             }
             let address = format!(

@@ -96,6 +96,23 @@ pub(crate) struct S3State {
     next_upload: u64,
     calls: BTreeMap<String, u64>,
     bytes_received: u64,
+    /// Lambda's own copy of each zip package it was given (the `awslambda-*-tasks`
+    /// bucket behind GetFunction's `Code.Location`), by hex SHA-256, within
+    /// [`MAX_LAMBDA_CODE_BYTES`].
+    lambda_code: BTreeMap<String, Arc<Vec<u8>>>,
+    lambda_code_bytes: u64,
+}
+
+/// The most package bytes kept for download: a benchmark fleet of 10,000 distinct zips
+/// must not exhaust memory; a package past it is served as missing.
+pub(crate) const MAX_LAMBDA_CODE_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// The key a package is kept and served under: the hex SHA-256 of its bytes.
+pub(crate) fn lambda_code_key(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Quoted hex of a digest prefix: an ETag stable per content (S3 uses MD5; any opaque
@@ -177,6 +194,24 @@ impl S3State {
     }
 
     /// What Lambda reads for `S3Bucket`/`S3Key` (not counted as a client's call).
+    /// Keeps a zip package for download (see `lambda_code`).
+    pub(crate) fn keep_lambda_code(&mut self, bytes: &Arc<Vec<u8>>) {
+        let key = lambda_code_key(bytes);
+        let size = bytes.len() as u64;
+        if self.lambda_code.contains_key(&key)
+            || self.lambda_code_bytes.saturating_add(size) > MAX_LAMBDA_CODE_BYTES
+        {
+            return;
+        }
+        self.lambda_code_bytes += size;
+        self.lambda_code.insert(key, Arc::clone(bytes));
+    }
+
+    /// The package kept under `key` (its hex SHA-256).
+    pub(crate) fn lambda_code(&self, key: &str) -> Option<Arc<Vec<u8>>> {
+        self.lambda_code.get(key).cloned()
+    }
+
     pub(crate) fn read_for_lambda(
         &mut self,
         bucket: &str,

@@ -231,6 +231,7 @@ impl FunctionRecord {
                 .image_uri
                 .as_ref()
                 .map(|u| resolved_image(u, &self.code_sha256)),
+            code_location: None,
             tags: if with_extras {
                 self.tags.clone()
             } else {

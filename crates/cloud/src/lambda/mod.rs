@@ -4,6 +4,8 @@
 //! and the emulator in `sim` implements the same trait in process. One `LambdaApi` value
 //! talks to one account and region.
 
+#[cfg(feature = "sdk")]
+mod code_download;
 mod config;
 mod error;
 #[cfg(feature = "sdk")]
@@ -16,6 +18,8 @@ mod sdk_convert;
 mod sdk_error;
 mod types;
 
+#[cfg(feature = "sdk")]
+pub use code_download::{DownloadError, MAX_CODE_BYTES, download_code};
 pub use config::*;
 pub use error::ApiError;
 #[cfg(feature = "sdk")]

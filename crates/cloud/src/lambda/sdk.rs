@@ -313,6 +313,7 @@ impl LambdaApi for SdkLambda {
         if let Some(code) = out.code() {
             info.image_uri = code.image_uri().map(str::to_owned);
             info.resolved_image_uri = code.resolved_image_uri().map(str::to_owned);
+            info.code_location = code.location().map(str::to_owned);
         }
         info.tags = tags_from(out.tags());
         info.reserved_concurrency = out

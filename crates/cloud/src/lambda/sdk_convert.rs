@@ -333,6 +333,7 @@ pub(crate) fn function_info(c: &impl ConfigView) -> FunctionInfo {
         last_modified: c.v_last_modified().unwrap_or_default().to_owned(),
         image_uri: None,
         resolved_image_uri: None,
+        code_location: None,
         tags: BTreeMap::new(),
         reserved_concurrency: None,
     }

@@ -212,6 +212,9 @@ pub struct FunctionInfo {
     pub tags: BTreeMap<String, String>,
     /// Reserved concurrency, when set.
     pub reserved_concurrency: Option<u32>,
+    /// Where the zip can be downloaded (`Code.Location` of GetFunction: a presigned URL
+    /// valid for ten minutes); `None` for images and for other operations.
+    pub code_location: Option<String>,
 }
 
 impl FunctionInfo {

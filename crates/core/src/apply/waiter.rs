@@ -227,6 +227,7 @@ mod tests {
             last_modified: String::new(),
             image_uri: None,
             resolved_image_uri: None,
+            code_location: None,
             tags: Default::default(),
             reserved_concurrency: None,
         }

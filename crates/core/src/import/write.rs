@@ -511,6 +511,7 @@ mod tests {
             image_uri: None,
             resolved_image_uri: None,
             tags: BTreeMap::new(),
+            code_location: None,
             reserved_concurrency: None,
         }
     }

@@ -238,6 +238,23 @@ async fn handle(
     if parts.method == "GET" && parts.uri.path() == "/_sim/sts/sessions" {
         return axum::Json(app.sts.list()).into_response();
     }
+    if parts.method == "GET"
+        && let Some(key) = parts.uri.path().strip_prefix("/_sim/code/")
+    {
+        return match app.sim.with_s3(|s3| s3.lambda_code(key)) {
+            Some(bytes) => (
+                StatusCode::OK,
+                [("content-type", "application/zip")],
+                bytes.as_ref().clone(),
+            )
+                .into_response(),
+            None => (
+                StatusCode::NOT_FOUND,
+                "no package with this SHA-256 is kept",
+            )
+                .into_response(),
+        };
+    }
     let first = parts
         .uri
         .path()
@@ -296,6 +313,11 @@ async fn handle(
             body: json,
             account,
             region,
+            host: parts
+                .headers
+                .get("host")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
         };
         routes::handle(&app.sim, req, &raw_path).await
     };

@@ -23,6 +23,8 @@ pub(crate) struct LambdaRequest<'a> {
     pub body: Value,
     pub account: String,
     pub region: String,
+    /// The `Host` header, for URLs that point back at the emulator.
+    pub host: Option<String>,
 }
 
 impl LambdaRequest<'_> {
@@ -110,7 +112,14 @@ pub(crate) async fn handle(sim: &Sim, req: LambdaRequest<'_>, raw_path: &str) ->
                     w.get_function(c, f, q, true)
                 })
                 .await?;
-            Ok((200, Some(wire::get_function_response(&info, region))))
+            Ok((
+                200,
+                Some(wire::get_function_response(
+                    &info,
+                    region,
+                    req.host.as_deref(),
+                )),
+            ))
         }
         ("DELETE", ["2015-03-31", "functions", f]) => {
             let name = parse_function_ref(f).0;

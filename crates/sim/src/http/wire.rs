@@ -93,18 +93,34 @@ fn render_setting(field: ConfigField, value: SettingValue) -> Option<Value> {
     })
 }
 
-/// A `GetFunctionResponse`.
-pub(crate) fn get_function_response(info: &FunctionInfo, region: &str) -> Value {
+/// A `GetFunctionResponse`. `host` is the `Host` the request was sent to: a zip's
+/// `Code.Location` points back at the emulator (`/_sim/code/{hex sha256}`), which
+/// serves the package it was given, as Lambda's presigned URL serves its copy.
+pub(crate) fn get_function_response(
+    info: &FunctionInfo,
+    region: &str,
+    host: Option<&str>,
+) -> Value {
     let code = match &info.image_uri {
         Some(uri) => json!({
             "RepositoryType": "ECR",
             "ImageUri": uri,
             "ResolvedImageUri": info.resolved_image_uri.clone().unwrap_or_else(|| uri.clone()),
         }),
-        None => json!({
-            "RepositoryType": "S3",
-            "Location": format!("https://awslambda-{region}-tasks.s3.{region}.amazonaws.com/snapshots/{}/{}", info.name, info.code_sha256.replace(['/', '+', '='], "")),
-        }),
+        None => {
+            let hex = base64::engine::general_purpose::STANDARD
+                .decode(&info.code_sha256)
+                .map(|d| d.iter().map(|b| format!("{b:02x}")).collect::<String>())
+                .unwrap_or_default();
+            let location = match host {
+                Some(host) => format!("http://{host}/_sim/code/{hex}"),
+                None => format!(
+                    "https://awslambda-{region}-tasks.s3.{region}.amazonaws.com/snapshots/{}/{hex}",
+                    info.name
+                ),
+            };
+            json!({ "RepositoryType": "S3", "Location": location })
+        }
     };
     let mut out = json!({ "Configuration": function_configuration(info), "Code": code });
     if !info.tags.is_empty() {
@@ -476,6 +492,7 @@ mod tests {
             last_modified: String::new(),
             image_uri: None,
             resolved_image_uri: None,
+            code_location: None,
             tags: BTreeMap::new(),
             reserved_concurrency: None,
         }
