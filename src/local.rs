@@ -110,7 +110,6 @@ pub fn seed_from_model(
                 // As Flotilla deployed it: with its ownership tags.
                 tags: model.ownership.tags_of(f),
                 reserved_concurrency: None,
-                vpc: false,
             },
         )?;
         notes.push(SeedNote {

@@ -393,3 +393,189 @@ fn the_sim_stores_what_it_accepts_and_refuses_what_it_does_not_model() {
     let after = sim.get_function(FLEET_ACCOUNT, REGION, "f");
     assert_eq!(after["Configuration"], settled_before["Configuration"]);
 }
+
+/// The structured settings of one version of the fleet.
+struct Structured<'a> {
+    subnets: &'a str,
+    ipv6: bool,
+    system_level: &'a str,
+    mount: &'a str,
+    command: &'a str,
+}
+
+fn write_structured(dir: &Path, s: &Structured<'_>) {
+    std::fs::create_dir_all(dir.join("src")).expect("src");
+    std::fs::write(dir.join("src/app.py"), "def handler(e, c): pass\n").expect("code");
+    let ap = format!(
+        "arn:aws:elasticfilesystem:{REGION}:{FLEET_ACCOUNT}:access-point/fsap-0123456789abcdef0"
+    );
+    let yaml = format!(
+        "version: 1\n\
+         defaults:\n  region: {REGION}\n  account: \"{FLEET_ACCOUNT}\"\n  \
+         role: arn:aws:iam::{FLEET_ACCOUNT}:role/app\n  \
+         vpc: {{ subnets: [{}], security_groups: [sg-0123456789abcdef0], ipv6: {} }}\n\
+         functions:\n  api:\n    runtime: python3.13\n    handler: app.handler\n    \
+         artifact: {{ dir: src }}\n    \
+         logging: {{ format: json, application_level: debug, system_level: {} }}\n    \
+         file_systems:\n      - {{ arn: \"{ap}\", mount: {} }}\n  \
+         renderer:\n    artifact: {{ image: \"{FLEET_ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/r:1\" }}\n    \
+         vpc: {{}}\n    logging: {{ log_group: /shared/renderer }}\n    \
+         image_config: {{ command: [{}], entry_point: [/lambda-entrypoint.sh], working_directory: /var/task }}\n",
+        s.subnets, s.ipv6, s.system_level, s.mount, s.command
+    );
+    std::fs::write(dir.join("deploy.yaml"), yaml).expect("manifest");
+}
+
+#[test]
+fn vpc_logging_file_systems_and_image_config_deploy_change_and_settle() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    let sim = Sim::start(root, &["--account", FLEET_ACCOUNT, "--latency", "50ms"]);
+    let v1 = Structured {
+        subnets: "subnet-0a1b2c3d4e5f60718",
+        ipv6: false,
+        system_level: "info",
+        mount: "/mnt/data",
+        command: "app.handler",
+    };
+    write_structured(root, &v1);
+    flo(root, &sim, &["apply", "--auto-approve"]).expect_code(0);
+    let api = sim.get_function(FLEET_ACCOUNT, REGION, "api")["Configuration"].clone();
+    assert_eq!(
+        api["VpcConfig"]["SubnetIds"],
+        serde_json::json!(["subnet-0a1b2c3d4e5f60718"]),
+        "{api}"
+    );
+    assert_eq!(
+        api["VpcConfig"]["SecurityGroupIds"],
+        serde_json::json!(["sg-0123456789abcdef0"]),
+        "{api}"
+    );
+    assert_eq!(
+        api["LoggingConfig"],
+        serde_json::json!({
+            "LogFormat": "JSON", "LogGroup": "/aws/lambda/api",
+            "ApplicationLogLevel": "DEBUG", "SystemLogLevel": "INFO",
+        }),
+        "{api}"
+    );
+    assert_eq!(
+        api["FileSystemConfigs"][0]["LocalMountPath"], "/mnt/data",
+        "{api}"
+    );
+    let renderer = sim.get_function(FLEET_ACCOUNT, REGION, "renderer")["Configuration"].clone();
+    assert_eq!(
+        renderer["ImageConfigResponse"]["ImageConfig"],
+        serde_json::json!({
+            "Command": ["app.handler"], "EntryPoint": ["/lambda-entrypoint.sh"],
+            "WorkingDirectory": "/var/task",
+        }),
+        "{renderer}"
+    );
+    assert_eq!(
+        renderer["LoggingConfig"],
+        serde_json::json!({ "LogFormat": "Text", "LogGroup": "/shared/renderer" }),
+        "{renderer}"
+    );
+    assert!(renderer.get("VpcConfig").is_none(), "{renderer}");
+    flo(root, &sim, &["plan", "--detailed-exitcode"]).expect_code(0);
+
+    let v2 = Structured {
+        subnets: "subnet-0a1b2c3d4e5f60718, subnet-0f1e2d3c4b5a69788",
+        ipv6: true,
+        system_level: "warn",
+        mount: "/mnt/shared",
+        command: "render.handler",
+    };
+    write_structured(root, &v2);
+    let fields = [
+        "vpc.subnets",
+        "vpc.ipv6",
+        "logging.system_level",
+        "file_systems",
+        "image_config.command",
+    ];
+    let text = flo(root, &sim, &["plan"]).expect_code(0).stdout;
+    let markdown = flo(root, &sim, &["plan", "--format", "markdown"])
+        .expect_code(0)
+        .stdout;
+    let json = flo(root, &sim, &["plan", "--format", "json"])
+        .expect_code(0)
+        .stdout;
+    for field in fields {
+        assert!(
+            text.contains(&format!("~ {field}")),
+            "text names {field}:\n{text}"
+        );
+        assert!(
+            markdown.contains(field),
+            "Markdown names {field}:\n{markdown}"
+        );
+        assert!(
+            json.contains(&format!("\"{field}\"")),
+            "JSON names {field}:\n{json}"
+        );
+    }
+    assert!(text.contains("\"INFO\" → \"WARN\""), "{text}");
+    assert!(text.contains("/mnt/shared"), "{text}");
+
+    flo(root, &sim, &["apply", "--auto-approve"]).expect_code(0);
+    let api = sim.get_function(FLEET_ACCOUNT, REGION, "api")["Configuration"].clone();
+    assert_eq!(
+        api["VpcConfig"]["SubnetIds"],
+        serde_json::json!(["subnet-0a1b2c3d4e5f60718", "subnet-0f1e2d3c4b5a69788"]),
+        "{api}"
+    );
+    assert_eq!(api["VpcConfig"]["Ipv6AllowedForDualStack"], true, "{api}");
+    assert_eq!(api["LoggingConfig"]["SystemLogLevel"], "WARN", "{api}");
+    assert_eq!(
+        api["FileSystemConfigs"][0]["LocalMountPath"], "/mnt/shared",
+        "{api}"
+    );
+    let renderer = sim.get_function(FLEET_ACCOUNT, REGION, "renderer")["Configuration"].clone();
+    assert_eq!(
+        renderer["ImageConfigResponse"]["ImageConfig"]["Command"],
+        serde_json::json!(["render.handler"]),
+        "{renderer}"
+    );
+    flo(root, &sim, &["plan", "--detailed-exitcode"]).expect_code(0);
+}
+
+#[test]
+fn the_manifest_refuses_bad_vpc_logging_file_systems_and_image_config() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    std::fs::create_dir_all(root.join("src")).expect("src");
+    std::fs::write(root.join("src/app.py"), "def handler(e, c): pass\n").expect("code");
+    let yaml = format!(
+        "version: 1\n\
+         defaults: {{ region: {REGION}, account: \"{FLEET_ACCOUNT}\" }}\n\
+         functions:\n  api:\n    role: arn:aws:iam::{FLEET_ACCOUNT}:role/api\n    \
+         runtime: python3.13\n    handler: app.handler\n    artifact: {{ dir: src }}\n    \
+         vpc: {{ subnets: [subnet-xyz], security_groups: [] }}\n    \
+         logging: {{ format: text, application_level: debug }}\n    \
+         file_systems: [{{ arn: \"arn:aws:s3:::b\", mount: /data }}]\n    \
+         image_config: {{ command: [x] }}\n  \
+         worker:\n    role: arn:aws:iam::{FLEET_ACCOUNT}:role/w\n    \
+         runtime: python3.13\n    handler: app.handler\n    artifact: {{ dir: src }}\n    \
+         file_systems: [{{ arn: \"arn:aws:elasticfilesystem:{REGION}:{FLEET_ACCOUNT}:access-point/fsap-0123456789abcdef0\", mount: /mnt/x }}]\n"
+    );
+    std::fs::write(root.join("deploy.yaml"), yaml).expect("manifest");
+    let out = run({
+        let mut cmd = flotilla(root, FLEET_ACCOUNT);
+        cmd.args(["validate"]);
+        cmd
+    });
+    assert_ne!(out.code, Some(0), "{}", out.all());
+    let all = out.all();
+    for expected in [
+        "`functions.api.vpc.subnets[0]` is `subnet-xyz`, not a subnet id",
+        "`functions.api.logging.application_level` needs `format: json`",
+        "not an EFS access point ARN",
+        "`functions.api.file_systems[0].mount` is `/data`, not a path under /mnt",
+        "`functions.api.image_config` is only for container image functions",
+        "`functions.worker.file_systems` needs the function in a VPC",
+    ] {
+        assert!(all.contains(expected), "missing {expected:?} in:\n{all}");
+    }
+}

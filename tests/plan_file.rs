@@ -133,3 +133,38 @@ fn an_unknown_key_in_desired_is_refused() {
     let err = PlanFile::from_json(&value.to_string()).unwrap_err();
     assert!(err.to_string().contains("unknown field `memory`"), "{err}");
 }
+
+/// A plan saved by a Flotilla that did not know the newer settings still loads: each
+/// missing one reads as Lambda's default, the structured ones as not managed.
+#[test]
+fn a_plan_saved_before_the_newer_settings_still_loads() {
+    let mut value: serde_json::Value =
+        serde_json::from_str(&PlanFile::to_json(&fleet_plan())).unwrap();
+    let newer = [
+        "tracing",
+        "kms_key",
+        "dead_letter",
+        "snap_start",
+        "vpc",
+        "logging",
+        "file_systems",
+        "image_config",
+    ];
+    let functions = value["functions"].as_array_mut().unwrap();
+    assert!(!functions.is_empty());
+    for f in functions.iter_mut() {
+        let desired = f["desired"].as_object_mut().unwrap();
+        for key in newer {
+            assert!(desired.remove(key).is_some(), "a plan writes `{key}`");
+        }
+    }
+    let plan = PlanFile::from_json(&value.to_string()).unwrap();
+    for f in &plan.functions {
+        let c = &f.desired.config;
+        assert_eq!(c.tracing, "PassThrough");
+        assert_eq!(c.snap_start, "None");
+        assert_eq!((&c.kms_key, &c.dead_letter), (&None, &None));
+        assert!(c.vpc.is_none() && c.logging.is_none());
+        assert!(c.file_systems.is_none() && c.image_config.is_none());
+    }
+}

@@ -102,15 +102,28 @@ pub(super) fn build_plan(scenario: &Scenario, seeded: &BTreeMap<String, Function
         functions: scenario
             .functions
             .iter()
-            .filter_map(|f| seeded.get(&f.name).map(|info| function_plan(f, info)))
+            .filter_map(|f| {
+                seeded
+                    .get(&f.name)
+                    .map(|info| function_plan(f, info, scenario.kind.vpc_in_manifest()))
+            })
             .collect(),
     }
 }
 
-fn function_plan(f: &BenchFunction, live: &FunctionInfo) -> FunctionPlan {
+fn function_plan(f: &BenchFunction, live: &FunctionInfo, vpc_in_manifest: bool) -> FunctionPlan {
     let c = &live.config;
+    let mut config = c.clone().map_environment(|_, v| EnvValue::Value(v));
+    // The structured settings are only in the manifest where the scenario says so;
+    // elsewhere the plan leaves them alone, as a manifest without them would.
+    if !vpc_in_manifest {
+        config.vpc = None;
+    }
+    config.logging = None;
+    config.file_systems = None;
+    config.image_config = None;
     let mut desired = DesiredConfig {
-        config: c.clone().map_environment(|_, v| EnvValue::Value(v)),
+        config,
         tags: live.tags.clone(),
         reserved_concurrency: live.reserved_concurrency,
         publish: f.changes.contains(&Change::Publish),

@@ -48,17 +48,21 @@ pub enum ScenarioKind {
     /// `Full`, with injected 409s (an outside writer), 5xx, dropped connections and a
     /// noisy neighbour spending part of the account's control-plane quota (429s).
     Chaos,
+    /// `Full` (the same functions and draws), with the VPC functions' `vpc` in the
+    /// manifest, so the engine knows them slow before it starts.
+    VpcInManifest,
 }
 
 impl ScenarioKind {
     /// Every scenario, in report order.
-    pub const ALL: [ScenarioKind; 6] = [
+    pub const ALL: [ScenarioKind; 7] = [
         ScenarioKind::CodeOnly,
         ScenarioKind::ConfigOnly,
         ScenarioKind::Full,
         ScenarioKind::Mixed,
         ScenarioKind::MultiRegion,
         ScenarioKind::Chaos,
+        ScenarioKind::VpcInManifest,
     ];
 
     /// The name used on the command line and in reports.
@@ -70,7 +74,14 @@ impl ScenarioKind {
             ScenarioKind::Mixed => "mixed",
             ScenarioKind::MultiRegion => "multi-region",
             ScenarioKind::Chaos => "chaos",
+            ScenarioKind::VpcInManifest => "vpc-in-manifest",
         }
+    }
+
+    /// True when the manifest names the VPC functions' subnets (the plan's desired
+    /// configuration carries `vpc`); elsewhere the VPC is only live, unmanaged.
+    pub fn vpc_in_manifest(self) -> bool {
+        matches!(self, ScenarioKind::VpcInManifest)
     }
 
     /// True when faults are injected (the 1.05x target does not apply).
@@ -231,7 +242,14 @@ impl Scenario {
     /// Draws the scenario `kind` with `n` functions from `seed`.
     pub fn generate(kind: ScenarioKind, n: usize, seed: u64) -> Scenario {
         // One stream per scenario so scenarios do not shift each other's draws.
-        let mut rng = SmallRng::seed_from_u64(seed ^ (kind as u64).wrapping_mul(0x9E37_79B9));
+        // `vpc-in-manifest` draws `Full`'s functions, so the two differ only in what the
+        // manifest says.
+        let stream = if kind.vpc_in_manifest() {
+            ScenarioKind::Full
+        } else {
+            kind
+        };
+        let mut rng = SmallRng::seed_from_u64(seed ^ (stream as u64).wrapping_mul(0x9E37_79B9));
         let functions = (0..n)
             .map(|i| {
                 let region = if kind == ScenarioKind::MultiRegion && i % 2 == 1 {
@@ -348,7 +366,10 @@ fn draw_function(rng: &mut SmallRng, kind: ScenarioKind, i: usize, region: &str)
     let changes = match kind {
         ScenarioKind::CodeOnly => vec![code],
         ScenarioKind::ConfigOnly => vec![config],
-        ScenarioKind::Full | ScenarioKind::MultiRegion | ScenarioKind::Chaos => full,
+        ScenarioKind::Full
+        | ScenarioKind::MultiRegion
+        | ScenarioKind::Chaos
+        | ScenarioKind::VpcInManifest => full,
         ScenarioKind::Mixed => match rng.random_range(0..10) {
             0..=2 => Vec::new(),
             3..=5 => vec![code],
@@ -390,6 +411,16 @@ mod tests {
                 .iter()
                 .any(|f| f.package_type == PackageType::Image)
         );
+    }
+
+    #[test]
+    fn vpc_in_manifest_draws_full_s_functions_with_vpc_ones_among_them() {
+        let full = Scenario::generate(ScenarioKind::Full, 1000, 1);
+        let known = Scenario::generate(ScenarioKind::VpcInManifest, 1000, 1);
+        assert_eq!(full.functions, known.functions);
+        let vpc = known.functions.iter().filter(|f| f.vpc).count();
+        assert!((20..=60).contains(&vpc), "about 4% VPC functions: {vpc}");
+        assert!(known.kind.vpc_in_manifest() && !full.kind.vpc_in_manifest());
     }
 
     #[test]

@@ -84,7 +84,7 @@ impl LambdaApi for SimClient {
     async fn create_function(&self, input: CreateFunctionInput) -> ApiResult<FunctionInfo> {
         let n = input.name.clone();
         self.run(ApiOp::CreateFunction, Some(&n), |w, c| {
-            w.create_function(c, input, false)
+            w.create_function(c, input)
         })
         .await
     }
@@ -103,7 +103,7 @@ impl LambdaApi for SimClient {
     ) -> ApiResult<FunctionInfo> {
         let n = name_of(&input.name);
         self.run(ApiOp::UpdateFunctionConfiguration, Some(&n), |w, c| {
-            w.update_config(c, input, None)
+            w.update_config(c, input)
         })
         .await
     }

@@ -1,7 +1,11 @@
 //! Lambda's checks of the runtime, tracing, SnapStart, KMS key and dead-letter queue of
 //! a configuration, with Lambda's messages (400 `InvalidParameterValueException`).
 
-use flotilla_cloud::lambda::{FunctionConfig, PackageType, SNAP_START_APPLY_ON, TRACING_MODES};
+use flotilla_cloud::lambda::{
+    APPLICATION_LOG_LEVELS, FunctionConfig, LOG_FORMAT_TEXT, LOG_FORMATS, MAX_FILE_SYSTEMS,
+    MAX_SECURITY_GROUPS, MAX_SUBNETS, PackageType, SNAP_START_APPLY_ON, SYSTEM_LOG_LEVELS,
+    TRACING_MODES,
+};
 
 use crate::state::SimError;
 
@@ -174,6 +178,118 @@ pub(crate) fn check_options(config: &FunctionConfig, creating: bool) -> Result<(
             return Err(SimError::invalid(format!(
                 "The provided target arn {target} is invalid: a dead-letter queue is an Amazon SQS queue or Amazon SNS topic ARN."
             )));
+        }
+    }
+    Ok(())
+}
+
+fn enum_error(value: &str, at: &str, allowed: &[&str]) -> SimError {
+    SimError::invalid(format!(
+        "1 validation error detected: Value '{value}' at '{at}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+        allowed.join(", ")
+    ))
+}
+
+/// Lambda's checks of `VpcConfig`, `FileSystemConfigs`, `ImageConfig` and
+/// `LoggingConfig` as sent (before the emulator fills Lambda's defaults).
+pub(crate) fn check_structured(config: &FunctionConfig) -> Result<(), SimError> {
+    let attached = config.vpc.as_ref().is_some_and(|v| v.is_attached());
+    if let Some(vpc) = &config.vpc {
+        if vpc.subnets.len() > MAX_SUBNETS {
+            return Err(SimError::invalid(format!(
+                "1 validation error detected: Value at 'vpcConfig.subnetIds' failed to satisfy constraint: Member must have length less than or equal to {MAX_SUBNETS}"
+            )));
+        }
+        if vpc.security_groups.len() > MAX_SECURITY_GROUPS {
+            return Err(SimError::invalid(format!(
+                "1 validation error detected: Value at 'vpcConfig.securityGroupIds' failed to satisfy constraint: Member must have length less than or equal to {MAX_SECURITY_GROUPS}"
+            )));
+        }
+        for (ids, prefix, what) in [
+            (&vpc.subnets, "subnet-", "Subnet"),
+            (&vpc.security_groups, "sg-", "SecurityGroup"),
+        ] {
+            if let Some(bad) = ids.iter().find(|id| !id.starts_with(prefix)) {
+                return Err(SimError::invalid(format!(
+                    "Error occurred while DescribeSecurityGroups/DescribeSubnets. EC2 Error Code: Invalid{what}ID.Malformed. EC2 Error Message: Invalid id: \"{bad}\""
+                )));
+            }
+        }
+        if attached && vpc.security_groups.is_empty() {
+            return Err(SimError::invalid(
+                "SecurityGroupIds are required when SubnetIds are specified in VpcConfig.",
+            ));
+        }
+    }
+    if let Some(list) = &config.file_systems {
+        if list.len() > MAX_FILE_SYSTEMS {
+            return Err(SimError::invalid(format!(
+                "1 validation error detected: Value at 'fileSystemConfigs' failed to satisfy constraint: Member must have length less than or equal to {MAX_FILE_SYSTEMS}"
+            )));
+        }
+        for fs in list {
+            if !arn_shaped(&fs.arn) || !fs.arn.contains(":elasticfilesystem:") {
+                return Err(SimError::invalid(format!(
+                    "1 validation error detected: Value '{}' at 'fileSystemConfigs.1.member.arn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:aws[a-zA-Z-]*:elasticfilesystem:[a-z]{{2}}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{{1}}:\\d{{12}}:access-point/fsap-[a-f0-9]{{17}}",
+                    fs.arn
+                )));
+            }
+            let name_ok = fs.mount.strip_prefix("/mnt/").is_some_and(|n| {
+                !n.is_empty()
+                    && n.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            });
+            if !name_ok {
+                return Err(SimError::invalid(format!(
+                    "1 validation error detected: Value '{}' at 'fileSystemConfigs.1.member.localMountPath' failed to satisfy constraint: Member must satisfy regular expression pattern: ^/mnt/[a-zA-Z0-9-_.]+$",
+                    fs.mount
+                )));
+            }
+        }
+        if !list.is_empty() && !attached {
+            return Err(SimError::invalid(
+                "The function must be connected to a VPC to use a file system (FileSystemConfigs needs VpcConfig with SubnetIds).",
+            ));
+        }
+    }
+    if let Some(image) = &config.image_config
+        && config.package_type != PackageType::Image
+        && *image != flotilla_cloud::lambda::ImageConfig::default()
+    {
+        return Err(SimError::invalid(
+            "ImageConfig is only supported for functions with PackageType Image.",
+        ));
+    }
+    if let Some(l) = &config.logging {
+        if !l.format.is_empty() && !LOG_FORMATS.contains(&l.format.as_str()) {
+            return Err(enum_error(
+                &l.format,
+                "loggingConfig.logFormat",
+                LOG_FORMATS,
+            ));
+        }
+        for (level, at, allowed) in [
+            (
+                &l.application_level,
+                "loggingConfig.applicationLogLevel",
+                APPLICATION_LOG_LEVELS,
+            ),
+            (
+                &l.system_level,
+                "loggingConfig.systemLogLevel",
+                SYSTEM_LOG_LEVELS,
+            ),
+        ] {
+            if let Some(level) = level {
+                if !allowed.contains(&level.as_str()) {
+                    return Err(enum_error(level, at, allowed));
+                }
+                if l.format.is_empty() || l.format == LOG_FORMAT_TEXT {
+                    return Err(SimError::invalid(
+                        "LoggingConfig: ApplicationLogLevel and SystemLogLevel can only be set when LogFormat is JSON.",
+                    ));
+                }
+            }
         }
     }
     Ok(())

@@ -35,8 +35,6 @@ pub struct SeedFunction {
     pub tags: BTreeMap<String, String>,
     /// Reserved concurrency.
     pub reserved_concurrency: Option<u32>,
-    /// Attached to a VPC (its updates take the VPC latency).
-    pub vpc: bool,
 }
 
 /// Base64 SHA-256, Lambda's `CodeSha256`.
@@ -223,8 +221,14 @@ fn check_code_kind(package_type: PackageType, is_image: bool) -> Result<(), SimE
     )))
 }
 
-fn kind_for(record_vpc: bool, base: UpdateKind) -> UpdateKind {
-    if record_vpc { UpdateKind::Vpc } else { base }
+/// The VPC latency for a function attached to a VPC (its `VpcConfig` names subnets),
+/// `base` otherwise.
+fn kind_for(config: &FunctionConfig, base: UpdateKind) -> UpdateKind {
+    if config.vpc.as_ref().is_some_and(|v| v.is_attached()) {
+        UpdateKind::Vpc
+    } else {
+        base
+    }
 }
 
 impl World {
@@ -232,10 +236,11 @@ impl World {
     pub(crate) fn create_function(
         &mut self,
         call: &Call<'_>,
-        input: CreateFunctionInput,
-        vpc: bool,
+        mut input: CreateFunctionInput,
     ) -> Result<FunctionInfo, SimError> {
         let name = input.name.clone();
+        crate::ops_checks::check_structured(&input.config)?;
+        input.config.fill_live_defaults(&name);
         validate(&name, &input.config, true)?;
         self.check_layers_exist(&input.config.layers)?;
         let arn = self.env.arn(call, &name);
@@ -260,7 +265,7 @@ impl World {
         } else {
             UpdateKind::CreateZip
         };
-        let done_at = self.env.completion(kind_for(vpc, base), call.now);
+        let done_at = self.env.completion(kind_for(&input.config, base), call.now);
         let record = FunctionRecord {
             name: name.clone(),
             config: input.config,
@@ -268,7 +273,6 @@ impl World {
             code_sha256: sha,
             code_size: size,
             image_uri,
-            vpc,
             state: FunctionStateKind::Pending,
             state_reason: Some("The function is being created.".to_owned()),
             state_reason_code: Some("Creating".to_owned()),
@@ -350,19 +354,18 @@ impl World {
         } else {
             UpdateKind::CodeZip
         };
-        start_update(record, env, call, kind_for(record.vpc, base));
+        start_update(record, env, call, kind_for(&record.config, base));
         if publish {
             return Ok(super::ops_version::freeze_version(record, env, call, None));
         }
         Ok(record.latest_info(false))
     }
 
-    /// UpdateFunctionConfiguration; `vpc` is `Some` when the request set `VpcConfig`.
+    /// UpdateFunctionConfiguration.
     pub(crate) fn update_config(
         &mut self,
         call: &Call<'_>,
         input: UpdateConfigInput,
-        vpc: Option<bool>,
     ) -> Result<FunctionInfo, SimError> {
         if input.fields.contains(&ConfigField::Layers) {
             self.check_layers_exist(&input.config.layers)?;
@@ -375,16 +378,15 @@ impl World {
             .filter(|f| f.route() == Route::Configuration)
             .collect();
         config.copy_fields(&input.config, &fields);
+        crate::ops_checks::check_structured(&config)?;
+        config.fill_live_defaults(&record.name);
         validate(&record.name, &config, false)?;
         record.config = config;
-        if let Some(v) = vpc {
-            record.vpc = v;
-        }
         start_update(
             record,
             env,
             call,
-            kind_for(record.vpc, UpdateKind::Configuration),
+            kind_for(&record.config, UpdateKind::Configuration),
         );
         Ok(record.latest_info(false))
     }
@@ -560,9 +562,10 @@ impl World {
     pub(crate) fn seed(
         &mut self,
         call: &Call<'_>,
-        seed: SeedFunction,
+        mut seed: SeedFunction,
     ) -> Result<FunctionInfo, SimError> {
         let name = seed.name.clone();
+        seed.config.fill_live_defaults(&name);
         validate(&name, &seed.config, false)?;
         let record = FunctionRecord {
             name: name.clone(),
@@ -571,7 +574,6 @@ impl World {
             code_sha256: seed.code_sha256,
             code_size: seed.code_size,
             image_uri: seed.image_uri,
-            vpc: seed.vpc,
             state: FunctionStateKind::Active,
             state_reason: None,
             state_reason_code: None,
@@ -623,7 +625,7 @@ fn start_outside_update(
     call: &Call<'_>,
     base: UpdateKind,
 ) {
-    let kind = kind_for(record.vpc, base);
+    let kind = kind_for(&record.config, base);
     let outside = Call {
         fail_update: None,
         ..call.clone()

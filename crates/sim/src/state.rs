@@ -95,8 +95,6 @@ pub(crate) struct FunctionRecord {
     pub code_sha256: String,
     pub code_size: u64,
     pub image_uri: Option<String>,
-    /// Attached to a VPC: creates and updates take the slow path.
-    pub vpc: bool,
     pub state: FunctionStateKind,
     pub state_reason: Option<String>,
     pub state_reason_code: Option<String>,

@@ -16,7 +16,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Architecture, DEFAULT_EPHEMERAL_STORAGE_MB, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, PackageType,
+    Architecture, DEFAULT_EPHEMERAL_STORAGE_MB, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S,
+    FILE_SYSTEM_MEMBERS, FileSystem, IMAGE_CONFIG_MEMBERS, ImageConfig, LOGGING_MEMBERS,
+    LoggingConfig, PackageType, VPC_MEMBERS, VpcConfig,
 };
 
 /// The call that changes a setting of an existing function.
@@ -48,6 +50,14 @@ pub enum Wire {
     /// Rendered, never read from a configuration body (`PackageType`, which
     /// `CreateFunction` reads with the code).
     Output,
+    /// An object whose members are the value's ([`SettingValue::Object`]), each listed
+    /// as (name in the value, Lambda's member name) (`VpcConfig`, `LoggingConfig`).
+    Object(&'static [(&'static str, &'static str)]),
+    /// A list of such objects ([`SettingValue::Objects`], `FileSystemConfigs`).
+    ObjectList(&'static [(&'static str, &'static str)]),
+    /// An object in requests; in responses the same object inside the named member
+    /// of a wrapper (`ImageConfig` is read back as `ImageConfigResponse.ImageConfig`).
+    WrappedObject(&'static str, &'static [(&'static str, &'static str)]),
 }
 
 /// A setting's value in the few shapes Lambda's API uses, for code that handles every
@@ -64,6 +74,12 @@ pub enum SettingValue {
     List(Vec<String>),
     /// A map of strings.
     Map(BTreeMap<String, String>),
+    /// A flag (a member of an object).
+    Bool(bool),
+    /// An object by member name ([`Wire::Object`]); a member left out is absent.
+    Object(BTreeMap<String, SettingValue>),
+    /// A list of objects ([`Wire::ObjectList`]).
+    Objects(Vec<BTreeMap<String, SettingValue>>),
 }
 
 /// Which [`SettingValue`] a setting holds when it has one.
@@ -77,6 +93,10 @@ pub enum SettingKind {
     List,
     /// [`SettingValue::Map`].
     Map,
+    /// [`SettingValue::Object`].
+    Object,
+    /// [`SettingValue::Objects`].
+    Objects,
 }
 
 /// A type a setting can have. A setting of a new type needs an impl here, next to the
@@ -91,12 +111,16 @@ pub trait Setting: Sized {
     /// # Errors
     /// A value of the wrong shape, or one the type does not know.
     fn from_value(value: SettingValue) -> Result<Self, String>;
+    /// True when an absent desired value means "not managed": the plan leaves the live
+    /// value alone instead of resetting it to Lambda's default (the structured
+    /// settings: `vpc`, `logging`, `file_systems`, `image_config`).
+    const ABSENT_LEAVES_ALONE: bool = false;
 }
 
 /// Declares [`FunctionConfig`] and [`ConfigField`] from one list of settings.
 macro_rules! function_config {
     ($(
-        $(#[doc = $doc:literal])*
+        $(#[$attr:meta])*
         $field:ident: $ty:ty => $variant:ident {
             api: $api:literal,
             route: $route:ident,
@@ -123,7 +147,7 @@ macro_rules! function_config {
             Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
         )]
         pub struct FunctionConfig<E = String> {
-            $($(#[doc = $doc])* pub $field: $ty,)*
+            $($(#[$attr])* pub $field: $ty,)*
         }
 
         /// One setting of [`FunctionConfig`]: the list of fields an update sends, and
@@ -175,6 +199,17 @@ macro_rules! function_config {
                 }
                 match self {
                     $(ConfigField::$variant => kind_of(|c| &c.$field),)*
+                }
+            }
+
+            /// True when an absent desired value leaves the live one alone
+            /// ([`Setting::ABSENT_LEAVES_ALONE`]).
+            pub fn absent_leaves_alone(self) -> bool {
+                fn of<T: Setting>(_: fn(&FunctionConfig) -> &T) -> bool {
+                    T::ABSENT_LEAVES_ALONE
+                }
+                match self {
+                    $(ConfigField::$variant => of(|c| &c.$field),)*
                 }
             }
 
@@ -297,24 +332,61 @@ function_config! {
         api: "PackageType", route: Replace, wire: Wire::Output, default: PackageType::Zip,
     },
     /// X-Ray tracing mode in Lambda's spelling (`Active`, `PassThrough`).
+    #[serde(default = "tracing_default")]
     tracing: String => Tracing {
         api: "TracingConfig", route: Configuration, wire: Wire::Member("Mode"),
         default: TRACING_PASS_THROUGH.to_owned(),
     },
     /// KMS key that encrypts the environment; `None` for Lambda's own key.
+    #[serde(default)]
     kms_key: Option<String> => KmsKey {
         api: "KMSKeyArn", route: Configuration, wire: Wire::Plain, default: None,
     },
     /// SQS queue or SNS topic for failed asynchronous invocations.
+    #[serde(default)]
     dead_letter: Option<String> => DeadLetter {
         api: "DeadLetterConfig", route: Configuration, wire: Wire::Member("TargetArn"),
         default: None,
     },
     /// When SnapStart snapshots, in Lambda's spelling (`PublishedVersions`, `None`).
+    #[serde(default = "snap_start_default")]
     snap_start: String => SnapStart {
         api: "SnapStart", route: Configuration, wire: Wire::Member("ApplyOn"),
         default: SNAP_START_NONE.to_owned(),
     },
+    /// Subnets and security groups; `None` when the manifest does not manage it (the
+    /// live value is left alone).
+    #[serde(default)]
+    vpc: Option<VpcConfig> => Vpc {
+        api: "VpcConfig", route: Configuration, wire: Wire::Object(VPC_MEMBERS), default: None,
+    },
+    /// Log format, group and levels; `None` when not managed.
+    #[serde(default)]
+    logging: Option<LoggingConfig> => Logging {
+        api: "LoggingConfig", route: Configuration, wire: Wire::Object(LOGGING_MEMBERS),
+        default: None,
+    },
+    /// EFS access points mounted; `None` when not managed.
+    #[serde(default)]
+    file_systems: Option<Vec<FileSystem>> => FileSystems {
+        api: "FileSystemConfigs", route: Configuration, wire: Wire::ObjectList(FILE_SYSTEM_MEMBERS),
+        default: None,
+    },
+    /// An image function's command, entry point and working directory; `None` when not
+    /// managed.
+    #[serde(default)]
+    image_config: Option<ImageConfig> => ImageConfig {
+        api: "ImageConfig", route: Configuration,
+        wire: Wire::WrappedObject("ImageConfigResponse", IMAGE_CONFIG_MEMBERS), default: None,
+    },
+}
+
+fn tracing_default() -> String {
+    TRACING_PASS_THROUGH.to_owned()
+}
+
+fn snap_start_default() -> String {
+    SNAP_START_NONE.to_owned()
 }
 
 /// Lambda's default tracing mode.
@@ -346,6 +418,10 @@ impl<E> FunctionConfig<E> {
             kms_key,
             dead_letter,
             snap_start,
+            vpc,
+            logging,
+            file_systems,
+            image_config,
         } = self;
         FunctionConfig {
             role,
@@ -369,6 +445,10 @@ impl<E> FunctionConfig<E> {
             kms_key,
             dead_letter,
             snap_start,
+            vpc,
+            logging,
+            file_systems,
+            image_config,
         }
     }
 }
@@ -498,6 +578,8 @@ mod tests {
                 (SettingKind::Map, _) => {
                     SettingValue::Map(BTreeMap::from([("K".to_owned(), "v".to_owned())]))
                 }
+                (SettingKind::Object, _) => SettingValue::Object(BTreeMap::new()),
+                (SettingKind::Objects, _) => SettingValue::Objects(Vec::new()),
             };
             assert_eq!(c.set_value(field, value), Ok(()), "{field:?}");
         }

@@ -7,6 +7,7 @@
 #[cfg(feature = "sdk")]
 mod code_download;
 mod config;
+mod config_structured;
 mod error;
 #[cfg(feature = "sdk")]
 mod sdk;
@@ -21,6 +22,7 @@ mod types;
 #[cfg(feature = "sdk")]
 pub use code_download::{DownloadError, MAX_CODE_BYTES, download_code};
 pub use config::*;
+pub use config_structured::*;
 pub use error::ApiError;
 #[cfg(feature = "sdk")]
 pub use sdk::{ClientOptions, SdkFactory, SdkLambda};

@@ -12,8 +12,9 @@ use aws_sdk_lambda::types as aws;
 
 use super::{
     AliasInfo, Architecture, ConfigField, DEFAULT_EPHEMERAL_STORAGE_MB, DEFAULT_MEMORY_MB,
-    DEFAULT_TIMEOUT_S, FunctionConfig, FunctionInfo, FunctionStateKind, LastUpdateStatus,
-    LayerVersionInfo, PackageType, SNAP_START_NONE, TRACING_PASS_THROUGH, VersionInfo,
+    DEFAULT_TIMEOUT_S, FileSystem, FunctionConfig, FunctionInfo, FunctionStateKind, ImageConfig,
+    LastUpdateStatus, LayerVersionInfo, LoggingConfig, PackageType, SNAP_START_NONE,
+    TRACING_PASS_THROUGH, VersionInfo, VpcConfig,
 };
 
 /// Read access to a function configuration, whichever operation returned it.
@@ -46,6 +47,10 @@ pub(crate) trait ConfigView {
     fn v_kms_key_arn(&self) -> Option<&str>;
     fn v_dead_letter_config(&self) -> Option<&aws::DeadLetterConfig>;
     fn v_snap_start(&self) -> Option<&aws::SnapStartResponse>;
+    fn v_vpc_config(&self) -> Option<&aws::VpcConfigResponse>;
+    fn v_logging_config(&self) -> Option<&aws::LoggingConfig>;
+    fn v_file_system_configs(&self) -> &[aws::FileSystemConfig];
+    fn v_image_config_response(&self) -> Option<&aws::ImageConfigResponse>;
 }
 
 macro_rules! impl_config_view {
@@ -81,6 +86,10 @@ macro_rules! impl_config_view {
             fn v_kms_key_arn(&self) -> Option<&str> { self.kms_key_arn() }
             fn v_dead_letter_config(&self) -> Option<&aws::DeadLetterConfig> { self.dead_letter_config() }
             fn v_snap_start(&self) -> Option<&aws::SnapStartResponse> { self.snap_start() }
+            fn v_vpc_config(&self) -> Option<&aws::VpcConfigResponse> { self.vpc_config() }
+            fn v_logging_config(&self) -> Option<&aws::LoggingConfig> { self.logging_config() }
+            fn v_file_system_configs(&self) -> &[aws::FileSystemConfig] { self.file_system_configs() }
+            fn v_image_config_response(&self) -> Option<&aws::ImageConfigResponse> { self.image_config_response() }
         }
     )*};
 }
@@ -147,7 +156,7 @@ pub(crate) fn function_config(c: &impl ConfigView) -> FunctionConfig {
         Some(aws::PackageType::Image) => PackageType::Image,
         _ => PackageType::Zip,
     };
-    FunctionConfig {
+    let mut config = FunctionConfig {
         role: c.v_role().unwrap_or_default().to_owned(),
         runtime: non_empty(c.v_runtime().map(aws::Runtime::as_str)).map(str::to_owned),
         handler: non_empty(c.v_handler()).map(str::to_owned),
@@ -197,7 +206,42 @@ pub(crate) fn function_config(c: &impl ConfigView) -> FunctionConfig {
         )
         .unwrap_or(SNAP_START_NONE)
         .to_owned(),
-    }
+        vpc: c.v_vpc_config().map(|v| VpcConfig {
+            subnets: v.subnet_ids().to_vec(),
+            security_groups: v.security_group_ids().to_vec(),
+            ipv6: v.ipv6_allowed_for_dual_stack().unwrap_or(false),
+        }),
+        logging: c.v_logging_config().map(|l| LoggingConfig {
+            format: l
+                .log_format()
+                .map(|f| f.as_str().to_owned())
+                .unwrap_or_default(),
+            log_group: l.log_group().unwrap_or_default().to_owned(),
+            application_level: l.application_log_level().map(|v| v.as_str().to_owned()),
+            system_level: l.system_log_level().map(|v| v.as_str().to_owned()),
+        }),
+        file_systems: Some(
+            c.v_file_system_configs()
+                .iter()
+                .map(|f| FileSystem {
+                    arn: f.arn().to_owned(),
+                    mount: f.local_mount_path().to_owned(),
+                })
+                .collect(),
+        ),
+        image_config: c
+            .v_image_config_response()
+            .and_then(aws::ImageConfigResponse::image_config)
+            .map(|i| ImageConfig {
+                command: i.command().to_vec(),
+                entry_point: i.entry_point().to_vec(),
+                working_directory: non_empty(i.working_directory()).map(str::to_owned),
+            }),
+    };
+    // Left out (or, from emulators that do not model them, never there) means Lambda's
+    // defaults.
+    config.fill_live_defaults(c.v_function_name().unwrap_or_default());
+    config
 }
 
 /// `req` with every field of `c` set (a `CreateFunction` request). Destructured without
@@ -222,7 +266,17 @@ pub(crate) fn create_request(
         kms_key,
         dead_letter,
         snap_start,
+        vpc,
+        logging,
+        file_systems,
+        image_config,
     } = c;
+    // Unmanaged (`None`) structured settings are left out: Lambda's defaults.
+    let req = req
+        .set_vpc_config(vpc.as_ref().map(vpc_config))
+        .set_logging_config(logging.as_ref().map(logging_config))
+        .set_file_system_configs(file_systems.as_deref().map(file_system_configs))
+        .set_image_config(image_config.as_ref().map(image_config_request));
     let req = req
         .tracing_config(tracing_config(tracing))
         .snap_start(snap_start_config(snap_start))
@@ -287,12 +341,66 @@ pub(crate) fn update_request(
                     .build(),
             ),
             ConfigField::SnapStart => req.snap_start(snap_start_config(&c.snap_start)),
+            // An empty value resets each (no subnets detaches the VPC, no file systems
+            // unmounts them, an empty image configuration restores the image's own).
+            ConfigField::Vpc => req.vpc_config(vpc_config(&c.vpc.clone().unwrap_or_default())),
+            ConfigField::Logging => match &c.logging {
+                Some(l) => req.logging_config(logging_config(l)),
+                None => req,
+            },
+            ConfigField::FileSystems => req.set_file_system_configs(Some(file_system_configs(
+                c.file_systems.as_deref().unwrap_or_default(),
+            ))),
+            ConfigField::ImageConfig => req.image_config(image_config_request(
+                &c.image_config.clone().unwrap_or_default(),
+            )),
             // Not part of this call: the instruction set goes with UpdateFunctionCode and
             // the package type cannot change (`UpdateConfigInput::new` drops both).
             ConfigField::Architecture | ConfigField::PackageType => req,
         };
     }
     req
+}
+
+fn vpc_config(v: &VpcConfig) -> aws::VpcConfig {
+    aws::VpcConfig::builder()
+        .set_subnet_ids(Some(v.subnets.clone()))
+        .set_security_group_ids(Some(v.security_groups.clone()))
+        .ipv6_allowed_for_dual_stack(v.ipv6)
+        .build()
+}
+
+fn logging_config(l: &LoggingConfig) -> aws::LoggingConfig {
+    aws::LoggingConfig::builder()
+        .log_format(aws::LogFormat::from(l.format.as_str()))
+        .log_group(&l.log_group)
+        .set_application_log_level(
+            l.application_level
+                .as_deref()
+                .map(aws::ApplicationLogLevel::from),
+        )
+        .set_system_log_level(l.system_level.as_deref().map(aws::SystemLogLevel::from))
+        .build()
+}
+
+fn file_system_configs(list: &[FileSystem]) -> Vec<aws::FileSystemConfig> {
+    list.iter()
+        .filter_map(|f| {
+            aws::FileSystemConfig::builder()
+                .arn(&f.arn)
+                .local_mount_path(&f.mount)
+                .build()
+                .ok()
+        })
+        .collect()
+}
+
+fn image_config_request(i: &ImageConfig) -> aws::ImageConfig {
+    aws::ImageConfig::builder()
+        .set_command(Some(i.command.clone()))
+        .set_entry_point(Some(i.entry_point.clone()))
+        .set_working_directory(i.working_directory.clone())
+        .build()
 }
 
 fn tracing_config(mode: &str) -> aws::TracingConfig {

@@ -270,14 +270,17 @@ pub struct UpdateConfigInput {
 }
 
 impl UpdateConfigInput {
-    /// An update of `fields` to `config`'s values; fields `config` has no value for
-    /// (an image's runtime) and fields another call changes are dropped.
+    /// An update of `fields` to `config`'s values; unmanaged structured settings
+    /// (`None` where [`ConfigField::absent_leaves_alone`]) and fields another call
+    /// changes are dropped. Another absent value is sent as a removal (no KMS key, no
+    /// dead-letter queue).
     pub fn new(name: impl Into<String>, config: FunctionConfig, fields: &[ConfigField]) -> Self {
         let fields = fields
             .iter()
             .copied()
             .filter(|f| {
-                f.route() == Route::Configuration && config.value(*f) != SettingValue::Absent
+                f.route() == Route::Configuration
+                    && !(f.absent_leaves_alone() && config.value(*f) == SettingValue::Absent)
             })
             .collect();
         UpdateConfigInput {

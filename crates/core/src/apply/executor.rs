@@ -497,7 +497,7 @@ impl FnRun<'_> {
         let mut fields = Vec::new();
         for c in changes {
             let field = match &c.field {
-                Field::Setting(field) => *field,
+                Field::Setting(field) | Field::Member(field, _) => *field,
                 Field::Environment(_) if self.env.is_some() => ConfigField::Environment,
                 // Changed by UpdateFunctionCode, not here.
                 Field::Environment(_) | Field::Code => continue,

@@ -1,18 +1,34 @@
 //! Which ready function starts first: the one with the longest expected chain of
-//! updates still ahead (its own and its dependents'), so slow image functions and long
-//! `depends_on` chains start while quick zip functions fill the quota around them.
+//! updates still ahead (its own and its dependents'), so slow functions (images, VPC and
+//! EFS functions, SnapStart functions that publish) and long `depends_on` chains start
+//! while quick zip functions fill the quota around them. Slowness is read from the
+//! desired configuration, so it is known from the manifest before anything is called.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use crate::plan::{FunctionPlan, Step};
-use flotilla_cloud::lambda::PackageType;
+use flotilla_cloud::lambda::{PackageType, SNAP_START_NONE, VpcConfig};
 
 /// Expected seconds of one step's wait, from Lambda's typical update latencies: about
-/// 1 s for zip code and configuration, about 25 s for image code.
+/// 1 s for zip code and configuration, about 25 s for image code, 20–90 s for any update
+/// of a function in a VPC (EFS needs one), and a few minutes for the snapshot of a
+/// SnapStart version.
 fn expected_secs(f: &FunctionPlan, step: &Step) -> u64 {
-    let image = f.desired.config.package_type == PackageType::Image;
+    let c = &f.desired.config;
+    let image = c.package_type == PackageType::Image;
+    let vpc = c.vpc.as_ref().is_some_and(VpcConfig::is_attached)
+        || c.file_systems.as_ref().is_some_and(|fs| !fs.is_empty());
+    let snap_start = c.snap_start != SNAP_START_NONE;
     match step {
+        Step::CreateFunction { .. }
+        | Step::UpdateCode { .. }
+        | Step::UpdateConfiguration { .. }
+            if vpc =>
+        {
+            55
+        }
+        Step::PublishVersion if snap_start => 120,
         Step::CreateFunction { .. } | Step::UpdateCode { .. } if image => 25,
         Step::CreateFunction { .. }
         | Step::UpdateCode { .. }
@@ -97,6 +113,85 @@ impl ReadyQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::artifact::ArtifactDigest;
+    use crate::model::{FunctionKey, RetryPolicy, WaitPolicy};
+    use crate::plan::{Action, DesiredConfig, EnvValue};
+    use flotilla_cloud::lambda::{FileSystem, FunctionConfig};
+
+    /// A function that updates its configuration, then its code, then publishes.
+    fn function(name: &str, set: impl FnOnce(&mut FunctionConfig<EnvValue>)) -> FunctionPlan {
+        let mut config = FunctionConfig::lambda_defaults();
+        set(&mut config);
+        FunctionPlan {
+            key: FunctionKey(name.to_owned()),
+            name: name.to_owned(),
+            account: None,
+            region: "eu-north-1".to_owned(),
+            assume_role: None,
+            action: Action::Update,
+            observed_revision_id: None,
+            observed_code_sha256: None,
+            artifact: ArtifactDigest::Image { uri: String::new() },
+            source: None,
+            upload: None,
+            desired: DesiredConfig {
+                config,
+                tags: std::collections::BTreeMap::new(),
+                reserved_concurrency: None,
+                publish: true,
+                alias: None,
+            },
+            depends_on: Vec::new(),
+            retry: RetryPolicy::default().into(),
+            wait: WaitPolicy::default().into(),
+            steps: vec![
+                Step::UpdateConfiguration {
+                    changes: Vec::new(),
+                },
+                Step::UpdateCode {
+                    changes: Vec::new(),
+                },
+                Step::PublishVersion,
+            ],
+        }
+    }
+
+    /// Functions the manifest makes slow start first: a SnapStart function that
+    /// publishes, then VPC and EFS functions, then images, then plain zips in plan
+    /// order; a VPC the manifest leaves empty (detached) is not slow.
+    #[test]
+    fn slow_functions_known_from_the_manifest_start_first() {
+        let vpc = || {
+            Some(VpcConfig {
+                subnets: vec!["subnet-0123456789abcdef0".to_owned()],
+                security_groups: vec!["sg-0123456789abcdef0".to_owned()],
+                ipv6: false,
+            })
+        };
+        let functions = vec![
+            function("zip", |_| {}),
+            function("detached", |c| c.vpc = Some(VpcConfig::default())),
+            function("image", |c| c.package_type = PackageType::Image),
+            function("vpc", |c| c.vpc = vpc()),
+            function("efs", |c| {
+                c.vpc = vpc();
+                c.file_systems = Some(vec![FileSystem {
+                    arn: "arn".to_owned(),
+                    mount: "/mnt/x".to_owned(),
+                }]);
+            }),
+            function("snap", |c| c.snap_start = "PublishedVersions".to_owned()),
+        ];
+        let paths = critical_paths(&functions, &vec![Vec::new(); functions.len()]);
+        let mut q = ReadyQueue::new(paths);
+        for i in 0..functions.len() {
+            q.push(i);
+        }
+        let order: Vec<&str> = std::iter::from_fn(|| q.pop())
+            .map(|i| functions[i].name.as_str())
+            .collect();
+        assert_eq!(order, ["snap", "vpc", "efs", "image", "zip", "detached"]);
+    }
 
     #[test]
     fn ready_queue_pops_the_longest_chain_first_then_plan_order() {

@@ -244,6 +244,21 @@ pub struct RawSettings {
     /// `none` (Lambda's default) turns it off.
     #[schemars(extend("enum" = ["published_versions", "none"], "default" = "none"))]
     pub snap_start: Option<Sp<String>>,
+    /// VPC attachment: subnets and security groups (both or neither; an empty `vpc: {}`
+    /// detaches the function). Replaced as a whole by a later layer. Absent everywhere:
+    /// the live VPC setting is left alone.
+    pub vpc: Option<Sp<RawVpc>>,
+    /// Logs: `format` (`text`, Lambda's default, or `json`), `log_group` (default
+    /// `/aws/lambda/<name>`), and for JSON logs `application_level` and `system_level`
+    /// (default `info`). Replaced as a whole by a later layer; absent: left alone.
+    pub logging: Option<Sp<RawLogging>>,
+    /// EFS access points to mount (at most 1; needs `vpc`); `[]` unmounts. Absent:
+    /// left alone.
+    #[schemars(length(max = 1))]
+    pub file_systems: Option<Sp<Vec<Sp<RawFileSystem>>>>,
+    /// Overrides of a container image's `CMD`, `ENTRYPOINT` and `WORKDIR` (image
+    /// functions only); `{}` restores the image's own. Absent: left alone.
+    pub image_config: Option<Sp<RawImageConfig>>,
     /// Tags. Maps merge key by key like `environment`. Keys 1–128 characters, not
     /// starting with `aws:` or `flotilla:` (Flotilla's own: `flotilla:manifest`,
     /// `flotilla:env`); values at most 256 characters.
@@ -438,6 +453,67 @@ pub struct RawImage {
     /// (`REPO@sha256:<64 hex digits>`). A pinned image is compared by digest; a tag
     /// only as text, so a re-pushed tag is not seen as a change: pin digests.
     pub image: Sp<String>,
+}
+
+/// `vpc`: the function's subnets and security groups.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawVpc {
+    /// Subnet ids (`subnet-0123456789abcdef0`), at most 16.
+    #[schemars(length(max = 16), extend("items" = { "type": "string", "pattern": "^(subnet-[0-9a-f]{8,17}|.*\\$\\{.*)$" }))]
+    pub subnets: Option<Sp<Vec<Sp<String>>>>,
+    /// Security group ids (`sg-0123456789abcdef0`), at most 5.
+    #[schemars(length(max = 5), extend("items" = { "type": "string", "pattern": "^(sg-[0-9a-f]{8,17}|.*\\$\\{.*)$" }))]
+    pub security_groups: Option<Sp<Vec<Sp<String>>>>,
+    /// Allow IPv6 traffic through dual-stack subnets.
+    #[schemars(extend("default" = false))]
+    pub ipv6: Option<Sp<bool>>,
+}
+
+/// `logging`: where and how the function's logs go.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawLogging {
+    /// `text` (Lambda's default) or `json`.
+    #[schemars(extend("enum" = ["text", "json"], "default" = "text"))]
+    pub format: Option<Sp<String>>,
+    /// CloudWatch log group; default `/aws/lambda/<function name>`.
+    #[schemars(length(min = 1, max = 512))]
+    pub log_group: Option<Sp<String>>,
+    /// Lowest application log level sent (JSON format only; default `info`).
+    #[schemars(extend("enum" = ["trace", "debug", "info", "warn", "error", "fatal"]))]
+    pub application_level: Option<Sp<String>>,
+    /// Lowest Lambda system log level sent (JSON format only; default `info`).
+    #[schemars(extend("enum" = ["debug", "info", "warn"]))]
+    pub system_level: Option<Sp<String>>,
+}
+
+/// One item of `file_systems`: an EFS access point and where it is mounted.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawFileSystem {
+    /// EFS access point ARN
+    /// (`arn:aws:elasticfilesystem:REGION:ACCOUNT:access-point/fsap-…`).
+    #[schemars(required)]
+    pub arn: Option<Sp<String>>,
+    /// Mount path: `/mnt/` and a name of letters, digits, `-`, `_` or `.`.
+    #[schemars(required, regex(pattern = r"^/mnt/[a-zA-Z0-9-_.]+$"))]
+    pub mount: Option<Sp<String>>,
+}
+
+/// `image_config`: overrides of the image's own settings.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawImageConfig {
+    /// `CMD` (the handler and its arguments), e.g. `[app.handler]`.
+    #[schemars(length(max = 1500))]
+    pub command: Option<Sp<Vec<Sp<String>>>>,
+    /// `ENTRYPOINT`, e.g. `[/lambda-entrypoint.sh]`.
+    #[schemars(length(max = 1500))]
+    pub entry_point: Option<Sp<Vec<Sp<String>>>>,
+    /// `WORKDIR`, e.g. `/var/task`.
+    #[schemars(length(max = 1000))]
+    pub working_directory: Option<Sp<String>>,
 }
 
 /// Retry policy: exponential backoff with full jitter.

@@ -7,8 +7,8 @@
 
 use super::node::Node;
 use super::raw::{
-    Entries, RawArchitecture, RawDuration, RawEnvValue, RawRetry, RawScalar, RawSettings,
-    RawUpload, RawWait, Sp,
+    Entries, RawArchitecture, RawDuration, RawEnvValue, RawFileSystem, RawImageConfig, RawLogging,
+    RawRetry, RawScalar, RawSettings, RawUpload, RawVpc, RawWait, Sp,
 };
 use super::read::{Fields, Reader};
 
@@ -116,5 +116,72 @@ impl ReadValue for RawWait {
 impl ReadValue for Sp<RawUpload> {
     fn read_value(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Self> {
         r.upload(node, path)
+    }
+}
+
+impl ReadValue for Sp<RawVpc> {
+    fn read_value(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Self> {
+        let f = r.map(node, path, &["subnets", "security_groups", "ipv6"])?;
+        let strings =
+            |r: &mut Reader<'_>, n: &Node, p: &str| r.strings(n, p).map(|v| Sp::new(v, n.pos));
+        Some(Sp::new(
+            RawVpc {
+                subnets: r.field(&f, path, "subnets", strings),
+                security_groups: r.field(&f, path, "security_groups", strings),
+                ipv6: r.field(&f, path, "ipv6", Reader::bool),
+            },
+            node.pos,
+        ))
+    }
+}
+
+impl ReadValue for Sp<RawLogging> {
+    fn read_value(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Self> {
+        let f = r.map(
+            node,
+            path,
+            &["format", "log_group", "application_level", "system_level"],
+        )?;
+        Some(Sp::new(
+            RawLogging {
+                format: r.field(&f, path, "format", Reader::string),
+                log_group: r.field(&f, path, "log_group", Reader::string),
+                application_level: r.field(&f, path, "application_level", Reader::string),
+                system_level: r.field(&f, path, "system_level", Reader::string),
+            },
+            node.pos,
+        ))
+    }
+}
+
+impl ReadValue for Sp<Vec<Sp<RawFileSystem>>> {
+    fn read_value(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Self> {
+        let items = r.list(node, path, |r, n, p| {
+            let f = r.map(n, p, &["arn", "mount"])?;
+            Some(Sp::new(
+                RawFileSystem {
+                    arn: r.field(&f, p, "arn", Reader::string),
+                    mount: r.field(&f, p, "mount", Reader::string),
+                },
+                n.pos,
+            ))
+        })?;
+        Some(Sp::new(items, node.pos))
+    }
+}
+
+impl ReadValue for Sp<RawImageConfig> {
+    fn read_value(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Self> {
+        let f = r.map(node, path, &["command", "entry_point", "working_directory"])?;
+        let strings =
+            |r: &mut Reader<'_>, n: &Node, p: &str| r.strings(n, p).map(|v| Sp::new(v, n.pos));
+        Some(Sp::new(
+            RawImageConfig {
+                command: r.field(&f, path, "command", strings),
+                entry_point: r.field(&f, path, "entry_point", strings),
+                working_directory: r.field(&f, path, "working_directory", Reader::string),
+            },
+            node.pos,
+        ))
     }
 }

@@ -9,6 +9,7 @@ mod assume_role;
 mod env_vars;
 mod error;
 mod function_options;
+mod function_structured;
 mod graph;
 mod layer_ref;
 mod layers;

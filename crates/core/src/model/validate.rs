@@ -509,6 +509,13 @@ impl<'a> Validator<'a> {
             self.environment(layers, &ctx, key, &p("environment"));
         let layer_arns = self.layer_list(layers, &ctx, &p("layers"), is_image);
         let options = self.function_options(layers, &ctx, &path, is_image, runtime.as_deref());
+        let structured = self.structured_options(
+            layers,
+            &ctx,
+            &path,
+            is_image,
+            name.as_ref().map(FunctionName::as_str),
+        );
         let mut tags = BTreeMap::new();
         for (k, v) in layers.merge(|s| s.tags.as_ref()) {
             let tag_path = format!("{}.{}", p("tags"), k.value);
@@ -586,6 +593,7 @@ impl<'a> Validator<'a> {
         };
         let artifact = artifact?;
         let options = options?;
+        let structured = structured?;
         let function = Function {
             key: FunctionKey(key.value.clone()),
             name: name?,
@@ -608,6 +616,10 @@ impl<'a> Validator<'a> {
                 kms_key: options.kms_key,
                 dead_letter: options.dead_letter,
                 snap_start: options.snap_start,
+                vpc: structured.vpc,
+                logging: structured.logging,
+                file_systems: structured.file_systems,
+                image_config: structured.image_config,
             },
             sensitive_keys,
             environment_sources,

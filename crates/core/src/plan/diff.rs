@@ -59,6 +59,10 @@ pub fn diff_config(
     let mut entries = Vec::new();
     for field in desired.changed_fields(live) {
         let (new, old) = (desired.value(field), live.value(field));
+        // A structured setting the manifest does not mention is left alone.
+        if field.absent_leaves_alone() && new == SettingValue::Absent {
+            continue;
+        }
         match (field.route(), new, old) {
             (Route::Replace, _, _) => out.package_type_differs = true,
             (Route::Code, new, old) => {
@@ -66,6 +70,27 @@ pub fn diff_config(
             }
             (Route::Configuration, SettingValue::Map(new), SettingValue::Map(old)) => {
                 entries.extend(diff_environment(&new, &old, sensitive));
+            }
+            // Objects member by member; a live value left out has no members.
+            (Route::Configuration, SettingValue::Object(new), old) => {
+                let old = match old {
+                    SettingValue::Object(m) => m,
+                    _ => BTreeMap::new(),
+                };
+                let members: BTreeSet<&String> = new.keys().chain(old.keys()).collect();
+                for member in members {
+                    let (n, o) = (new.get(member), old.get(member));
+                    let absent =
+                        |v: Option<&SettingValue>| v.is_none_or(|v| *v == SettingValue::Absent);
+                    if n == o || (absent(n) && absent(o)) {
+                        continue;
+                    }
+                    out.configuration.push(change(
+                        Field::Member(field, member.clone()),
+                        o.cloned().and_then(shown),
+                        n.cloned().and_then(shown),
+                    ));
+                }
             }
             (Route::Configuration, new, old) => {
                 out.configuration
@@ -125,7 +150,27 @@ fn shown(value: SettingValue) -> Option<FieldValue> {
         SettingValue::List(items) => Some(FieldValue::List(items)),
         // Only the environment is a map, and it is diffed key by key above.
         SettingValue::Map(map) => Some(FieldValue::List(map.into_keys().collect())),
+        SettingValue::Bool(b) => Some(FieldValue::Flag(b)),
+        // Objects are diffed member by member above; a nested one shows its members.
+        SettingValue::Object(m) => Some(FieldValue::Text(members_text(&m))),
+        SettingValue::Objects(items) => {
+            Some(FieldValue::List(items.iter().map(members_text).collect()))
+        }
     }
+}
+
+/// `name=value` pairs of an object (`arn=…, mount=/mnt/data`).
+fn members_text(m: &BTreeMap<String, SettingValue>) -> String {
+    m.iter()
+        .filter_map(|(k, v)| match v {
+            SettingValue::Text(s) => Some(format!("{k}={s}")),
+            SettingValue::Number(n) => Some(format!("{k}={n}")),
+            SettingValue::Bool(b) => Some(format!("{k}={b}")),
+            SettingValue::List(items) => Some(format!("{k}=[{}]", items.join(", "))),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -146,6 +191,8 @@ mod tests {
             (_, SettingKind::Map, _) => {
                 SettingValue::Map(BTreeMap::from([("K".to_owned(), "v".to_owned())]))
             }
+            (_, SettingKind::Object, _) => SettingValue::Object(BTreeMap::new()),
+            (_, SettingKind::Objects, _) => SettingValue::Objects(Vec::new()),
         };
         assert_eq!(c.set_value(field, value), Ok(()), "{field:?}");
         c
@@ -169,8 +216,41 @@ mod tests {
                 Route::Configuration if field.kind() == SettingKind::Map => {
                     assert_eq!(names, [format!("{}.K", field.name())]);
                 }
+                Route::Configuration if field.kind() == SettingKind::Object => {
+                    let prefix = format!("{}.", field.name());
+                    assert!(
+                        !names.is_empty() && names.iter().all(|n| n.starts_with(&prefix)),
+                        "{field:?}: {names:?}"
+                    );
+                }
                 Route::Configuration => assert_eq!(names, [field.name()], "{field:?}"),
             }
         }
+    }
+
+    /// A structured setting the manifest does not set is not diffed, whatever is live.
+    #[test]
+    fn unset_structured_settings_are_left_alone() {
+        let mut live = FunctionConfig::lambda_defaults();
+        live.fill_live_defaults("f");
+        live.vpc = Some(flotilla_cloud::lambda::VpcConfig {
+            subnets: vec!["subnet-1".to_owned()],
+            security_groups: vec!["sg-1".to_owned()],
+            ipv6: false,
+        });
+        let desired = FunctionConfig::lambda_defaults();
+        assert!(
+            diff_config(&desired, &live, &BTreeSet::new())
+                .configuration
+                .is_empty()
+        );
+        let mut detach = desired.clone();
+        detach.vpc = Some(flotilla_cloud::lambda::VpcConfig::default());
+        let names: Vec<String> = diff_config(&detach, &live, &BTreeSet::new())
+            .configuration
+            .iter()
+            .map(|c| c.field.to_string())
+            .collect();
+        assert_eq!(names, ["vpc.security_groups", "vpc.subnets"]);
     }
 }

@@ -440,6 +440,9 @@ pub enum Field {
     Setting(ConfigField),
     /// One environment variable.
     Environment(String),
+    /// One member of a structured setting (`vpc.subnets`, `logging.format`); the update
+    /// sends the whole setting.
+    Member(ConfigField, String),
 }
 
 impl fmt::Display for Field {
@@ -448,6 +451,7 @@ impl fmt::Display for Field {
             Field::Code => f.write_str("code"),
             Field::Setting(field) => f.write_str(field.name()),
             Field::Environment(key) => write!(f, "environment.{key}"),
+            Field::Member(field, member) => write!(f, "{}.{member}", field.name()),
         }
     }
 }
@@ -463,6 +467,20 @@ impl std::str::FromStr for Field {
             && field.kind() != SettingKind::Map
         {
             return Ok(Field::Setting(field));
+        }
+        if let Some((setting, member)) = s.split_once('.')
+            && let Some(field) = ConfigField::from_name(setting)
+            && field.kind() == SettingKind::Object
+        {
+            return match field.wire() {
+                flotilla_cloud::lambda::Wire::Object(members)
+                | flotilla_cloud::lambda::Wire::WrappedObject(_, members)
+                    if members.iter().any(|(name, _)| *name == member) =>
+                {
+                    Ok(Field::Member(field, member.to_owned()))
+                }
+                _ => Err(format!("unknown field `{s}`")),
+            };
         }
         match s.strip_prefix("environment.") {
             Some(key) if !key.is_empty() => Ok(Field::Environment(key.to_owned())),
@@ -506,6 +524,8 @@ pub enum FieldValue {
     Number(u64),
     /// A list of strings (layers).
     List(Vec<String>),
+    /// A flag (`vpc.ipv6`).
+    Flag(bool),
     /// A sensitive value, shown as `(sensitive)`.
     Sensitive {
         /// Whether the value differs from the live one.
@@ -518,6 +538,7 @@ impl fmt::Display for FieldValue {
         match self {
             FieldValue::Text(s) => write!(f, "{s:?}"),
             FieldValue::Number(n) => write!(f, "{n}"),
+            FieldValue::Flag(b) => write!(f, "{b}"),
             FieldValue::List(items) => {
                 f.write_str("[")?;
                 for (i, item) in items.iter().enumerate() {

@@ -338,7 +338,6 @@ async fn create_function(sim: &Sim, req: &LambdaRequest<'_>) -> Reply {
         publish: b.bool("Publish")?,
         tags: b.string_map("Tags")?.unwrap_or_default(),
     };
-    let vpc = b.vpc()?.unwrap_or(false);
     let short = parse_function_ref(&name).0;
     let info = sim
         .dispatch(
@@ -346,7 +345,7 @@ async fn create_function(sim: &Sim, req: &LambdaRequest<'_>) -> Reply {
             &req.region,
             ApiOp::CreateFunction,
             Some(&short),
-            |w, c| w.create_function(c, input, vpc),
+            |w, c| w.create_function(c, input),
         )
         .await?;
     Ok((201, Some(wire::function_configuration(&info))))
@@ -362,7 +361,6 @@ async fn update_configuration(sim: &Sim, req: &LambdaRequest<'_>, f: &str) -> Re
         config,
         fields,
     };
-    let vpc = b.vpc()?;
     let name = parse_function_ref(f).0;
     let info = sim
         .dispatch(
@@ -370,7 +368,7 @@ async fn update_configuration(sim: &Sim, req: &LambdaRequest<'_>, f: &str) -> Re
             &req.region,
             ApiOp::UpdateFunctionConfiguration,
             Some(&name),
-            |w, c| w.update_config(c, input, vpc),
+            |w, c| w.update_config(c, input),
         )
         .await?;
     Ok((200, Some(wire::function_configuration(&info))))

@@ -23,7 +23,10 @@ pub(crate) fn function_configuration(info: &FunctionInfo) -> Value {
     put("FunctionArn", json!(info.arn));
     for &field in ConfigField::ALL {
         if let Some(v) = render_setting(field, c.value(field)) {
-            put(field.api_name(), v);
+            match field.wire() {
+                Wire::WrappedObject(outer, _) => put(outer, json!({ field.api_name(): v })),
+                _ => put(field.api_name(), v),
+            }
         }
     }
     put("CodeSize", json!(info.code_size));
@@ -51,10 +54,6 @@ pub(crate) fn function_configuration(info: &FunctionInfo) -> Value {
     if let Some(v) = &info.last_update_status_reason_code {
         put("LastUpdateStatusReasonCode", json!(v));
     }
-    put(
-        "LoggingConfig",
-        json!({ "LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", info.name) }),
-    );
     // `$LATEST` is never the snapshotted version, so its optimization is always off.
     if let Some(Value::Object(snap)) = m.get_mut("SnapStart") {
         snap.insert("OptimizationStatus".to_owned(), json!("Off"));
@@ -65,6 +64,49 @@ pub(crate) fn function_configuration(info: &FunctionInfo) -> Value {
 /// One setting in Lambda's shape; `None` for an absent value or an empty list or map,
 /// which Lambda leaves out.
 fn render_setting(field: ConfigField, value: SettingValue) -> Option<Value> {
+    match (field.wire(), value) {
+        (Wire::Object(members) | Wire::WrappedObject(_, members), SettingValue::Object(m)) => {
+            // An object with nothing set (no subnets, no image overrides) is left out.
+            render_object(members, &m).filter(|_| m.values().any(is_set))
+        }
+        (Wire::ObjectList(members), SettingValue::Objects(items)) => {
+            let items: Vec<Value> = items
+                .iter()
+                .filter_map(|m| render_object(members, m))
+                .collect();
+            (!items.is_empty()).then_some(Value::Array(items))
+        }
+        (_, value) => render_plain(field, value),
+    }
+}
+
+/// Whether a member value says anything (a text, a non-empty list, `true`).
+fn is_set(v: &SettingValue) -> bool {
+    match v {
+        SettingValue::Absent | SettingValue::Bool(false) => false,
+        SettingValue::List(items) => !items.is_empty(),
+        _ => true,
+    }
+}
+
+/// An object's members under Lambda's names; absent ones left out.
+fn render_object(members: &[(&str, &str)], m: &BTreeMap<String, SettingValue>) -> Option<Value> {
+    let mut out = Map::new();
+    for (name, api) in members {
+        let v = match m.get(*name) {
+            None | Some(SettingValue::Absent) => continue,
+            Some(SettingValue::Text(s)) => json!(s),
+            Some(SettingValue::Number(n)) => json!(n),
+            Some(SettingValue::Bool(b)) => json!(b),
+            Some(SettingValue::List(items)) => json!(items),
+            Some(_) => continue,
+        };
+        out.insert((*api).to_owned(), v);
+    }
+    Some(Value::Object(out))
+}
+
+fn render_plain(field: ConfigField, value: SettingValue) -> Option<Value> {
     let plain = match value {
         SettingValue::Absent => return None,
         SettingValue::Text(s) => json!(s),
@@ -73,9 +115,16 @@ fn render_setting(field: ConfigField, value: SettingValue) -> Option<Value> {
         SettingValue::List(items) => json!(items),
         SettingValue::Map(map) if map.is_empty() => return None,
         SettingValue::Map(map) => json!(map),
+        SettingValue::Bool(b) => json!(b),
+        // Only structured settings hold objects; they are rendered above.
+        SettingValue::Object(_) | SettingValue::Objects(_) => return None,
     };
     Some(match field.wire() {
-        Wire::Plain | Wire::Output => plain,
+        Wire::Plain
+        | Wire::Output
+        | Wire::Object(_)
+        | Wire::ObjectList(_)
+        | Wire::WrappedObject(..) => plain,
         Wire::Member(inner) => {
             let mut m = Map::new();
             m.insert(inner.to_owned(), plain);
@@ -180,14 +229,13 @@ impl<'a> Body<'a> {
 
     /// Refuses a member of `operation`'s input the emulator does not model, rather than
     /// dropping it: the settings of [`ConfigField::ALL`] that go with a configuration,
-    /// `VpcConfig` (which only drives the VPC update latency), and `also`.
+    /// and `also`.
     pub(crate) fn only_modelled(&self, operation: &str, also: &[&str]) -> Result<(), BadField> {
         let Value::Object(members) = self.0 else {
             return Ok(());
         };
         let modelled = |key: &str| {
             also.contains(&key)
-                || key == "VpcConfig"
                 || ConfigField::ALL
                     .iter()
                     .any(|f| f.api_name() == key && f.wire() != Wire::Output)
@@ -250,7 +298,55 @@ impl<'a> Body<'a> {
                 Some([one]) => Ok(Some(SettingValue::Text(one.clone()))),
                 Some(_) => Err(BadField(format!("{key} must list exactly one value"))),
             },
+            Wire::Object(members) | Wire::WrappedObject(_, members) => match self.object(key)? {
+                None => Ok(None),
+                Some(o) => o
+                    .members(key, members)
+                    .map(|m| Some(SettingValue::Object(m))),
+            },
+            Wire::ObjectList(members) => match self.get(key) {
+                None => Ok(None),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|item| match item {
+                        Value::Object(_) => Body(item).members(key, members),
+                        _ => Err(BadField(format!("{key} must hold objects"))),
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(|v| Some(SettingValue::Objects(v))),
+                Some(_) => Err(BadField(format!("{key} must be a list"))),
+            },
         }
+    }
+
+    /// The members of an object, by their names in the value; an unknown member is
+    /// refused rather than dropped.
+    fn members(
+        &self,
+        key: &str,
+        members: &[(&str, &str)],
+    ) -> Result<BTreeMap<String, SettingValue>, BadField> {
+        let mut out = BTreeMap::new();
+        if let Value::Object(m) = self.0 {
+            for (api, v) in m {
+                let Some((name, _)) = members.iter().find(|(_, a)| a == api) else {
+                    return Err(BadField(format!(
+                        "The emulator does not model {key}.{api}; Lambda would apply it, so the request is refused rather than half done."
+                    )));
+                };
+                let value = match v {
+                    Value::Null => continue,
+                    Value::String(s) => SettingValue::Text(s.clone()),
+                    Value::Bool(b) => SettingValue::Bool(*b),
+                    Value::Array(_) => {
+                        SettingValue::List(self.string_list(api)?.unwrap_or_default())
+                    }
+                    _ => return Err(BadField(format!("{key}.{api} has the wrong type"))),
+                };
+                out.insert((*name).to_owned(), value);
+            }
+        }
+        Ok(out)
     }
 
     /// The value under `key`, read as `kind`.
@@ -260,6 +356,8 @@ impl<'a> Body<'a> {
             SettingKind::Number => self.u32(key)?.map(|n| SettingValue::Number(u64::from(n))),
             SettingKind::List => self.string_list(key)?.map(SettingValue::List),
             SettingKind::Map => self.string_map(key)?.map(SettingValue::Map),
+            // Objects are read by their wire shape (`setting`), never as a plain value.
+            SettingKind::Object | SettingKind::Objects => None,
         })
     }
 
@@ -334,14 +432,6 @@ impl<'a> Body<'a> {
                 .map(Some),
             Some(_) => Err(BadField(format!("{key} must be a list"))),
         }
-    }
-
-    /// `VpcConfig`: attached when it names subnets.
-    pub(crate) fn vpc(&self) -> Result<Option<bool>, BadField> {
-        Ok(match self.object("VpcConfig")? {
-            Some(vpc) => Some(vpc.string_list("SubnetIds")?.is_some_and(|s| !s.is_empty())),
-            None => None,
-        })
     }
 
     /// `Architectures` (a list of one).
@@ -469,9 +559,44 @@ mod tests {
             (_, SettingKind::Map) => {
                 SettingValue::Map(BTreeMap::from([("K".to_owned(), "v".to_owned())]))
             }
+            (_, SettingKind::Object) => SettingValue::Object(every_member(field)),
+            (_, SettingKind::Objects) => SettingValue::Objects(vec![every_member(field)]),
         };
         assert_eq!(c.set_value(field, value), Ok(()), "{field:?}");
         c
+    }
+
+    /// Every member of a structured setting set, each to the first value of a shape
+    /// the setting accepts for it.
+    fn every_member(field: ConfigField) -> BTreeMap<String, SettingValue> {
+        let members = match field.wire() {
+            Wire::Object(m) | Wire::ObjectList(m) | Wire::WrappedObject(_, m) => m,
+            _ => &[],
+        };
+        let mut out = BTreeMap::new();
+        for (name, _) in members {
+            let candidates = [
+                SettingValue::List(vec!["x".to_owned()]),
+                SettingValue::Bool(true),
+                SettingValue::Text(format!("{name}-x")),
+            ];
+            for candidate in candidates {
+                let one = BTreeMap::from([((*name).to_owned(), candidate.clone())]);
+                let value = match field.kind() {
+                    SettingKind::Objects => SettingValue::Objects(vec![one]),
+                    _ => SettingValue::Object(one),
+                };
+                if FunctionConfig::lambda_defaults()
+                    .set_value(field, value)
+                    .is_ok()
+                {
+                    out.insert((*name).to_owned(), candidate);
+                    break;
+                }
+            }
+        }
+        assert_eq!(out.len(), members.len(), "{field:?}");
+        out
     }
 
     fn info(config: FunctionConfig) -> FunctionInfo {
@@ -510,6 +635,14 @@ mod tests {
             if let Some(Value::Array(layers)) = json.get_mut("Layers") {
                 for layer in layers.iter_mut() {
                     *layer = layer["Arn"].clone();
+                }
+            }
+            // Responses wrap some objects (`ImageConfigResponse.ImageConfig`).
+            for &f in ConfigField::ALL {
+                if let Wire::WrappedObject(outer, _) = f.wire()
+                    && let Some(inner) = json.get(outer).map(|o| o[f.api_name()].clone())
+                {
+                    json[f.api_name()] = inner;
                 }
             }
             let body = Body(&json);
