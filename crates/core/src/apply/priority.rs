@@ -17,6 +17,7 @@ fn expected_secs(f: &FunctionPlan, step: &Step) -> u64 {
         Step::CreateFunction { .. }
         | Step::UpdateCode { .. }
         | Step::UpdateConfiguration { .. }
+        | Step::ReapplyConfiguration { .. }
         | Step::PublishVersion => 1,
         Step::CreateAlias { .. }
         | Step::UpdateAlias { .. }
@@ -25,7 +26,8 @@ fn expected_secs(f: &FunctionPlan, step: &Step) -> u64 {
         | Step::UntagResource { .. }
         | Step::PutConcurrency { .. }
         | Step::DeleteConcurrency { .. }
-        | Step::DeleteFunction { .. } => 0,
+        | Step::DeleteFunction { .. }
+        | Step::DeleteFailedFunction { .. } => 0,
     }
 }
 
