@@ -311,6 +311,30 @@ fn a_tampered_plan_is_refused_whole_before_the_first_call() {
             "without publishing a version first",
         ),
         (
+            "a replacement that does not delete the failed function first",
+            |p| p["functions"][2]["action"] = "replace".into(),
+            "followed by CreateFunction",
+        ),
+        (
+            "a failed function's deletion in a create",
+            |p| {
+                let steps = p["functions"][2]["steps"].as_array_mut().unwrap();
+                steps.insert(0, serde_json::json!({ "step": "delete_failed_function" }));
+            },
+            "delete a function the plan creates or updates",
+        ),
+        (
+            "a configuration re-applied on a function it creates",
+            |p| {
+                let steps = p["functions"][2]["steps"].as_array_mut().unwrap();
+                steps.insert(
+                    1,
+                    serde_json::json!({ "step": "reapply_configuration", "changes": [] }),
+                );
+            },
+            "update a function they create",
+        ),
+        (
             "unknown dependency",
             |p| p["functions"][2]["depends_on"] = serde_json::json!(["nowhere"]),
             "which the plan does not have",

@@ -357,3 +357,334 @@ fn item_01_apply_refuses_credentials_of_another_account() {
     flo(dir, &sim, &["apply", "--env", "prod", "--auto-approve"]).expect_code(0);
     assert!(!exists(&sim, "api-prod"), "not in the credentials' account");
 }
+
+/// Text without miette's wrapping and gutter, to compare sentences.
+fn words(text: &str) -> String {
+    text.split_whitespace()
+        .filter(|w| *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// GetFunction of `name` in the fleet's account, as JSON.
+fn get_function(sim: &Sim, name: &str) -> serde_json::Value {
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential={FLEET_ACCOUNT}/20250101/{REGION}/lambda/aws4_request, \
+         SignedHeaders=host, Signature=0"
+    );
+    let (status, text) = crate::support::http(
+        sim.port,
+        "GET",
+        &format!("/2015-03-31/functions/{name}"),
+        &[("Authorization", &auth)],
+        "",
+    )
+    .expect("the sim answers");
+    assert_eq!(status, 200, "GetFunction {name}: {text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+fn env_tag(sim: &Sim, name: &str) -> String {
+    get_function(sim, name)["Tags"]["flotilla:env"]
+        .as_str()
+        .unwrap_or("(none)")
+        .to_owned()
+}
+
+/// Adds fault rules through the emulator's control API.
+fn add_faults(sim: &Sim, rules: &str) {
+    let (status, text) = crate::support::http(sim.port, "POST", "/_sim/faults", &[], rules)
+        .expect("the sim answers");
+    assert!(
+        (200..300).contains(&status),
+        "POST /_sim/faults: {status} {text}"
+    );
+}
+
+/// `staging` and `prod` in one account and region, and a function whose name does not
+/// depend on the environment: both deploy the same Lambda function.
+fn colliding_manifest(dir: &Path, code: &str) {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("src/app.py"), code).unwrap();
+    std::fs::write(
+        dir.join("deploy.yaml"),
+        format!(
+            "version: 1\n\
+             defaults:\n  region: {REGION}\n  runtime: python3.12\n  handler: app.handler\n  \
+             role: arn:aws:iam::${{account}}:role/app\n  description: api of ${{stage}}\n\
+             environments:\n  staging: {{ account: \"{FLEET_ACCOUNT}\" }}\n  \
+             prod: {{ account: \"{FLEET_ACCOUNT}\" }}\n\
+             functions:\n  api:\n    name: api\n    artifact: {{ dir: src }}\n"
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn item_03_another_environments_function_is_refused_unless_adopted_and_validate_reports_the_collision()
+ {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    colliding_manifest(dir, "def handler(e, c):\n    return 1\n");
+
+    // validate: both environments resolve `api` in the same account and region.
+    let mut cmd = flotilla(dir, FLEET_ACCOUNT);
+    cmd.arg("validate");
+    let out = run(cmd).expect_code(1);
+    let text = words(&out.stderr);
+    assert!(
+        text.contains(&format!(
+            "environments `staging` and `prod` both deploy function `api` as `api` in {FLEET_ACCOUNT}, {REGION}"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        text.contains("add `${stage}` to the name"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        text.contains("deploy.yaml:"),
+        "with its place: {}",
+        out.stderr
+    );
+
+    let sim = Sim::start(dir, &[]);
+    flo(dir, &sim, &["apply", "--env", "staging", "--auto-approve"]).expect_code(0);
+    assert_eq!(env_tag(&sim, "api"), "staging");
+
+    // The old code planned `tags.flotilla:env "staging" -> "prod"` and took it over.
+    let refused = |out: &Run| {
+        let text = words(&out.stderr);
+        assert!(
+            text.contains("belong to another manifest or environment"),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            text.contains(&format!(
+                "`api` (api in {FLEET_ACCOUNT}, {REGION}): flotilla:env is \"staging\", not \"prod\""
+            )),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            text.contains("--adopt api"),
+            "the help names the flag: {}",
+            out.stderr
+        );
+    };
+    refused(&flo(dir, &sim, &["plan", "--env", "prod"]).expect_code(1));
+    refused(&flo(dir, &sim, &["plan", "--env", "prod", "--detailed-exitcode"]).expect_code(1));
+    refused(&flo(dir, &sim, &["apply", "--env", "prod", "--auto-approve"]).expect_code(1));
+    assert_eq!(
+        env_tag(&sim, "api"),
+        "staging",
+        "taken over although refused"
+    );
+
+    // A typo adopts nothing.
+    let out = flo(dir, &sim, &["plan", "--env", "prod", "--adopt", "apii"]).expect_code(1);
+    assert!(
+        words(&out.stderr).contains("--adopt apii: no function of the manifest"),
+        "{}",
+        out.stderr
+    );
+
+    // --adopt takes it over on purpose: the plan shows the tag changing, and a saved
+    // plan carries the adoption to apply.
+    let out = flo(
+        dir,
+        &sim,
+        &[
+            "plan",
+            "--env",
+            "prod",
+            "--adopt",
+            "api",
+            "-o",
+            "adopt.json",
+        ],
+    )
+    .expect_code(0);
+    assert!(
+        words(&out.stdout).contains("tags.flotilla:env \"staging\" → \"prod\""),
+        "{}",
+        out.stdout
+    );
+    flo(dir, &sim, &["apply", "adopt.json"]).expect_code(0);
+    assert_eq!(env_tag(&sim, "api"), "prod");
+    flo(dir, &sim, &["plan", "--env", "prod", "--detailed-exitcode"]).expect_code(0);
+
+    // A saved plan re-checks the tags before anything changes: staging took the
+    // function back (by the Lambda name) after the plan was made.
+    colliding_manifest(dir, "def handler(e, c):\n    return 2\n");
+    flo(dir, &sim, &["plan", "--env", "prod", "-o", "prod.json"]).expect_code(0);
+    flo(
+        dir,
+        &sim,
+        &[
+            "apply",
+            "--env",
+            "staging",
+            "--adopt",
+            "api",
+            "--auto-approve",
+        ],
+    )
+    .expect_code(0);
+    assert_eq!(env_tag(&sim, "api"), "staging");
+    let before = get_function(&sim, "api")["Configuration"]["RevisionId"].clone();
+    let out = flo(dir, &sim, &["apply", "prod.json"]).expect_code(1);
+    let text = words(&out.stderr);
+    assert!(
+        text.contains(
+            "now belong to another manifest or environment, which the plan did not adopt"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        text.contains("flotilla:env is \"staging\", not \"prod\""),
+        "{}",
+        out.stderr
+    );
+    assert!(text.contains("--adopt api"), "{}", out.stderr);
+    assert_eq!(env_tag(&sim, "api"), "staging");
+    assert_eq!(
+        get_function(&sim, "api")["Configuration"]["RevisionId"],
+        before,
+        "changed although refused"
+    );
+}
+
+#[test]
+fn item_04_a_failed_creation_is_replaced_and_a_failed_update_is_drift() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_fleet(dir, 1, &[REGION], "v1");
+    let sim = Sim::start(dir, &[]);
+    let name = "fn-000-staging";
+    add_faults(
+        &sim,
+        &format!(
+            r#"[{{"op": "CreateFunction", "function": "{name}", "kind": {{"type": "fail_update", "reason": "the zip is broken", "reason_code": "InvalidZipFileException"}}, "trigger": {{"next": 1}}}}]"#
+        ),
+    );
+    flo(dir, &sim, &["apply", "--env", "staging", "--auto-approve"]).expect_code(1);
+    assert_eq!(get_function(&sim, name)["Configuration"]["State"], "Failed");
+
+    // The old code said "is up to date", exit 0.
+    let out = flo(
+        dir,
+        &sim,
+        &["plan", "--env", "staging", "--detailed-exitcode"],
+    )
+    .expect_code(2);
+    assert!(
+        out.stdout
+            .contains("must be replaced (its creation failed)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            "Failed (InvalidZipFileException: the zip is broken): deleted, then created again"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("steps: DeleteFunction → CreateFunction"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("1 to replace"), "{}", out.stdout);
+    let md = flo(
+        dir,
+        &sim,
+        &["plan", "--env", "staging", "--format", "markdown"],
+    )
+    .expect_code(0);
+    assert!(md.stdout.contains("♻️ replace"), "{}", md.stdout);
+    assert!(
+        md.stdout.contains("InvalidZipFileException"),
+        "{}",
+        md.stdout
+    );
+
+    // A saved plan keeps the repair and passes the plan-file checks.
+    flo(dir, &sim, &["plan", "--env", "staging", "-o", "plan.json"]).expect_code(0);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("plan.json")).unwrap()).unwrap();
+    let f = &json["functions"][0];
+    assert_eq!(f["action"], "replace", "{json}");
+    assert_eq!(f["steps"][0]["step"], "delete_failed_function", "{json}");
+    assert_eq!(
+        f["steps"][0]["reason_code"], "InvalidZipFileException",
+        "{json}"
+    );
+    assert_eq!(f["steps"][1]["step"], "create_function", "{json}");
+    let out = flo(dir, &sim, &["apply", "plan.json"]).expect_code(0);
+    assert_eq!(summary(&out.stderr).converged, 1, "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("deleted"),
+        "replaced, not deleted: {}",
+        out.stderr
+    );
+    let live = get_function(&sim, name);
+    assert_eq!(live["Configuration"]["State"], "Active", "{live}");
+    assert_eq!(live["Tags"]["flotilla:env"], "staging", "{live}");
+    flo(
+        dir,
+        &sim,
+        &["plan", "--env", "staging", "--detailed-exitcode"],
+    )
+    .expect_code(0);
+
+    // An update that failed: its fields read as desired, but it is drift until re-applied.
+    write_fleet(dir, 1, &[REGION], "v2");
+    add_faults(
+        &sim,
+        &format!(
+            r#"[{{"op": "UpdateFunctionConfiguration", "function": "{name}", "kind": {{"type": "fail_update", "reason": "ENI limit", "reason_code": "EniLimitExceeded"}}, "trigger": {{"next": 1}}}}]"#
+        ),
+    );
+    flo(dir, &sim, &["apply", "--env", "staging", "--auto-approve"]).expect_code(1);
+    let live = get_function(&sim, name);
+    assert_eq!(
+        live["Configuration"]["LastUpdateStatus"], "Failed",
+        "{live}"
+    );
+    let out = flo(
+        dir,
+        &sim,
+        &["plan", "--env", "staging", "--detailed-exitcode"],
+    )
+    .expect_code(2);
+    assert!(
+        words(&out.stdout).contains("last_update_status Failed (EniLimitExceeded: ENI limit)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("steps: UpdateFunctionCode → UpdateFunctionConfiguration"),
+        "{}",
+        out.stdout
+    );
+    flo(dir, &sim, &["apply", "--env", "staging", "--auto-approve"]).expect_code(0);
+    let live = get_function(&sim, name);
+    assert_eq!(
+        live["Configuration"]["LastUpdateStatus"], "Successful",
+        "{live}"
+    );
+    flo(
+        dir,
+        &sim,
+        &["plan", "--env", "staging", "--detailed-exitcode"],
+    )
+    .expect_code(0);
+}

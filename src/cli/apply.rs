@@ -8,7 +8,7 @@ use std::sync::Arc;
 use flotilla_core::apply::{
     ApplyContext, CancelToken, EventSink, Outcome, Report, SecretSource, apply,
 };
-use flotilla_core::deploy::{AccountRoles, ClientSet, LocalCode, make_plan, make_plan_with};
+use flotilla_core::deploy::{AccountRoles, ClientSet, LocalCode, PlanOptions, make_plan_with};
 use flotilla_core::model::{FunctionKey, Limits, Model};
 use flotilla_core::plan::{Action, Plan, PlanFile};
 use flotilla_core::s3::UploadOptions;
@@ -16,7 +16,7 @@ use flotilla_sim::Sim;
 
 use super::Exit;
 use super::error::CliError;
-use super::plan::{Format, print_plan, prune_options};
+use super::plan::{Format, plan_options, print_plan};
 use super::progress::{LiveView, TimedLines};
 use super::report_file::ReportArgs;
 use super::target::{TargetArgs, report_error, report_manifest_error};
@@ -56,6 +56,11 @@ pub struct Args {
     /// carries its deletions, so this flag is for plan-and-apply only.
     #[arg(long, conflicts_with = "plan")]
     prune: bool,
+    /// Take over this function although its ownership tags name another manifest or
+    /// environment (see `plan --adopt`); by key or Lambda name, repeatable. A saved plan
+    /// carries what it adopts, so this flag is for plan-and-apply only.
+    #[arg(long, value_name = "FUNCTION", conflicts_with = "plan")]
+    adopt: Vec<String>,
 }
 
 /// A rate flag: a finite number of calls per second, at least [`Limits::MIN_PER_SECOND`].
@@ -152,7 +157,7 @@ async fn run_async(args: Args) -> Exit {
                 Ok(m) => m,
                 Err(exit) => return exit,
             };
-            let options = prune_options(args.prune, &args.target);
+            let options = plan_options(args.prune, &args.adopt, &args.target);
             match make_plan_with(&model, &clients, &options).await {
                 Ok(plan) => (plan, Some(model)),
                 Err(e) => return report_error(e),
@@ -203,6 +208,11 @@ async fn run_async(args: Args) -> Exit {
             return report_error(flotilla_core::plan::PlanFileError::Tampered {
                 problems: missing,
             });
+        }
+        // Someone may have deployed a function from another manifest or environment
+        // since the plan: refused before anything changes, unless the plan adopted it.
+        if let Err(e) = flotilla_core::deploy::verify_owners(&plan, clients.as_ref()).await {
+            return report_error(e);
         }
     }
     // A one-go apply re-plans a function another writer changed meanwhile (it has the
@@ -325,7 +335,23 @@ async fn refresh(
             .join(", ")
     );
     // `--local`: the emulator was seeded before the first plan; the re-plan observes it.
-    let replanned = match make_plan(&model, clients).await {
+    // What this run adopts: the flag's, or for a saved plan what the plan adopted.
+    let mut adopt = if args.plan.is_some() {
+        flotilla_core::deploy::adopted_in(plan)
+    } else {
+        args.adopt.clone()
+    };
+    adopt.retain(|a| {
+        model
+            .functions
+            .iter()
+            .any(|f| f.key.0 == *a || f.name.as_str() == a)
+    });
+    let options = PlanOptions {
+        prune: false,
+        adopt,
+    };
+    let replanned = match make_plan_with(&model, clients, &options).await {
         Ok(p) => p,
         Err(e) => {
             report_error(e);

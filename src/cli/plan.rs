@@ -44,6 +44,11 @@ pub struct Args {
     /// (`flotilla:manifest`, `flotilla:env`) that it no longer has.
     #[arg(long)]
     prune: bool,
+    /// Take over this function although its ownership tags (`flotilla:manifest`,
+    /// `flotilla:env`) name another manifest or environment; by key or Lambda name,
+    /// repeatable. Without it such a function is refused.
+    #[arg(long, value_name = "FUNCTION")]
+    adopt: Vec<String>,
 }
 
 /// Plans and prints. With `--detailed-exitcode` an error of any kind exits 1, so only
@@ -57,7 +62,7 @@ pub fn run(args: Args) -> Exit {
 fn plan_and_print(args: &Args) -> Result<bool, Exit> {
     let model = args.target.load_selected()?;
     let target = args.target.target();
-    let options = prune_options(args.prune, &args.target);
+    let options = plan_options(args.prune, &args.adopt, &args.target);
     let result = super::runtime().block_on(async {
         let (clients, _) = flotilla::connect::connect(&target).await;
         make_plan_with(&model, &clients, &options).await
@@ -80,7 +85,8 @@ fn plan_and_print(args: &Args) -> Result<bool, Exit> {
 
 /// `--prune` only for a whole manifest: on a selection, a function outside it would look
 /// like one that left the manifest, so nothing is deleted (and the user is told).
-pub fn prune_options(prune: bool, target: &TargetArgs) -> PlanOptions {
+/// `--adopt` as given.
+pub fn plan_options(prune: bool, adopt: &[String], target: &TargetArgs) -> PlanOptions {
     let selected = !target.select.criteria().is_empty();
     if prune && selected {
         eprintln!(
@@ -89,6 +95,7 @@ pub fn prune_options(prune: bool, target: &TargetArgs) -> PlanOptions {
     }
     PlanOptions {
         prune: prune && !selected,
+        adopt: adopt.to_vec(),
     }
 }
 

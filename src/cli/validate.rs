@@ -77,6 +77,12 @@ fn check(args: &Args) -> Result<Vec<Model>, ManifestError> {
             Err(e) => errors.push(e),
         }
     }
+    // Environments sharing an account and region must not share a function name.
+    if errors.is_empty()
+        && let Some(e) = source.collisions(&models)
+    {
+        errors.push(e);
+    }
     if !unset.is_empty() && errors.is_empty() {
         let names: Vec<_> = unset.into_iter().collect();
         eprintln!(

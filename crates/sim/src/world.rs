@@ -185,6 +185,13 @@ impl World {
         if let Some(conflict) = record.conflict() {
             return Err(conflict);
         }
+        // As Lambda: a function whose creation failed cannot be changed, only deleted.
+        if record.state == flotilla_cloud::lambda::FunctionStateKind::Failed {
+            return Err(SimError::conflict(format!(
+                "The operation cannot be performed at this time. The function is currently in the following state: Failed. Resource: {}",
+                record.arn
+            )));
+        }
         Ok((record, env))
     }
 

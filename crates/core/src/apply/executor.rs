@@ -111,7 +111,10 @@ impl FnRun<'_> {
             return Ok(());
         }
         self.prepare().await?;
-        if matches!(plan.action, Action::Update | Action::Delete) {
+        if matches!(
+            plan.action,
+            Action::Update | Action::Delete | Action::Replace
+        ) {
             self.check_not_stale().await?;
         }
         for step in &plan.steps {
@@ -210,7 +213,7 @@ impl FnRun<'_> {
                 first
             }
             // A function whose creation failed can still be deleted.
-            Verdict::Fail(_) if self.plan.action == Action::Delete => {
+            Verdict::Fail(_) if matches!(self.plan.action, Action::Delete | Action::Replace) => {
                 self.fresh = Some(first.clone());
                 first
             }
@@ -235,6 +238,11 @@ impl FnRun<'_> {
             Step::CreateFunction { tags } => self.create_function(tags).await,
             Step::UpdateCode { changes: _ } => self.update_code().await,
             Step::UpdateConfiguration { changes } => self.update_configuration(changes).await,
+            Step::ReapplyConfiguration {
+                reason: _,
+                reason_code: _,
+                changes: _,
+            } => self.reapply_configuration().await,
             Step::PublishVersion => self.publish_version().await,
             Step::CreateAlias { alias } => self.create_alias(alias).await,
             Step::UpdateAlias {
@@ -255,6 +263,10 @@ impl FnRun<'_> {
             Step::PutConcurrency { old: _, reserved } => self.put_concurrency(*reserved).await,
             Step::DeleteConcurrency { old: _ } => self.delete_concurrency().await,
             Step::DeleteFunction { owner_tags } => self.delete_function(owner_tags).await,
+            Step::DeleteFailedFunction {
+                reason: _,
+                reason_code: _,
+            } => self.delete_failed_function().await,
         }
     }
 
@@ -376,8 +388,26 @@ impl FnRun<'_> {
             .await
     }
 
+    /// The whole desired configuration, after a failed update (every setting that
+    /// `UpdateFunctionConfiguration` changes, the environment as a whole).
+    async fn reapply_configuration(&mut self) -> Result<(), Stop> {
+        let mut config = self
+            .plan
+            .desired
+            .config
+            .clone()
+            .map_environment(|_, _| String::new());
+        config.environment = self.env.clone().unwrap_or_default();
+        let input = UpdateConfigInput::new(self.plan.name.clone(), config, ConfigField::ALL);
+        self.send_configuration(input).await
+    }
+
     async fn update_configuration(&mut self, changes: &[FieldChange]) -> Result<(), Stop> {
         let input = self.config_input(changes);
+        self.send_configuration(input).await
+    }
+
+    async fn send_configuration(&mut self, input: UpdateConfigInput) -> Result<(), Stop> {
         let api = self.api.clone();
         let landed = Landed::Config(Box::new(input.clone()));
         let sent = input.clone();

@@ -33,6 +33,7 @@ fn expected_secs(f: &FunctionPlan, step: &Step) -> u64 {
         Step::CreateFunction { .. }
         | Step::UpdateCode { .. }
         | Step::UpdateConfiguration { .. }
+        | Step::ReapplyConfiguration { .. }
         | Step::PublishVersion => 1,
         Step::CreateAlias { .. }
         | Step::UpdateAlias { .. }
@@ -41,7 +42,8 @@ fn expected_secs(f: &FunctionPlan, step: &Step) -> u64 {
         | Step::UntagResource { .. }
         | Step::PutConcurrency { .. }
         | Step::DeleteConcurrency { .. }
-        | Step::DeleteFunction { .. } => 0,
+        | Step::DeleteFunction { .. }
+        | Step::DeleteFailedFunction { .. } => 0,
     }
 }
 

@@ -259,7 +259,10 @@ impl Report {
                 Outcome::Cancelled => t.cancelled += 1,
             }
             t.steps += f.steps_done.len();
-            if f.steps_done.iter().any(|s| s == "DeleteFunction") {
+            // A failed function that was replaced is created again, not deleted.
+            if f.steps_done.iter().any(|s| s == "DeleteFunction")
+                && !f.steps_done.iter().any(|s| s == "CreateFunction")
+            {
                 t.deleted += 1;
             }
             for (class, n) in &f.retries {

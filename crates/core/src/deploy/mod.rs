@@ -7,6 +7,7 @@ mod alias_targets;
 mod clients;
 mod code;
 mod layers;
+mod ownership;
 mod roles;
 
 pub use accounts::AccountError;
@@ -14,6 +15,7 @@ pub use alias_targets::verify_alias_targets;
 pub use clients::{ClientSet, Seed};
 pub use code::{DEFAULT_PARALLEL_UPLOADS, LocalCode, verify_artifacts};
 pub use layers::{LayerError, LayerErrors, Location, resolve_layers};
+pub use ownership::{ForeignFunction, OwnershipError, adopted_in, check_observed, verify_owners};
 pub use roles::{AccountRoles, RoleConflict};
 
 use crate::artifact::{ArtifactErrors, Artifacts, digest_all};
@@ -54,6 +56,10 @@ pub enum DeployError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Account(#[from] AccountError),
+    /// A function belongs to another manifest or environment.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Ownership(#[from] OwnershipError),
     /// The local emulator could not be seeded.
     #[error("could not seed the local emulator: {0}")]
     #[diagnostic(help("this is a bug in Flotilla's local mode; please report it"))]
@@ -88,23 +94,30 @@ pub async fn make_plan(model: &Model, clients: &ClientSet) -> Result<Plan, Deplo
 }
 
 /// What a plan looks at besides the manifest's own functions.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PlanOptions {
     /// Also list the managed functions that left the manifest and plan their deletion
     /// (`--prune`). Only for a whole manifest: never with a selection.
     pub prune: bool,
+    /// Functions (by key or Lambda name) whose ownership tags may name another manifest
+    /// or environment: the plan takes them over (`--adopt`). Any other such function
+    /// is refused.
+    pub adopt: Vec<String>,
 }
 
-/// [`make_plan`] with options (`--prune`).
+/// [`make_plan`] with options (`--prune`, `--adopt`). A function whose ownership tags
+/// name another manifest or environment is refused unless `options.adopt` names it.
 ///
 /// # Errors
-/// Artifact, observe, prune-scan, plan or seeding errors.
+/// Artifact, observe, prune-scan, ownership, plan or seeding errors.
 pub async fn make_plan_with(
     model: &Model,
     clients: &ClientSet,
     options: &PlanOptions,
 ) -> Result<Plan, DeployError> {
-    Ok(observe_and_plan_with(model, clients, options).await?.1)
+    let (live, plan) = observe_and_plan_with(model, clients, options).await?;
+    check_observed(model, &live, &options.adopt)?;
+    Ok(plan)
 }
 
 /// Like [`make_plan`], also returning the live state the plan was made from (for

@@ -171,6 +171,77 @@ impl Source {
             .unwrap_or_default()
     }
 
+    /// Functions of different environments (`models`, one per environment, validated
+    /// from this manifest) that resolve to the same name in the same account and region:
+    /// deploying one environment would take the other's function over. "The same
+    /// account" is the same `account`, or none in both (the credentials' own); an
+    /// account set in one environment only may or may not be the same, so it is not
+    /// reported. `None` when there is no collision.
+    pub fn collisions(&self, models: &[Model]) -> Option<ManifestError> {
+        let raw = self.raw.as_ref()?;
+        let name_pos = |key: &str| {
+            raw.functions
+                .as_ref()
+                .and_then(|fs| fs.0.iter().find(|(k, _)| k.value == key))
+                .map_or(Pos::START, |(k, f)| {
+                    f.name.as_ref().map_or(k.pos, |n| n.pos)
+                })
+        };
+        let env_pos = |env: &str| {
+            raw.environments
+                .as_ref()
+                .and_then(|es| es.0.iter().find(|(k, _)| k.value == env))
+                .map_or(Pos::START, |(k, _)| k.pos)
+        };
+        type Slot<'m> = (Option<&'m str>, &'m str, &'m str);
+        let mut first: BTreeMap<Slot<'_>, (&str, &str)> = BTreeMap::new();
+        let mut problems = Vec::new();
+        let mut reported = BTreeSet::new();
+        for m in models {
+            let Some(env) = m.environment.as_deref() else {
+                continue;
+            };
+            for f in &m.functions {
+                let slot = (
+                    f.account.as_ref().map(super::AccountId::as_str),
+                    f.region.as_str(),
+                    f.name.as_str(),
+                );
+                match first.get(&slot) {
+                    Some((other_env, other_key)) if *other_env != env => {
+                        if !reported.insert((
+                            f.key.0.clone(),
+                            (*other_key).to_owned(),
+                            slot.2.to_owned(),
+                        )) {
+                            continue;
+                        }
+                        let account = slot.0.unwrap_or("the credentials' account");
+                        let message = format!(
+                            "environments `{other_env}` and `{env}` both deploy function `{}` as `{}` in {account}, {}: each would take the function over from the other",
+                            f.key, f.name, f.region
+                        );
+                        let mut p = Problem::new(name_pos(&f.key.0), message, "same name in both environments")
+                            .help("add `${stage}` to the name (e.g. `name: api-${stage}`), or give the environments different accounts or regions");
+                        if *other_key != f.key.0 {
+                            p = p.also(
+                                name_pos(other_key),
+                                format!("`{other_key}` in `{other_env}`"),
+                            );
+                        }
+                        p = p.also(env_pos(env), format!("environment `{env}`"));
+                        problems.push(p);
+                    }
+                    Some(_) => {}
+                    None => {
+                        first.insert(slot, (env, f.key.0.as_str()));
+                    }
+                }
+            }
+        }
+        (!problems.is_empty()).then(|| self.error(ErrorKind::Invalid, problems))
+    }
+
     fn error(&self, kind: ErrorKind, problems: Vec<Problem>) -> ManifestError {
         let text = super::redact::redact(&self.text, self.raw.as_ref());
         ManifestError::new(&self.path, Some(&text), kind, problems)

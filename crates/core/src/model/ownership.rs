@@ -58,6 +58,22 @@ impl Ownership {
         tags
     }
 
+    /// The ownership tags in `live` that name another manifest or environment, as
+    /// `(tag, live value, this deployment's value)`. A tag that is absent is no claim: a
+    /// function created by hand (no Flotilla tags) is adopted by tagging it.
+    pub fn foreign_tags(
+        &self,
+        live: &BTreeMap<String, String>,
+    ) -> Vec<(&'static str, String, String)> {
+        [(MANIFEST_TAG, &self.manifest), (ENV_TAG, &self.env)]
+            .into_iter()
+            .filter_map(|(tag, ours)| match live.get(tag) {
+                Some(theirs) if theirs != ours => Some((tag, theirs.clone(), ours.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// True when `tags` say the function belongs to this manifest and environment.
     pub fn owns(&self, tags: &BTreeMap<String, String>) -> bool {
         tags.get(MANIFEST_TAG) == Some(&self.manifest) && tags.get(ENV_TAG) == Some(&self.env)
@@ -134,5 +150,23 @@ mod tests {
         tags.remove(ENV_TAG);
         assert!(!o.owns(&tags));
         assert_eq!(Ownership::new("x", None).env, DEFAULT_ENV);
+    }
+
+    #[test]
+    fn only_a_present_tag_of_another_owner_is_foreign() {
+        let o = Ownership::new("deploy.yaml", Some("prod"));
+        assert!(
+            o.foreign_tags(&BTreeMap::new()).is_empty(),
+            "untagged: adopted"
+        );
+        assert!(o.foreign_tags(&o.tags()).is_empty());
+        let mut staging = o.tags();
+        staging.insert(ENV_TAG.to_owned(), "staging".to_owned());
+        assert_eq!(
+            o.foreign_tags(&staging),
+            vec![(ENV_TAG, "staging".to_owned(), "prod".to_owned())]
+        );
+        let other = Ownership::new("other/deploy.yaml", Some("prod")).tags();
+        assert_eq!(o.foreign_tags(&other)[0].0, MANIFEST_TAG);
     }
 }

@@ -122,9 +122,12 @@ fn check_values(f: &FunctionPlan, say: &mut impl FnMut(String)) {
 /// Rank of a step in the order `plan()` writes them; each rank at most once.
 fn rank(step: &Step) -> u8 {
     match step {
-        Step::CreateFunction { .. } | Step::DeleteFunction { .. } | Step::MoveAlias { .. } => 0,
+        Step::CreateFunction { .. }
+        | Step::DeleteFunction { .. }
+        | Step::DeleteFailedFunction { .. }
+        | Step::MoveAlias { .. } => 0,
         Step::UpdateCode { .. } => 1,
-        Step::UpdateConfiguration { .. } => 2,
+        Step::UpdateConfiguration { .. } | Step::ReapplyConfiguration { .. } => 2,
         Step::PublishVersion => 3,
         Step::CreateAlias { .. } | Step::UpdateAlias { .. } => 4,
         Step::TagResource { .. } => 5,
@@ -134,29 +137,59 @@ fn rank(step: &Step) -> u8 {
 }
 
 /// The closed step grammar: create = CreateFunction [Publish [CreateAlias]]
-/// [PutConcurrency]; update = [Code] [Configuration] [Publish (Create|Update)Alias?]
-/// [Tag] [Untag] [Put|DeleteConcurrency], or MoveAlias alone (rollback); delete =
-/// DeleteFunction alone; no change = nothing.
+/// [PutConcurrency]; update = [Code] [Configuration|ReapplyConfiguration]
+/// [Publish (Create|Update)Alias?] [Tag] [Untag] [Put|DeleteConcurrency], or MoveAlias
+/// alone (rollback); delete = DeleteFunction alone; replace = DeleteFailedFunction then
+/// a create; no change = nothing.
 fn check_steps(f: &FunctionPlan, say: &mut impl FnMut(String)) {
     let names: Vec<&str> = f.steps.iter().map(Step::name).collect();
     let wrong = |why: &str| format!("steps [{}] {why}", names.join(", "));
-    let steps = &f.steps;
     match f.action {
+        Action::Replace => match f.steps.split_first() {
+            Some((Step::DeleteFailedFunction { .. }, rest))
+                if matches!(rest.first(), Some(Step::CreateFunction { .. })) =>
+            {
+                check_change(f, Action::Create, rest, &wrong, say);
+            }
+            _ => say(wrong(
+                "are not DeleteFunction of the failed function followed by CreateFunction",
+            )),
+        },
+        action => check_change(f, action, &f.steps, &wrong, say),
+    }
+}
+
+fn check_change(
+    f: &FunctionPlan,
+    action: Action,
+    steps: &[Step],
+    wrong: &impl Fn(&str) -> String,
+    say: &mut impl FnMut(String),
+) {
+    match action {
         Action::NoChange if !steps.is_empty() => say(wrong("on a function with no change")),
         Action::NoChange => {}
         Action::Delete => {
-            if !matches!(steps.as_slice(), [Step::DeleteFunction { owner_tags }] if !owner_tags.is_empty())
-            {
+            if !matches!(steps, [Step::DeleteFunction { owner_tags }] if !owner_tags.is_empty()) {
                 say(wrong("are not one DeleteFunction with its ownership tags"));
             }
         }
+        Action::Replace => say(wrong("replace a function inside a replacement")),
         Action::Create | Action::Update => {
+            if steps.iter().any(|s| {
+                matches!(
+                    s,
+                    Step::DeleteFunction { .. } | Step::DeleteFailedFunction { .. }
+                )
+            }) {
+                say(wrong("delete a function the plan creates or updates"));
+            }
             if steps.is_empty() {
                 say(wrong("are empty for a function that changes"));
                 return;
             }
             let create = matches!(steps.first(), Some(Step::CreateFunction { .. }));
-            if (f.action == Action::Create) != create {
+            if (action == Action::Create) != create {
                 say(wrong(if create {
                     "create a function the plan updates"
                 } else {
@@ -181,6 +214,7 @@ fn check_steps(f: &FunctionPlan, say: &mut impl FnMut(String)) {
                         s,
                         Step::UpdateCode { .. }
                             | Step::UpdateConfiguration { .. }
+                            | Step::ReapplyConfiguration { .. }
                             | Step::UpdateAlias { .. }
                             | Step::TagResource { .. }
                             | Step::UntagResource { .. }

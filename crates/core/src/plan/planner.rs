@@ -7,7 +7,9 @@ use crate::artifact::{ArtifactDigest, Artifacts};
 use crate::model::{ArtifactSource, Function, FunctionKey, LayerRef, Model};
 use crate::observe::{LiveFunction, LiveState};
 use flotilla_cloud::image::{image_digest, is_digest_hex};
-use flotilla_cloud::lambda::{AliasInfo, FunctionInfo, VersionInfo};
+use flotilla_cloud::lambda::{
+    AliasInfo, FunctionInfo, FunctionStateKind, LastUpdateStatus, VersionInfo,
+};
 
 use super::diff::{diff_config, fill_defaults};
 use super::types::{
@@ -119,6 +121,15 @@ fn plan_function(
     let desired = desired_config(f, tags);
     let (action, steps) = match &live.info {
         None => (Action::Create, create_steps(f, tags)),
+        // Lambda cannot repair a function whose creation failed: delete, create again.
+        Some(info) if matches!(info.state, Some(FunctionStateKind::Failed)) => {
+            let mut steps = vec![Step::DeleteFailedFunction {
+                reason: info.state_reason.clone(),
+                reason_code: info.state_reason_code.clone(),
+            }];
+            steps.extend(create_steps(f, tags));
+            (Action::Replace, steps)
+        }
         Some(info) => {
             let steps = update_steps(
                 f,
@@ -254,13 +265,22 @@ fn update_steps(
     let mut steps = Vec::new();
     let mut code_changes: Vec<FieldChange> = code_change(info, artifact).into_iter().collect();
     code_changes.extend(diff.architecture);
-    let changed = !code_changes.is_empty() || !diff.configuration.is_empty();
-    if !code_changes.is_empty() {
+    // The last update failed: its fields may read as desired but did not take effect.
+    // Which of code and configuration failed is not reported, so both are sent again.
+    let failed = matches!(info.last_update_status, Some(LastUpdateStatus::Failed));
+    let changed = failed || !code_changes.is_empty() || !diff.configuration.is_empty();
+    if failed || !code_changes.is_empty() {
         steps.push(Step::UpdateCode {
             changes: code_changes,
         });
     }
-    if !diff.configuration.is_empty() {
+    if failed {
+        steps.push(Step::ReapplyConfiguration {
+            reason: info.last_update_status_reason.clone(),
+            reason_code: info.last_update_status_reason_code.clone(),
+            changes: diff.configuration,
+        });
+    } else if !diff.configuration.is_empty() {
         steps.push(Step::UpdateConfiguration {
             changes: diff.configuration,
         });

@@ -49,6 +49,7 @@ impl Plan {
                 Action::Update => s.update += 1,
                 Action::NoChange => s.unchanged += 1,
                 Action::Delete => s.delete += 1,
+                Action::Replace => s.replace += 1,
             }
         }
         s
@@ -71,6 +72,8 @@ pub struct Summary {
     pub unchanged: usize,
     /// Managed functions that left the manifest, deleted (`plan --prune`).
     pub delete: usize,
+    /// Functions whose creation failed, deleted and created again.
+    pub replace: usize,
 }
 
 /// API rate limits, copied from the manifest so apply need not read it.
@@ -115,6 +118,9 @@ pub enum Action {
     /// no longer has: deleted with `--prune`. Its one step is
     /// [`Step::DeleteFunction`].
     Delete,
+    /// The function's creation failed (`State` `Failed`), which Lambda cannot repair in
+    /// place: it is deleted ([`Step::DeleteFailedFunction`]) and created again.
+    Replace,
 }
 
 /// The local files a zip artifact is made from, so apply can rebuild it and check its
@@ -207,7 +213,7 @@ impl FunctionPlan {
     /// apply must resolve every value, secrets included.
     pub fn writes_environment(&self) -> bool {
         self.steps.iter().any(|s| match s {
-            Step::CreateFunction { .. } => true,
+            Step::CreateFunction { .. } | Step::ReapplyConfiguration { .. } => true,
             Step::UpdateConfiguration { changes } => changes
                 .iter()
                 .any(|c| matches!(c.field, Field::Environment(_))),
@@ -350,6 +356,20 @@ pub enum Step {
         /// The changed fields, one entry per environment key.
         changes: Vec<FieldChange>,
     },
+    /// UpdateFunctionConfiguration with the whole desired configuration, after the
+    /// function's last update failed (`LastUpdateStatus` `Failed`): the live fields may
+    /// already read as desired, but the change did not take effect, so it is sent again
+    /// (after an [`Step::UpdateCode`], which sends the code again).
+    ReapplyConfiguration {
+        /// `LastUpdateStatusReason` when observed.
+        #[serde(default)]
+        reason: Option<String>,
+        /// `LastUpdateStatusReasonCode` when observed.
+        #[serde(default)]
+        reason_code: Option<String>,
+        /// The fields that also differ (for display).
+        changes: Vec<FieldChange>,
+    },
     /// PublishVersion of `$LATEST`.
     PublishVersion,
     /// CreateAlias pointing to the version this plan publishes.
@@ -409,6 +429,17 @@ pub enum Step {
         /// still carry.
         owner_tags: BTreeMap<String, String>,
     },
+    /// DeleteFunction of a function whose creation failed ([`Action::Replace`]), then a
+    /// wait until it is gone so the [`Step::CreateFunction`] that follows can create it
+    /// again. Apply refuses the function (stale) if it is no longer `Failed`.
+    DeleteFailedFunction {
+        /// `StateReason` when observed.
+        #[serde(default)]
+        reason: Option<String>,
+        /// `StateReasonCode` when observed.
+        #[serde(default)]
+        reason_code: Option<String>,
+    },
 }
 
 impl Step {
@@ -417,7 +448,9 @@ impl Step {
         match self {
             Step::CreateFunction { .. } => "CreateFunction",
             Step::UpdateCode { .. } => "UpdateFunctionCode",
-            Step::UpdateConfiguration { .. } => "UpdateFunctionConfiguration",
+            Step::UpdateConfiguration { .. } | Step::ReapplyConfiguration { .. } => {
+                "UpdateFunctionConfiguration"
+            }
             Step::PublishVersion => "PublishVersion",
             Step::CreateAlias { .. } => "CreateAlias",
             Step::UpdateAlias { .. } | Step::MoveAlias { .. } => "UpdateAlias",
@@ -425,7 +458,7 @@ impl Step {
             Step::UntagResource { .. } => "UntagResource",
             Step::PutConcurrency { .. } => "PutFunctionConcurrency",
             Step::DeleteConcurrency { .. } => "DeleteFunctionConcurrency",
-            Step::DeleteFunction { .. } => "DeleteFunction",
+            Step::DeleteFunction { .. } | Step::DeleteFailedFunction { .. } => "DeleteFunction",
         }
     }
 }

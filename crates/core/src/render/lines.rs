@@ -47,6 +47,7 @@ pub fn action_symbol(action: Action) -> char {
         Action::Update => '~',
         Action::NoChange => '=',
         Action::Delete => '-',
+        Action::Replace => '±',
     }
 }
 
@@ -80,8 +81,30 @@ fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
             out.extend(tags.iter().map(|(k, v)| add(format!("tags.{k}"), quote(v))));
         }
         Step::UpdateCode { changes } => {
+            if changes.is_empty() {
+                // Sent again after a failed update; the configuration line says why.
+                out.push(Line {
+                    sign: Sign::Change,
+                    label: "code".to_owned(),
+                    old: None,
+                    new: Some("(sent again)".to_owned()),
+                });
+            }
             out.extend(changes.iter().map(|c| change_line(fp, c)));
             upload_line(fp, out);
+        }
+        Step::ReapplyConfiguration {
+            reason,
+            reason_code,
+            changes,
+        } => {
+            out.push(Line {
+                sign: Sign::Change,
+                label: "last_update_status".to_owned(),
+                old: Some(format!("Failed ({})", failure(reason, reason_code))),
+                new: Some("(code and whole configuration sent again)".to_owned()),
+            });
+            out.extend(changes.iter().map(|c| change_line(fp, c)));
         }
         Step::UpdateConfiguration { changes } => {
             out.extend(changes.iter().map(|c| change_line(fp, c)));
@@ -144,6 +167,28 @@ fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
         }),
         // The whole function goes; the heading says so and says why.
         Step::DeleteFunction { owner_tags: _ } => {}
+        Step::DeleteFailedFunction {
+            reason,
+            reason_code,
+        } => out.push(Line {
+            sign: Sign::Remove,
+            label: "state".to_owned(),
+            old: Some(format!(
+                "Failed ({}): deleted, then created again",
+                failure(reason, reason_code)
+            )),
+            new: None,
+        }),
+    }
+}
+
+/// `reason [code]` of a failed creation or update, as Lambda reported it.
+pub fn failure(reason: &Option<String>, code: &Option<String>) -> String {
+    match (reason.as_deref(), code.as_deref()) {
+        (Some(r), Some(c)) => format!("{c}: {r}"),
+        (Some(r), None) => r.to_owned(),
+        (None, Some(c)) => c.to_owned(),
+        (None, None) => "no reason given".to_owned(),
     }
 }
 

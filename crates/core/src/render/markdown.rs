@@ -21,11 +21,14 @@ pub fn markdown(plan: &Plan) -> String {
     let env = plan.environment.as_deref().unwrap_or("(default)");
     let digest: String = plan.manifest_digest.chars().take(12).collect();
     let _ = writeln!(head, "## Flotilla plan: `{}`\n", code_safe(env));
-    let delete = if s.delete > 0 {
+    let mut delete = if s.delete > 0 {
         format!(", {} to delete", s.delete)
     } else {
         String::new()
     };
+    if s.replace > 0 {
+        delete = format!(", {} to replace{delete}", s.replace);
+    }
     let _ = writeln!(
         head,
         "**{} to create, {} to update, {} unchanged{delete}** (manifest `{digest}`, {})\n",
@@ -109,6 +112,7 @@ fn table_row(fp: &FunctionPlan) -> String {
         Action::Update => "🔄 update",
         Action::NoChange => "no change",
         Action::Delete => "🗑️ delete",
+        Action::Replace => "♻️ replace",
     };
     let place = place(fp);
     let steps: Vec<&str> = fp.steps.iter().map(|s| s.name()).collect();
@@ -128,6 +132,7 @@ fn details_block(fp: &FunctionPlan) -> String {
         Action::Update => "update",
         Action::NoChange => "no change",
         Action::Delete => "delete",
+        Action::Replace => "replace (creation failed)",
     };
     let mut out = format!(
         "<details><summary><code>{}</code>: {verb}, {} field{}</summary>\n\n| | Field | Old | New |\n|---|---|---|---|\n",

@@ -38,7 +38,7 @@ impl Paint {
     fn action(&self, action: Action) -> String {
         let code = match action {
             Action::Create => GREEN,
-            Action::Update => YELLOW,
+            Action::Update | Action::Replace => YELLOW,
             Action::NoChange => DIM,
             Action::Delete => RED,
         };
@@ -80,11 +80,14 @@ pub fn text(plan: &Plan, color: bool) -> String {
         out.push('\n');
     }
     let s = plan.summary();
-    let delete = if s.delete > 0 {
+    let mut delete = if s.delete > 0 {
         format!(", {} to delete", s.delete)
     } else {
         String::new()
     };
+    if s.replace > 0 {
+        delete = format!(", {} to replace{delete}", s.replace);
+    }
     let _ = writeln!(
         out,
         "{}",
@@ -136,6 +139,7 @@ fn function(out: &mut String, p: &Paint, fp: &FunctionPlan) {
         Action::Update => "will be updated in place",
         Action::NoChange => "is up to date",
         Action::Delete => "will be deleted",
+        Action::Replace => "must be replaced (its creation failed)",
     };
     let place = place(fp);
     // Unchanged functions are one line each; a changed one is a block set off by blank lines.

@@ -106,6 +106,8 @@ fn function_status(fp: &FunctionPlan, live: &LiveFunction) -> FunctionStatus {
         // Status plans without `--prune`; a deletion would be a function that left the
         // manifest, which is drift of the whole function.
         Action::Delete => (Drift::Drifted, vec!["function".to_owned()]),
+        // Its creation failed: the whole function is to be made again.
+        Action::Replace => (Drift::Drifted, vec!["state".to_owned()]),
     };
     FunctionStatus {
         key: fp.key.clone(),
@@ -141,8 +143,14 @@ fn drifted_fields(fp: &FunctionPlan, live: &LiveFunction) -> Vec<String> {
     let mut consequences = Vec::new();
     for step in &fp.steps {
         match step {
-            Step::CreateFunction { .. } | Step::DeleteFunction { .. } => {}
+            Step::CreateFunction { .. }
+            | Step::DeleteFunction { .. }
+            | Step::DeleteFailedFunction { .. } => {}
             Step::UpdateCode { changes } | Step::UpdateConfiguration { changes } => {
+                fields.extend(changes.iter().map(|c| c.field.to_string()));
+            }
+            Step::ReapplyConfiguration { changes, .. } => {
+                fields.push("last_update_status".to_owned());
                 fields.extend(changes.iter().map(|c| c.field.to_string()));
             }
             Step::PublishVersion => {
@@ -169,7 +177,9 @@ fn drifted_fields(fp: &FunctionPlan, live: &LiveFunction) -> Vec<String> {
     let code_or_config = fp.steps.iter().any(|s| {
         matches!(
             s,
-            Step::UpdateCode { .. } | Step::UpdateConfiguration { .. }
+            Step::UpdateCode { .. }
+                | Step::UpdateConfiguration { .. }
+                | Step::ReapplyConfiguration { .. }
         )
     });
     if !code_or_config {
