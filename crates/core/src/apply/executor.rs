@@ -233,7 +233,7 @@ impl FnRun<'_> {
     async fn run_step(&mut self, step: &Step) -> Result<(), Stop> {
         match step {
             Step::CreateFunction { tags } => self.create_function(tags).await,
-            Step::UpdateCode { changes: _ } => self.update_code().await,
+            Step::UpdateCode { .. } => self.update_code().await,
             Step::UpdateConfiguration { changes } => self.update_configuration(changes).await,
             Step::PublishVersion => self.publish_version().await,
             Step::CreateAlias { alias } => self.create_alias(alias).await,

@@ -258,6 +258,7 @@ fn update_steps(
     if !code_changes.is_empty() {
         steps.push(Step::UpdateCode {
             changes: code_changes,
+            files: None,
         });
     }
     if !diff.configuration.is_empty() {

@@ -1,7 +1,9 @@
 //! The display lines of one function plan, shared by the text and Markdown renderers.
 
 use crate::artifact::ArtifactDigest;
-use crate::plan::{Action, EnvValue, Field, FieldChange, FieldValue, FunctionPlan, Step};
+use crate::plan::{
+    Action, EnvValue, Field, FieldChange, FieldValue, FunctionPlan, PackageFiles, Step,
+};
 use flotilla_cloud::image::short_digests;
 use flotilla_cloud::lambda::PackageType;
 
@@ -79,8 +81,11 @@ fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
             upload_line(fp, out);
             out.extend(tags.iter().map(|(k, v)| add(format!("tags.{k}"), quote(v))));
         }
-        Step::UpdateCode { changes } => {
+        Step::UpdateCode { changes, files } => {
             out.extend(changes.iter().map(|c| change_line(fp, c)));
+            if let Some(files) = files {
+                out.push(files_line(files));
+            }
             upload_line(fp, out);
         }
         Step::UpdateConfiguration { changes } => {
@@ -144,6 +149,31 @@ fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
         }),
         // The whole function goes; the heading says so and says why.
         Step::DeleteFunction { owner_tags: _ } => {}
+    }
+}
+
+/// `~ package 1 file changed, 1 added, 0 removed`: counts only (the JSON plan lists
+/// the paths), or why the live package could not be compared.
+fn files_line(files: &PackageFiles) -> Line {
+    let text = match files {
+        PackageFiles::Diff {
+            added,
+            removed,
+            changed,
+        } => format!(
+            "{} file{} changed, {} added, {} removed",
+            changed.len(),
+            if changed.len() == 1 { "" } else { "s" },
+            added.len(),
+            removed.len()
+        ),
+        PackageFiles::Unavailable { reason } => format!("file list unavailable: {reason}"),
+    };
+    Line {
+        sign: Sign::Change,
+        label: "package".to_owned(),
+        old: None,
+        new: Some(text),
     }
 }
 

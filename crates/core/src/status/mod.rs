@@ -142,7 +142,7 @@ fn drifted_fields(fp: &FunctionPlan, live: &LiveFunction) -> Vec<String> {
     for step in &fp.steps {
         match step {
             Step::CreateFunction { .. } | Step::DeleteFunction { .. } => {}
-            Step::UpdateCode { changes } | Step::UpdateConfiguration { changes } => {
+            Step::UpdateCode { changes, .. } | Step::UpdateConfiguration { changes } => {
                 fields.extend(changes.iter().map(|c| c.field.to_string()));
             }
             Step::PublishVersion => {
