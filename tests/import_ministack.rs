@@ -7,6 +7,12 @@
 //! Once with `--code-bucket` (each zip referenced as an S3 object pinned by its
 //! `CodeSha256`, so nothing is read from S3) and once with `--download-code` (each
 //! package fetched from GetFunction's `Code.Location`, which MiniStack serves itself).
+//! The second also plans a changed package against MiniStack's `Code.Location`: one file
+//! changed (issue 13 item 10).
+//!
+//! No MiniStack difference from Lambda matters here: GetFunction returns the
+//! configuration, tags, reserved concurrency and a downloadable `Code.Location` as
+//! botocore's model describes them.
 
 use crate::support;
 
@@ -134,7 +140,13 @@ fn import(dir: &Path, endpoint: &str, prefix: &str, code: &[&str]) -> Run {
 
 /// Validates the written manifest, checks it for the secret and what it must say, and
 /// plans it with the secret's variable set to the live value: exit 0.
-fn validate_and_plan_empty(dir: &Path, endpoint: &str, imported: &Run, names: &[String]) -> String {
+/// Returns the manifest and the variable the secret is read from.
+fn validate_and_plan_empty(
+    dir: &Path,
+    endpoint: &str,
+    imported: &Run,
+    names: &[String],
+) -> (String, String) {
     let manifest = std::fs::read_to_string(dir.join("deploy.yaml")).expect("deploy.yaml");
     assert!(!manifest.contains(SECRET), "the secret leaked:\n{manifest}");
     for name in names {
@@ -200,7 +212,7 @@ fn validate_and_plan_empty(dir: &Path, endpoint: &str, imported: &Run, names: &[
         "{}",
         plan.stdout
     );
-    manifest
+    (manifest, variable)
 }
 
 #[ignore = "needs tests/tools/install.sh"]
@@ -221,7 +233,7 @@ async fn import_from_ministack_with_code_bucket_validates_and_plans_empty() {
             "lambda/",
         ],
     );
-    let manifest = validate_and_plan_empty(dir.path(), &endpoint, &imported, &names);
+    let (manifest, _) = validate_and_plan_empty(dir.path(), &endpoint, &imported, &names);
     assert!(
         manifest.contains("bucket: \"legacy-artifacts\"")
             && manifest.contains("key: \"lambda/imp-ms-s3-api.zip\""),
@@ -242,11 +254,36 @@ async fn import_from_ministack_with_download_code_validates_and_plans_empty() {
         "imp-ms-dl",
         &["--download-code", "code"],
     );
-    let manifest = validate_and_plan_empty(dir.path(), &endpoint, &imported, &names);
+    let (manifest, variable) = validate_and_plan_empty(dir.path(), &endpoint, &imported, &names);
     for name in &names {
         let file = format!("code/{name}.zip");
         assert!(manifest.contains(&format!("zip: \"{file}\"")), "{manifest}");
         let bytes = std::fs::read(dir.path().join(&file)).expect("downloaded zip");
         assert_eq!(bytes, package(name, name.ends_with("-edge")), "{file}");
     }
+    // Issue 13 item 10 against MiniStack's `Code.Location`: new code in one package is
+    // one changed file.
+    std::fs::write(
+        dir.path().join("code/imp-ms-dl-cron.zip"),
+        tiny_zip("new cron"),
+    )
+    .expect("new code");
+    let plan = run({
+        let mut cmd = flotilla(dir.path(), MINISTACK_ACCOUNT);
+        cmd.env("AWS_REGION", REGION).env(&variable, SECRET).args([
+            "plan",
+            "-f",
+            "deploy.yaml",
+            "--endpoint-url",
+            &endpoint,
+        ]);
+        cmd
+    })
+    .expect_code(0);
+    assert!(
+        plan.stdout
+            .contains("~ package 1 file changed, 0 added, 0 removed"),
+        "{}",
+        plan.stdout
+    );
 }
