@@ -168,3 +168,37 @@ fn a_plan_saved_before_the_newer_settings_still_loads() {
         assert!(c.file_systems.is_none() && c.image_config.is_none());
     }
 }
+
+#[test]
+fn file_lists_round_trip_fit_the_schema_and_older_plans_without_them_load() {
+    use flotilla_core::plan::{PackageFiles, Step};
+    let mut p = fleet_plan();
+    let step = p
+        .functions
+        .iter_mut()
+        .flat_map(|f| f.steps.iter_mut())
+        .find_map(|s| match s {
+            Step::UpdateCode { files, .. } => Some(files),
+            _ => None,
+        })
+        .expect("the fleet plan updates some code");
+    assert_eq!(*step, None, "plan() itself reads no package");
+    *step = Some(PackageFiles::Diff {
+        added: vec!["lib/new.py".into()],
+        removed: vec![],
+        changed: vec!["app.py".into()],
+    });
+    let json = PlanFile::to_json(&p);
+    assert_eq!(PlanFile::from_json(&json).unwrap(), p);
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path()).unwrap()).unwrap();
+    let validator = jsonschema::draft7::new(&schema).unwrap();
+    let instance: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(validator.is_valid(&instance));
+
+    // A plan written before file lists existed has no `files` key: it loads.
+    let older = fleet_plan();
+    let json = PlanFile::to_json(&older);
+    assert!(!json.contains("\"files\""), "{json}");
+    assert_eq!(PlanFile::from_json(&json).unwrap(), older);
+}

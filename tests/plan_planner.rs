@@ -113,7 +113,8 @@ fn code_updated_when_hashes_differ() {
                 field: Field::Code,
                 old: Some(FieldValue::Text(SHA_A.into())),
                 new: Some(FieldValue::Text(SHA_B.into())),
-            }]
+            }],
+            files: None,
         }]
     );
 }
@@ -155,7 +156,7 @@ fn image_compares_uri() {
             .is_empty()
     );
     let p = single(&f, Some(existing(info)), img("repo:v3"));
-    let Step::UpdateCode { changes } = &p.steps[0] else {
+    let Step::UpdateCode { changes, .. } = &p.steps[0] else {
         panic!("{:?}", p.steps)
     };
     assert_eq!(changes[0].new, Some(FieldValue::Text("repo:v3".into())));
@@ -191,7 +192,7 @@ fn pinned_images_compare_by_digest_whatever_the_spelling() {
         Some(existing(info.clone())),
         img(format!("repo@sha256:{b}")),
     );
-    let Step::UpdateCode { changes } = &p.steps[0] else {
+    let Step::UpdateCode { changes, .. } = &p.steps[0] else {
         panic!("{:?}", p.steps)
     };
     assert_eq!(
@@ -223,7 +224,7 @@ fn a_tag_shows_the_live_digest_and_an_unchanged_tag_is_no_change() {
         "the plan cannot see a re-pushed tag"
     );
     let p = single(&f, Some(existing(info)), img("repo:v2"));
-    let Step::UpdateCode { changes } = &p.steps[0] else {
+    let Step::UpdateCode { changes, .. } = &p.steps[0] else {
         panic!("{:?}", p.steps)
     };
     assert_eq!(
@@ -262,7 +263,8 @@ fn architecture_change_goes_with_the_code() {
                 field: Field::Setting(ConfigField::Architecture),
                 old: Some(FieldValue::Text("x86_64".into())),
                 new: Some(FieldValue::Text("arm64".into())),
-            }]
+            }],
+            files: None,
         }]
     );
 }
@@ -369,7 +371,7 @@ fn sensitive_env_is_redacted_and_referenced_by_source() {
                 field: Field::Environment("TOKEN".into()),
                 old: Some(FieldValue::Sensitive { changed: true }),
                 new: Some(FieldValue::Sensitive { changed: true }),
-            }]
+            }],
         }]
     );
     assert_eq!(

@@ -3,14 +3,35 @@
 
 use crate::plan_support;
 
-use flotilla_core::plan::{Action, Plan, PlanFile, plan};
+use flotilla_core::plan::{Action, PackageFiles, Plan, PlanFile, Step, plan};
 use flotilla_core::render::{self, MARKDOWN_LIMIT};
 use plan_support::*;
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 
+/// The fleet's plan, with the file lists the workflow adds to code changes: the first
+/// compared file by file, the others unavailable.
 fn fleet_plan() -> Plan {
     let (m, l, a) = fleet();
-    plan(&m, &l, &a, CREATED_AT).unwrap()
+    let mut p = plan(&m, &l, &a, CREATED_AT).unwrap();
+    let mut first = true;
+    for step in p.functions.iter_mut().flat_map(|f| f.steps.iter_mut()) {
+        if let Step::UpdateCode { files, .. } = step {
+            *files = Some(if first {
+                PackageFiles::Diff {
+                    added: vec!["lib/new.py".into()],
+                    removed: vec!["old.py".into()],
+                    changed: vec!["app.py".into(), "lib/util.py".into()],
+                }
+            } else {
+                PackageFiles::Unavailable {
+                    reason: "cannot download the live package: the download answered HTTP 403"
+                        .into(),
+                }
+            });
+            first = false;
+        }
+    }
+    p
 }
 
 #[test]

@@ -383,3 +383,88 @@ fn item_10_dir_packages_leave_out_junk_and_honour_flotillaignore() {
     assert_eq!(r.code, Some(1), "{}", r.all());
     assert!(r.stderr.contains(".flotillaignore"), "{}", r.stderr);
 }
+
+#[test]
+fn item_10_a_code_change_shows_which_files_were_added_removed_and_changed() {
+    use crate::e2e_support::{FLEET_ACCOUNT, Sim};
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    let code = root.join("fns/api");
+    std::fs::create_dir_all(code.join("lib")).expect("folder");
+    std::fs::write(code.join("app.py"), "def handler(e, c):\n    return 1\n").expect("code");
+    std::fs::write(code.join("lib/old.py"), "OLD = 1\n").expect("code");
+    std::fs::write(code.join("lib/same.py"), "SAME = 1\n").expect("code");
+    std::fs::write(
+        root.join("deploy.yaml"),
+        format!(
+            "version: 1\nfunctions:\n  api:\n    name: api\n    region: eu-north-1\n    \
+             account: \"{FLEET_ACCOUNT}\"\n    role: arn:aws:iam::{FLEET_ACCOUNT}:role/r\n    \
+             runtime: python3.12\n    handler: app.handler\n    artifact: {{ dir: fns/api }}\n"
+        ),
+    )
+    .expect("manifest");
+    let sim = Sim::start(root, &["--account", FLEET_ACCOUNT]);
+    let flo = |args: &[&str]| {
+        let mut cmd = flotilla(root, FLEET_ACCOUNT);
+        cmd.args(args).args(["--endpoint-url", &sim.url]);
+        run(cmd)
+    };
+    flo(&["apply", "--auto-approve"]).expect_code(0);
+    // One file changed, one added, one removed; the contents never reach the plan.
+    std::fs::write(
+        code.join("app.py"),
+        "def handler(e, c):\n    return 'SECRET-BODY'\n",
+    )
+    .expect("code");
+    std::fs::write(code.join("lib/new.py"), "NEW = 'ADDED-BODY'\n").expect("code");
+    std::fs::remove_file(code.join("lib/old.py")).expect("remove");
+
+    let text = flo(&["plan"]).expect_code(0);
+    assert!(
+        text.stdout
+            .contains("~ package 1 file changed, 1 added, 1 removed"),
+        "{}",
+        text.stdout
+    );
+    let markdown = flo(&["plan", "--format", "markdown"]).expect_code(0);
+    assert!(
+        markdown
+            .stdout
+            .contains("| ~ | `package` |  | `1 file changed, 1 added, 1 removed` |"),
+        "{}",
+        markdown.stdout
+    );
+    let saved = root.join("plan.json");
+    let json = flo(&[
+        "plan",
+        "--format",
+        "json",
+        "-o",
+        saved.to_str().expect("utf-8"),
+    ])
+    .expect_code(0);
+    let plan: serde_json::Value = serde_json::from_str(&json.stdout).expect("plan JSON");
+    let step = &plan["functions"][0]["steps"][0];
+    assert_eq!(step["step"], "update_code", "{step}");
+    assert_eq!(
+        step["files"],
+        serde_json::json!({ "diff": {
+            "added": ["lib/new.py"],
+            "removed": ["lib/old.py"],
+            "changed": ["app.py"],
+        }}),
+        "{step}"
+    );
+    // The saved plan keeps the paths (not the contents) and still applies.
+    let file = std::fs::read_to_string(&saved).expect("plan file");
+    for out in [&text.stdout, &markdown.stdout, &json.stdout, &file] {
+        assert!(
+            !out.contains("SECRET-BODY") && !out.contains("ADDED-BODY"),
+            "{out}"
+        );
+    }
+    assert!(file.contains("lib/new.py"), "{file}");
+    flo(&["apply", saved.to_str().expect("utf-8"), "--auto-approve"]).expect_code(0);
+    let after = flo(&["plan", "--detailed-exitcode"]);
+    assert_eq!(after.code, Some(0), "{}", after.all());
+}

@@ -121,6 +121,7 @@ pub fn function_plan(sim: &Sim, name: &str) -> FunctionPlan {
         Some(_) => vec![
             Step::UpdateCode {
                 changes: vec![change(Field::Code)],
+                files: None,
             },
             Step::UpdateConfiguration {
                 changes: vec![

@@ -160,6 +160,7 @@ fn function_plan(f: &BenchFunction, live: &FunctionInfo, vpc_in_manifest: bool) 
                         old: Some(FieldValue::Text(live.code_sha256.clone())),
                         new: Some(FieldValue::Text(key_or_uri.clone())),
                     }],
+                    files: None,
                 }
             }
             Change::Config {

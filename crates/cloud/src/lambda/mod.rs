@@ -4,7 +4,6 @@
 //! and the emulator in `sim` implements the same trait in process. One `LambdaApi` value
 //! talks to one account and region.
 
-#[cfg(feature = "sdk")]
 mod code_download;
 mod config;
 mod config_structured;
@@ -19,8 +18,9 @@ mod sdk_convert;
 mod sdk_error;
 mod types;
 
+pub use code_download::{DownloadError, MAX_CODE_BYTES};
 #[cfg(feature = "sdk")]
-pub use code_download::{DownloadError, MAX_CODE_BYTES, download_code};
+pub use code_download::{download_code, download_code_limited};
 pub use config::*;
 pub use config_structured::*;
 pub use error::ApiError;
@@ -82,4 +82,15 @@ pub trait LambdaApi: Send + Sync {
     /// in this client's account and region. A layer with no versions, or none at all,
     /// gives an empty list (Lambda answers 200 with no versions).
     async fn list_layer_versions(&self, layer_name: &str) -> ApiResult<Vec<LayerVersionInfo>>;
+    /// GETs a zip function's package from GetFunction's `Code.Location` (a presigned
+    /// URL, not a Lambda call), reading at most `max_bytes`. The default: this client
+    /// cannot ([`DownloadError::Unsupported`]).
+    async fn download_package(
+        &self,
+        location: &str,
+        max_bytes: usize,
+    ) -> Result<Vec<u8>, DownloadError> {
+        let _ = (location, max_bytes);
+        Err(DownloadError::Unsupported)
+    }
 }

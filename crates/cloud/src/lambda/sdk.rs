@@ -590,6 +590,14 @@ impl LambdaApi for SdkLambda {
             .map_err(classify)?;
         Ok(versions.iter().map(layer_version_info).collect())
     }
+
+    async fn download_package(
+        &self,
+        location: &str,
+        max_bytes: usize,
+    ) -> Result<Vec<u8>, super::DownloadError> {
+        super::download_code_limited(location, max_bytes).await
+    }
 }
 
 #[async_trait]

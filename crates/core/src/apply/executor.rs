@@ -236,7 +236,7 @@ impl FnRun<'_> {
     async fn run_step(&mut self, step: &Step) -> Result<(), Stop> {
         match step {
             Step::CreateFunction { tags } => self.create_function(tags).await,
-            Step::UpdateCode { changes: _ } => self.update_code().await,
+            Step::UpdateCode { .. } => self.update_code().await,
             Step::UpdateConfiguration { changes } => self.update_configuration(changes).await,
             Step::ReapplyConfiguration {
                 reason: _,

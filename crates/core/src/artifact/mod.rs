@@ -12,6 +12,7 @@
 
 mod digest;
 mod error;
+mod files;
 mod hash;
 mod package;
 mod walk;
@@ -19,6 +20,7 @@ mod zipfile;
 
 pub use digest::{digest_all, load_package};
 pub use error::{ArtifactError, ArtifactErrors, FunctionArtifactError};
+pub use files::{FileListError, diff_files, zip_files};
 pub use flotilla_cloud::limits::{MAX_UNZIPPED_BYTES, MAX_ZIP_BYTES, zip_limit};
 pub use hash::hash_file;
 pub use package::{package_dir, package_dir_to_file};

@@ -6,6 +6,7 @@ mod accounts;
 mod alias_targets;
 mod clients;
 mod code;
+mod files;
 mod layers;
 mod ownership;
 mod roles;
@@ -151,6 +152,7 @@ async fn observe_and_plan_with(
         live.left_manifest = crate::prune::find_left(model, clients, &pacer).await?;
     }
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    let plan = plan(model, &live, &artifacts, &now)?;
+    let mut plan = plan(model, &live, &artifacts, &now)?;
+    files::attach_file_lists(model, &live, clients, &mut plan).await;
     Ok((live, plan))
 }

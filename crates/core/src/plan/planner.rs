@@ -272,6 +272,7 @@ fn update_steps(
     if failed || !code_changes.is_empty() {
         steps.push(Step::UpdateCode {
             changes: code_changes,
+            files: None,
         });
     }
     if failed {

@@ -349,6 +349,11 @@ pub enum Step {
     UpdateCode {
         /// What differs: `code` and/or `architecture` (for display).
         changes: Vec<FieldChange>,
+        /// Which files of a zip or folder package differ from the live package's (for
+        /// display; paths only). Absent when the code is unchanged, is not a local zip
+        /// or folder, or the endpoint gives no package to compare with.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        files: Option<PackageFiles>,
     },
     /// UpdateFunctionConfiguration with only the changed fields (the environment, when
     /// any key changed, as a whole map from [`DesiredConfig::environment`]).
@@ -461,6 +466,26 @@ impl Step {
             Step::DeleteFunction { .. } | Step::DeleteFailedFunction { .. } => "DeleteFunction",
         }
     }
+}
+
+/// How the files of a new package differ from the live one's: paths, never contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum PackageFiles {
+    /// The live package was read and compared file by file (SHA-256 of each).
+    Diff {
+        /// Files only in the new package, sorted.
+        added: Vec<String>,
+        /// Files only in the live package, sorted.
+        removed: Vec<String>,
+        /// Files in both whose bytes differ, sorted.
+        changed: Vec<String>,
+    },
+    /// The live package could not be read; the code change stands without a file list.
+    Unavailable {
+        /// Why, in a sentence (never a URL).
+        reason: String,
+    },
 }
 
 /// A field of a function that a step changes.

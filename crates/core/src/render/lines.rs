@@ -1,7 +1,9 @@
 //! The display lines of one function plan, shared by the text and Markdown renderers.
 
 use crate::artifact::ArtifactDigest;
-use crate::plan::{Action, EnvValue, Field, FieldChange, FieldValue, FunctionPlan, Step};
+use crate::plan::{
+    Action, EnvValue, Field, FieldChange, FieldValue, FunctionPlan, PackageFiles, Step,
+};
 use flotilla_cloud::image::short_digests;
 use flotilla_cloud::lambda::PackageType;
 
@@ -80,7 +82,7 @@ fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
             upload_line(fp, out);
             out.extend(tags.iter().map(|(k, v)| add(format!("tags.{k}"), quote(v))));
         }
-        Step::UpdateCode { changes } => {
+        Step::UpdateCode { changes, files } => {
             if changes.is_empty() {
                 // Sent again after a failed update; the configuration line says why.
                 out.push(Line {
@@ -91,6 +93,9 @@ fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
                 });
             }
             out.extend(changes.iter().map(|c| change_line(fp, c)));
+            if let Some(files) = files {
+                out.push(files_line(files));
+            }
             upload_line(fp, out);
         }
         Step::ReapplyConfiguration {
@@ -189,6 +194,31 @@ pub fn failure(reason: &Option<String>, code: &Option<String>) -> String {
         (Some(r), None) => r.to_owned(),
         (None, Some(c)) => c.to_owned(),
         (None, None) => "no reason given".to_owned(),
+    }
+}
+
+/// `~ package 1 file changed, 1 added, 0 removed`: counts only (the JSON plan lists
+/// the paths), or why the live package could not be compared.
+fn files_line(files: &PackageFiles) -> Line {
+    let text = match files {
+        PackageFiles::Diff {
+            added,
+            removed,
+            changed,
+        } => format!(
+            "{} file{} changed, {} added, {} removed",
+            changed.len(),
+            if changed.len() == 1 { "" } else { "s" },
+            added.len(),
+            removed.len()
+        ),
+        PackageFiles::Unavailable { reason } => format!("file list unavailable: {reason}"),
+    };
+    Line {
+        sign: Sign::Change,
+        label: "package".to_owned(),
+        old: None,
+        new: Some(text),
     }
 }
 

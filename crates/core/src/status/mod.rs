@@ -146,7 +146,7 @@ fn drifted_fields(fp: &FunctionPlan, live: &LiveFunction) -> Vec<String> {
             Step::CreateFunction { .. }
             | Step::DeleteFunction { .. }
             | Step::DeleteFailedFunction { .. } => {}
-            Step::UpdateCode { changes } | Step::UpdateConfiguration { changes } => {
+            Step::UpdateCode { changes, .. } | Step::UpdateConfiguration { changes } => {
                 fields.extend(changes.iter().map(|c| c.field.to_string()));
             }
             Step::ReapplyConfiguration { changes, .. } => {
