@@ -15,7 +15,7 @@ mod sdk_assume;
 #[cfg(feature = "sdk")]
 mod sdk_convert;
 #[cfg(feature = "sdk")]
-mod sdk_error;
+pub(crate) mod sdk_error;
 mod types;
 
 #[cfg(feature = "sdk")]
@@ -80,4 +80,15 @@ pub trait LambdaApi: Send + Sync {
     /// in this client's account and region. A layer with no versions, or none at all,
     /// gives an empty list (Lambda answers 200 with no versions).
     async fn list_layer_versions(&self, layer_name: &str) -> ApiResult<Vec<LayerVersionInfo>>;
+    /// Invoke, synchronously: a function error is an `Ok` with `function_error` set.
+    /// Clients that cannot invoke refuse it (the default).
+    async fn invoke(&self, input: InvokeInput) -> ApiResult<InvokeOutput> {
+        Err(ApiError::Fatal {
+            code: "UnsupportedOperation".to_owned(),
+            message: format!(
+                "this client cannot invoke functions (asked to invoke {})",
+                input.function_name
+            ),
+        })
+    }
 }
