@@ -1,5 +1,5 @@
 //! CloudWatch's `DescribeAlarms` in smithy-rpcv2-cbor, the protocol `aws-sdk-cloudwatch`
-//! (and botocore) speak: `POST /service/GraniteServiceVersion20100801/operation/{Op}`
+//! speaks: `POST /service/GraniteServiceVersion20100801/operation/{Op}`
 //! with a CBOR body; errors carry `__type` in the body and, CloudWatch being
 //! awsQuery-compatible, `x-amzn-query-error: Code;Sender`.
 
