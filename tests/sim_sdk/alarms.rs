@@ -207,3 +207,38 @@ async fn the_seam_pages_through_many_alarms_over_http_and_in_process() {
     let later = in_process.describe_alarms(&first).await.expect("later");
     assert_eq!(later[0].state, AlarmState::Alarm);
 }
+
+/// The AWS CLI sends CloudWatch calls in AWS JSON 1.0; the same alarms answer there.
+#[tokio::test]
+async fn describe_alarms_also_answers_aws_json() {
+    let h = start(Duration::from_millis(50), QuotaConfig::off()).await;
+    h.sim.set_alarm(
+        ACCOUNT,
+        REGION,
+        "api-errors",
+        AlarmState::Alarm,
+        Some("Errors > 5".to_owned()),
+        None,
+    );
+    let post = |body: &str| {
+        format!(
+            "POST / HTTP/1.1\r\nhost: x\r\nx-amz-target: GraniteServiceVersion20100801.DescribeAlarms\r\ncontent-type: application/x-amz-json-1.0\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let body = r#"{"AlarmNames": ["api-errors", "missing"]}"#;
+    let req = post(body).replace("host: x", &format!("host: x\r\nauthorization: AWS4-HMAC-SHA256 Credential={ACCOUNT}/20260101/{REGION}/monitoring/aws4_request"));
+    let (status, _, json) = split_response(&raw_http(&h.url, req).await);
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json["MetricAlarms"].as_array().map(Vec::len), Some(1));
+    assert_eq!(json["MetricAlarms"][0]["StateValue"], "ALARM");
+    assert_eq!(json["MetricAlarms"][0]["StateReason"], "Errors > 5");
+    let bad = post(r#"{"NextToken": "x"}"#).replace("host: x", &format!("host: x\r\nauthorization: AWS4-HMAC-SHA256 Credential={ACCOUNT}/20260101/{REGION}/monitoring/aws4_request"));
+    let (status, headers, json) = split_response(&raw_http(&h.url, bad).await);
+    assert_eq!(status, 400);
+    assert_eq!(json["__type"], "InvalidNextToken");
+    assert_eq!(
+        headers.get("x-amzn-query-error").map(String::as_str),
+        Some("InvalidNextToken;Sender")
+    );
+}

@@ -1,7 +1,8 @@
 //! CloudWatch's `DescribeAlarms` in smithy-rpcv2-cbor, the protocol `aws-sdk-cloudwatch`
 //! speaks: `POST /service/GraniteServiceVersion20100801/operation/{Op}`
 //! with a CBOR body; errors carry `__type` in the body and, CloudWatch being
-//! awsQuery-compatible, `x-amzn-query-error: Code;Sender`.
+//! awsQuery-compatible, `x-amzn-query-error: Code;Sender`. The same call in AWS JSON 1.0
+//! (`X-Amz-Target`), which the AWS CLI sends, is served too.
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -183,6 +184,19 @@ fn describe_alarms(
     region: &str,
 ) -> Result<Vec<u8>, CwError> {
     let req = parse(body).map_err(bad_body)?;
+    let (page, next) = run(sim, req, account, region)?;
+    encode(&page, next)
+        .map_err(|e| CwError(500, "InternalServiceError", format!("encoding failed: {e}")))
+}
+
+type Page = Vec<(flotilla_cloud::alarms::AlarmStatus, String, u64)>;
+
+fn run(
+    sim: &Sim,
+    req: Request,
+    account: &str,
+    region: &str,
+) -> Result<(Page, Option<String>), CwError> {
     if req.input.names.len() > MAX_NAMES_PER_CALL {
         return Err(CwError::validation(format!(
             "1 validation error detected: Value at 'alarmNames' failed to satisfy constraint: Member must have length less than or equal to {MAX_NAMES_PER_CALL}"
@@ -229,9 +243,122 @@ fn describe_alarms(
         ));
     }
     let end = start.saturating_add(max).min(all.len());
-    let page = all.get(start..end).unwrap_or_default();
-    encode(page, (end < all.len()).then(|| end.to_string()))
-        .map_err(|e| CwError(500, "InternalServiceError", format!("encoding failed: {e}")))
+    let page = all.get(start..end).unwrap_or_default().to_vec();
+    Ok((page, (end < all.len()).then(|| end.to_string())))
+}
+
+/// The AWS JSON 1.0 door (`X-Amz-Target: GraniteServiceVersion20100801.{Op}`), which the
+/// AWS CLI uses.
+pub(crate) fn json_operation(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get("x-amz-target")?
+        .to_str()
+        .ok()?
+        .strip_prefix("GraniteServiceVersion20100801.")
+        .map(str::to_owned)
+}
+
+fn json_request(body: &[u8]) -> Result<Request, CwError> {
+    use serde_json::{Value, json};
+    let v: Value = if body.is_empty() {
+        json!({})
+    } else {
+        serde_json::from_slice(body).map_err(|e| {
+            CwError(
+                400,
+                "SerializationException",
+                format!("the body is not JSON: {e}"),
+            )
+        })?
+    };
+    let strs = |k: &str| -> Vec<String> {
+        v[k].as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let state = match v["StateValue"].as_str() {
+        None => None,
+        Some(s) => Some(AlarmState::from_api_str(s).ok_or_else(|| {
+            CwError::validation("StateValue must be OK, ALARM or INSUFFICIENT_DATA")
+        })?),
+    };
+    Ok(Request {
+        input: DescribeAlarmsInput {
+            names: strs("AlarmNames"),
+            prefix: v["AlarmNamePrefix"].as_str().map(str::to_owned),
+            state,
+        },
+        types: v["AlarmTypes"].is_array().then(|| strs("AlarmTypes")),
+        max: v["MaxRecords"].as_i64(),
+        next: v["NextToken"].as_str().map(str::to_owned),
+    })
+}
+
+/// Serves one AWS JSON 1.0 CloudWatch call.
+pub(crate) fn handle_json(
+    sim: &Sim,
+    op: &str,
+    body: &[u8],
+    account: &str,
+    region: &str,
+    request_id: &str,
+) -> Response {
+    use serde_json::json;
+    let result = if op == "DescribeAlarms" {
+        json_request(body).and_then(|req| run(sim, req, account, region))
+    } else {
+        Err(CwError(
+            400,
+            "UnknownOperationException",
+            format!("flotilla sim serves DescribeAlarms only, not {op}"),
+        ))
+    };
+    let (status, body, error) = match result {
+        Ok((page, next)) => {
+            let alarms: Vec<serde_json::Value> = page
+                .iter()
+                .map(|(a, arn, ms)| {
+                    json!({
+                        "AlarmName": a.name,
+                        "AlarmArn": arn,
+                        "StateValue": a.state.as_api_str(),
+                        "StateReason": a.reason,
+                        "StateUpdatedTimestamp": epoch_seconds(*ms),
+                        "ActionsEnabled": true,
+                    })
+                })
+                .collect();
+            let mut out = json!({ "MetricAlarms": alarms, "CompositeAlarms": [] });
+            if let Some(t) = next {
+                out["NextToken"] = json!(t);
+            }
+            (StatusCode::OK, out, None)
+        }
+        Err(CwError(status, code, message)) => (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            json!({ "__type": code, "message": message }),
+            Some(code),
+        ),
+    };
+    let mut response = (status, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static("application/x-amz-json-1.0"),
+    );
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-requestid", v);
+    }
+    if let Some(code) = error
+        && let Ok(v) = HeaderValue::from_str(&format!("{code};Sender"))
+    {
+        headers.insert("x-amzn-query-error", v);
+    }
+    response
 }
 
 /// Seconds since the Unix epoch of an emulator time (the fixed epoch `LastModified` uses).

@@ -261,6 +261,11 @@ async fn handle(
     if let Some(op) = cloudwatch::operation(parts.method.as_str(), parts.uri.path()) {
         return cloudwatch::handle(&app.sim, op, &bytes, &account, &region, &request_id);
     }
+    if parts.method == "POST"
+        && let Some(op) = cloudwatch::json_operation(&parts.headers)
+    {
+        return cloudwatch::handle_json(&app.sim, &op, &bytes, &account, &region, &request_id);
+    }
     let first = parts
         .uri
         .path()
