@@ -2,8 +2,10 @@
 //! transitions, 409/412/429 with the error types the SDK exposes, every fault kind,
 //! versions and aliases, tags and concurrency. One test binary, split by concern.
 
+mod alarms;
 mod faults;
 mod harness;
+mod invoke;
 mod layers;
 mod lifecycle;
 mod resources;

@@ -4,11 +4,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::alarms::Alarms;
 use crate::iam::AssumeRole;
 use crate::lambda::LambdaApi;
 use crate::s3::ObjectStore;
 
-/// Makes the Lambda and S3 clients of one set of credentials (the AWS SDK's, or the
+/// Makes the Lambda, S3 and CloudWatch clients of one set of credentials (the AWS SDK's, or the
 /// emulator's).
 #[async_trait]
 pub trait Connector: Send + Sync {
@@ -18,6 +19,9 @@ pub trait Connector: Send + Sync {
 
     /// An S3 client for `region`.
     fn object_store(&self, region: &str) -> Arc<dyn ObjectStore>;
+
+    /// A CloudWatch alarms client for `account` (as [`Connector::lambda`]) in `region`.
+    fn alarms(&self, account: Option<&str>, region: &str) -> Arc<dyn Alarms>;
 
     /// The same connector with credentials of `role` (assumed through STS, cached and
     /// refreshed), with the session name of `environment`; `region` is where STS is

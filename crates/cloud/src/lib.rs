@@ -3,6 +3,7 @@
 //! - [`lambda::LambdaApi`]: the Lambda control-plane calls, one value per account and
 //!   region, with crate-owned types and a classified [`lambda::ApiError`].
 //! - [`s3::ObjectStore`]: the few S3 calls an artifact upload needs.
+//! - [`alarms::Alarms`]: CloudWatch `DescribeAlarms`, for rollouts that watch alarms.
 //! - [`Connector`]: makes those clients for one set of credentials (and for a role
 //!   assumed from them).
 //! - [`limits`], [`image`], [`iam`]: Lambda's and IAM's own rules, shared by the engine's
@@ -13,6 +14,7 @@
 //! the same traits in process.
 #![deny(missing_docs)]
 
+pub mod alarms;
 mod connector;
 pub mod iam;
 pub mod image;

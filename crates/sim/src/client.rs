@@ -10,8 +10,8 @@ use super::state::parse_function_ref;
 use super::{Sim, to_api_error};
 use flotilla_cloud::lambda::{
     AliasInfo, AliasInput, ApiOp, ApiResult, CreateFunctionInput, FunctionInfo, FunctionSummary,
-    LambdaApi, LayerVersionInfo, PublishVersionInput, UpdateCodeInput, UpdateConfigInput,
-    VersionInfo,
+    InvokeInput, InvokeOutput, LambdaApi, LayerVersionInfo, PublishVersionInput, UpdateCodeInput,
+    UpdateConfigInput, VersionInfo,
 };
 
 /// A `LambdaApi` for one account and region of a [`Sim`]. Cheap to clone.
@@ -222,5 +222,22 @@ impl LambdaApi for SimClient {
             w.list_layer_versions(c, layer_name)
         })
         .await
+    }
+
+    async fn invoke(&self, input: InvokeInput) -> ApiResult<InvokeOutput> {
+        let n = name_of(&input.function_name);
+        let (output, latency) = self
+            .run(ApiOp::Invoke, Some(&n), |w, c| {
+                w.invoke(
+                    c,
+                    &input.function_name,
+                    input.qualifier.as_deref(),
+                    &input.payload,
+                    super::ops_invoke::InvocationType::RequestResponse,
+                )
+            })
+            .await?;
+        tokio::time::sleep(latency).await;
+        Ok(output)
     }
 }

@@ -12,13 +12,16 @@
 //! quota, draw faults, then run the operation under the lock at the current
 //! `tokio::time::Instant`. Nothing spawns timers: pending changes settle lazily.
 
+mod alarms_client;
 mod client;
 pub mod config;
 mod counters;
 mod faults;
 pub mod http;
+mod ops_alarms;
 mod ops_checks;
 mod ops_function;
+mod ops_invoke;
 mod ops_layer;
 mod ops_version;
 mod quota;
@@ -33,11 +36,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
+pub use alarms_client::SimAlarms;
 pub use client::SimClient;
 pub use config::{DEFAULT_ACCOUNT, Latency, LatencyConfig, QuotaConfig, SimConfig, UpdateKind};
 pub use counters::{Counters, ErrorEvent, FunctionCounters};
 pub use faults::{FaultKind, FaultRule, Trigger};
+pub use ops_alarms::SimAlarm;
 pub use ops_function::{SeedFunction, image_code_sha256};
+pub use ops_invoke::{Invocation, InvokeResult};
 pub use ops_layer::PublishLayer;
 pub use s3::{MIN_PART_SIZE, S3Counters, S3SimError};
 pub use s3_client::SimObjectStore;
@@ -206,6 +212,82 @@ impl Sim {
     pub fn function_info(&self, account: &str, region: &str, name: &str) -> Option<FunctionInfo> {
         let call = Call::direct(account, region);
         self.lock().get_function(&call, name, None, true).ok()
+    }
+
+    /// Sets what invoking function `name` answers: for `version` (a number or
+    /// `$LATEST`), or for every version without a result of its own (`None`).
+    pub fn set_invoke_result(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        version: Option<&str>,
+        result: InvokeResult,
+    ) {
+        let call = Call::direct(account, region);
+        self.lock().invoke.set(&call, name, version, result);
+    }
+
+    /// The results set for function `name`, by version (`*`: every other version).
+    pub fn invoke_results(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+    ) -> BTreeMap<String, InvokeResult> {
+        let call = Call::direct(account, region);
+        self.lock().invoke.results(&call, name)
+    }
+
+    /// Every invocation of function `name`, oldest first, with the version that ran.
+    pub fn invocations(&self, account: &str, region: &str, name: &str) -> Vec<Invocation> {
+        let call = Call::direct(account, region);
+        self.lock().invoke.invocations(&call, name)
+    }
+
+    /// Sets CloudWatch alarm `name` to `state`, now or at `at` (emulator time since the
+    /// start; a time already past is now), creating the alarm (in `OK`) if needed.
+    pub fn set_alarm(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        state: flotilla_cloud::alarms::AlarmState,
+        reason: Option<String>,
+        at: Option<std::time::Duration>,
+    ) {
+        let call = Call::direct(account, region);
+        let mut world = self.lock();
+        let at = at.map(|d| world.env.started + d);
+        world.set_alarm(&call, name, state, reason, at);
+    }
+
+    /// Every alarm of an account and region with its state now and the changes to come.
+    pub fn alarm_states(&self, account: &str, region: &str) -> Vec<SimAlarm> {
+        let call = Call::direct(account, region);
+        self.lock().list_alarms(&call)
+    }
+
+    /// `DescribeAlarms` calls served so far (both doors).
+    pub fn describe_alarms_calls(&self) -> u64 {
+        self.lock().describe_alarms_calls()
+    }
+
+    /// Emulator time since the start (the clock alarm times are given in).
+    pub fn elapsed(&self) -> std::time::Duration {
+        let world = self.lock();
+        world.elapsed(Instant::now())
+    }
+
+    /// Runs `DescribeAlarms` under the lock.
+    pub(crate) fn describe_alarms(
+        &self,
+        account: &str,
+        region: &str,
+        input: &ops_alarms::DescribeAlarmsInput,
+    ) -> Vec<(flotilla_cloud::alarms::AlarmStatus, String, u64)> {
+        let call = Call::direct(account, region);
+        self.lock().describe_alarms(&call, input)
     }
 
     /// An outside writer (a second pipeline) updates the function's configuration now.
@@ -445,6 +527,15 @@ impl flotilla_cloud::Connector for Sim {
     ) -> Arc<dyn flotilla_cloud::lambda::LambdaApi> {
         let account = account.map_or_else(|| self.config().default_account, str::to_owned);
         Arc::new(self.client(&account, region))
+    }
+
+    fn alarms(
+        &self,
+        account: Option<&str>,
+        region: &str,
+    ) -> Arc<dyn flotilla_cloud::alarms::Alarms> {
+        let account = account.map_or_else(|| self.config().default_account, str::to_owned);
+        Arc::new(SimAlarms::new(self.clone(), &account, region))
     }
 
     fn object_store(&self, _region: &str) -> Arc<dyn flotilla_cloud::s3::ObjectStore> {

@@ -50,28 +50,59 @@ pub(crate) fn version_info(info: &FunctionInfo) -> VersionInfo {
     }
 }
 
-fn check_weights(routing: &BTreeMap<String, f64>, record: &FunctionRecord) -> Result<(), SimError> {
+/// Lambda's rules for a weighted alias: at most one additional version, a weight from
+/// 0.0 to 1.0, both versions published (the alias not on `$LATEST`), different from
+/// each other, with the same execution role and dead-letter configuration.
+fn check_weights(
+    routing: &BTreeMap<String, f64>,
+    primary: &str,
+    record: &FunctionRecord,
+) -> Result<(), SimError> {
     if routing.len() > 1 {
         return Err(SimError::invalid(
-            "RoutingConfig supports only one additional version.",
+            "Number of items in AdditionalVersionWeights cannot be greater than 1.",
         ));
     }
-    for (version, weight) in routing {
-        if !(0.0..=1.0).contains(weight) {
-            return Err(SimError::invalid(format!(
-                "Invalid weight {weight}: it must be between 0.0 and 1.0."
-            )));
-        }
-        let exists = version
-            .parse::<u64>()
+    let Some((version, weight)) = routing.iter().next() else {
+        return Ok(());
+    };
+    if !weight.is_finite() || !(0.0..=1.0).contains(weight) {
+        return Err(SimError::invalid(format!(
+            "Invalid weight {weight} for version {version} in AdditionalVersionWeights: it must be between 0.0 and 1.0."
+        )));
+    }
+    if version.is_empty() || !version.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(SimError::invalid(format!(
+            "Invalid version {version} in AdditionalVersionWeights: it must be a published version number (not $LATEST)."
+        )));
+    }
+    if primary == "$LATEST" {
+        return Err(SimError::invalid(
+            "$LATEST is not supported for an alias pointing to more than 1 version.",
+        ));
+    }
+    if version == primary {
+        return Err(SimError::invalid(format!(
+            "Invalid AdditionalVersionWeights: version {version} is the alias's FunctionVersion; the additional version must be another one."
+        )));
+    }
+    let find = |v: &str| {
+        v.parse::<u64>()
             .ok()
-            .is_some_and(|n| record.versions.contains_key(&n));
-        if !exists {
-            return Err(SimError::not_found(format!(
-                "Function not found: {}:{version}",
-                record.arn
-            )));
-        }
+            .and_then(|n| record.versions.get(&n))
+            .ok_or_else(|| SimError::not_found(format!("Function not found: {}:{v}", record.arn)))
+    };
+    let extra = find(version)?;
+    let main = find(primary)?;
+    if extra.info.config.role != main.info.config.role {
+        return Err(SimError::invalid(format!(
+            "Versions {primary} and {version} have different execution roles; an alias can route between versions with the same role only."
+        )));
+    }
+    if extra.info.config.dead_letter != main.info.config.dead_letter {
+        return Err(SimError::invalid(format!(
+            "Versions {primary} and {version} have different dead-letter configurations; an alias can route between versions with the same DeadLetterConfig only."
+        )));
     }
     Ok(())
 }
@@ -177,7 +208,7 @@ impl World {
             )));
         }
         check_version_exists(record, &input.function_version)?;
-        check_weights(&input.routing, record)?;
+        check_weights(&input.routing, &input.function_version, record)?;
         let alias = AliasInfo {
             arn: format!("{}:{}", record.arn, input.name),
             name: input.name.clone(),
@@ -219,9 +250,10 @@ impl World {
             updated.description = d;
         }
         if routing_given {
-            check_weights(&input.routing, record)?;
             updated.routing = input.routing;
         }
+        // The routing that results (given or kept) must fit the version that results.
+        check_weights(&updated.routing, &updated.function_version, record)?;
         updated.revision_id = Some(env.revision());
         record.aliases.insert(input.name, updated.clone());
         Ok(updated)

@@ -63,6 +63,9 @@ impl Quotas {
         op: ApiOp,
         now: Instant,
     ) -> Result<(), Duration> {
+        if op.is_data_plane() {
+            return Ok(());
+        }
         let is_get = op.is_get_function();
         let rate = if is_get {
             config.get_function

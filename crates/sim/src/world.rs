@@ -129,6 +129,10 @@ pub(crate) struct World {
     pub tally: Tally,
     /// S3 buckets and objects (global, like S3's bucket namespace).
     pub s3: super::s3::S3State,
+    /// Invoke results set through the control API, and the invocations made.
+    pub invoke: super::ops_invoke::InvokeState,
+    /// CloudWatch alarms and their states.
+    pub alarms: super::ops_alarms::AlarmStore,
 }
 
 impl World {
@@ -141,6 +145,8 @@ impl World {
             faults: Faults::default(),
             tally: Tally::default(),
             s3: super::s3::S3State::default(),
+            invoke: super::ops_invoke::InvokeState::default(),
+            alarms: super::ops_alarms::AlarmStore::default(),
         }
     }
 

@@ -15,7 +15,7 @@ mod sdk_assume;
 #[cfg(feature = "sdk")]
 mod sdk_convert;
 #[cfg(feature = "sdk")]
-mod sdk_error;
+pub(crate) mod sdk_error;
 mod types;
 
 pub use code_download::{DownloadError, MAX_CODE_BYTES};
@@ -92,5 +92,17 @@ pub trait LambdaApi: Send + Sync {
     ) -> Result<Vec<u8>, DownloadError> {
         let _ = (location, max_bytes);
         Err(DownloadError::Unsupported)
+    }
+
+    /// Invoke, synchronously: a function error is an `Ok` with `function_error` set.
+    /// Clients that cannot invoke refuse it (the default).
+    async fn invoke(&self, input: InvokeInput) -> ApiResult<InvokeOutput> {
+        Err(ApiError::Fatal {
+            code: "UnsupportedOperation".to_owned(),
+            message: format!(
+                "this client cannot invoke functions (asked to invoke {})",
+                input.function_name
+            ),
+        })
     }
 }

@@ -22,8 +22,8 @@ use super::sdk_convert::{
 use super::sdk_error::classify;
 use super::{
     AliasInfo, AliasInput, ApiResult, CodeSource, CreateFunctionInput, FunctionInfo,
-    FunctionSummary, LambdaApi, LayerVersionInfo, PublishVersionInput, UpdateCodeInput,
-    UpdateConfigInput, VersionInfo,
+    FunctionSummary, InvokeInput, InvokeOutput, LambdaApi, LayerVersionInfo, PublishVersionInput,
+    UpdateCodeInput, UpdateConfigInput, VersionInfo,
 };
 
 /// Region used when neither the options nor the environment name one.
@@ -598,12 +598,39 @@ impl LambdaApi for SdkLambda {
     ) -> Result<Vec<u8>, super::DownloadError> {
         super::download_code_limited(location, max_bytes).await
     }
+
+    async fn invoke(&self, input: InvokeInput) -> ApiResult<InvokeOutput> {
+        let out = self
+            .client
+            .invoke()
+            .function_name(input.function_name)
+            .set_qualifier(input.qualifier)
+            .invocation_type(aws::InvocationType::RequestResponse)
+            .payload(Blob::new(input.payload))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(InvokeOutput {
+            status: u16::try_from(out.status_code).unwrap_or(0),
+            function_error: out.function_error,
+            executed_version: out.executed_version,
+            payload: out.payload.map(Blob::into_inner).unwrap_or_default(),
+        })
+    }
 }
 
 #[async_trait]
 impl crate::Connector for SdkFactory {
     fn lambda(&self, _account: Option<&str>, region: &str) -> std::sync::Arc<dyn LambdaApi> {
         std::sync::Arc::new(self.client(region))
+    }
+
+    fn alarms(
+        &self,
+        _account: Option<&str>,
+        region: &str,
+    ) -> std::sync::Arc<dyn crate::alarms::Alarms> {
+        std::sync::Arc::new(crate::alarms::SdkAlarms::new(&self.shared, region))
     }
 
     fn object_store(&self, region: &str) -> std::sync::Arc<dyn crate::s3::ObjectStore> {

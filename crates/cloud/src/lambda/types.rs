@@ -359,6 +359,31 @@ pub struct AliasInput {
     pub revision_id: Option<String>,
 }
 
+/// Input of `Invoke` (synchronous, `RequestResponse`).
+#[derive(Debug, Clone, Default)]
+pub struct InvokeInput {
+    /// Function name or ARN.
+    pub function_name: String,
+    /// Version or alias to invoke (`None`: `$LATEST`).
+    pub qualifier: Option<String>,
+    /// The event, JSON.
+    pub payload: Vec<u8>,
+}
+
+/// What `Invoke` answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvokeOutput {
+    /// The HTTP status (200 for a synchronous invoke).
+    pub status: u16,
+    /// `X-Amz-Function-Error` (`Unhandled`, `Handled`): the function failed, and the
+    /// payload describes how.
+    pub function_error: Option<String>,
+    /// `X-Amz-Executed-Version`: the version that ran (an alias resolves to one).
+    pub executed_version: Option<String>,
+    /// The function's response (or error object).
+    pub payload: Vec<u8>,
+}
+
 /// A published version, from `ListVersionsByFunction` or `PublishVersion`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VersionInfo {
@@ -445,11 +470,13 @@ pub enum ApiOp {
     ListLayerVersions,
     /// PublishLayerVersion.
     PublishLayerVersion,
+    /// Invoke (the data plane: no control-plane quota).
+    Invoke,
 }
 
 impl ApiOp {
     /// Every operation, in declaration order.
-    pub const ALL: [ApiOp; 20] = [
+    pub const ALL: [ApiOp; 21] = [
         ApiOp::GetFunction,
         ApiOp::GetFunctionConfiguration,
         ApiOp::CreateFunction,
@@ -470,6 +497,7 @@ impl ApiOp {
         ApiOp::ListFunctions,
         ApiOp::ListLayerVersions,
         ApiOp::PublishLayerVersion,
+        ApiOp::Invoke,
     ];
 
     /// Lambda's operation name.
@@ -495,6 +523,7 @@ impl ApiOp {
             ApiOp::ListFunctions => "ListFunctions",
             ApiOp::ListLayerVersions => "ListLayerVersions",
             ApiOp::PublishLayerVersion => "PublishLayerVersion",
+            ApiOp::Invoke => "Invoke",
         }
     }
 
@@ -507,6 +536,12 @@ impl ApiOp {
     /// the control-plane quota (15/s).
     pub fn is_get_function(self) -> bool {
         matches!(self, ApiOp::GetFunction)
+    }
+
+    /// True for Invoke, which runs the function: Lambda's control-plane quotas do not
+    /// apply to it (its concurrency does).
+    pub fn is_data_plane(self) -> bool {
+        matches!(self, ApiOp::Invoke)
     }
 
     /// True for calls that change something.

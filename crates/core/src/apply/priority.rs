@@ -152,6 +152,7 @@ mod tests {
                 },
                 Step::UpdateCode {
                     changes: Vec::new(),
+                    files: None,
                 },
                 Step::PublishVersion,
             ],

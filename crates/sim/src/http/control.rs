@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::wire;
 use crate::state::SimError;
-use crate::{FaultRule, LatencyConfig, QuotaConfig, SeedSpec, Sim};
+use crate::{FaultRule, InvokeResult, LatencyConfig, QuotaConfig, SeedSpec, Sim};
 
 /// Body of `POST /_sim/seed`.
 #[derive(Debug, Deserialize)]
@@ -33,6 +33,51 @@ struct OutsideWriteRequest {
     function: String,
 }
 
+/// Body of `PUT /_sim/invoke/{function}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InvokeResultRequest {
+    account: Option<String>,
+    region: Option<String>,
+    /// A version number or `$LATEST`; without it, every version without its own.
+    version: Option<String>,
+    #[serde(default)]
+    payload: Value,
+    function_error: Option<String>,
+    #[serde(default)]
+    latency_ms: u64,
+}
+
+/// Body of `PUT /_sim/alarms/{name}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlarmRequest {
+    account: Option<String>,
+    region: Option<String>,
+    state: flotilla_cloud::alarms::AlarmState,
+    reason: Option<String>,
+    /// Emulator time since the start, in milliseconds.
+    at_ms: Option<u64>,
+    /// Milliseconds from now.
+    after_ms: Option<u64>,
+}
+
+fn alarms_state(sim: &Sim, account: &str, region: &str) -> Value {
+    json!({
+        "alarms": to_json(&sim.alarm_states(account, region)),
+        "describe_alarms_calls": sim.describe_alarms_calls(),
+        "now_ms": u64::try_from(sim.elapsed().as_millis()).unwrap_or(u64::MAX),
+    })
+}
+
+/// `GET /_sim/invoke/{function}`: the results set and the invocations made.
+fn invoke_state(sim: &Sim, account: &str, region: &str, function: &str) -> Value {
+    json!({
+        "results": to_json(&sim.invoke_results(account, region, function)),
+        "invocations": to_json(&sim.invocations(account, region, function)),
+    })
+}
+
 fn parse<T: for<'de> Deserialize<'de>>(body: &Value) -> Result<T, SimError> {
     serde_json::from_value(body.clone())
         .map_err(|e| SimError::new(400, "InvalidRequestContentException", e.to_string()))
@@ -49,9 +94,16 @@ pub(crate) fn handle(
     method: &str,
     segments: &[&str],
     body: &Value,
+    query: &[(String, String)],
     account: &str,
     region: &str,
 ) -> Result<(u16, Option<Value>), SimError> {
+    let from_query = |key: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
     match (method, segments) {
         ("POST", ["reset"]) => {
             let req: ResetRequest = if body.is_null() {
@@ -99,6 +151,71 @@ pub(crate) fn handle(
         ("PUT", ["latency"]) => {
             sim.set_latency(parse::<LatencyConfig>(body)?);
             Ok((200, Some(to_json(&sim.config().latency))))
+        }
+        ("PUT", ["invoke", function]) => {
+            let req: InvokeResultRequest = parse(body)?;
+            if let Some(v) = &req.version
+                && v != "$LATEST"
+                && (v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()))
+            {
+                return Err(SimError::invalid(format!(
+                    "version {v:?}: give a version number or $LATEST (an alias routes to versions)"
+                )));
+            }
+            if let Some(e) = &req.function_error
+                && e != "Unhandled"
+                && e != "Handled"
+            {
+                return Err(SimError::invalid(format!(
+                    "function_error {e:?}: Lambda sends Unhandled or Handled"
+                )));
+            }
+            let account = req.account.as_deref().unwrap_or(account);
+            let region = req.region.as_deref().unwrap_or(region);
+            sim.set_invoke_result(
+                account,
+                region,
+                function,
+                req.version.as_deref(),
+                InvokeResult {
+                    payload: req.payload,
+                    function_error: req.function_error,
+                    latency_ms: req.latency_ms,
+                },
+            );
+            Ok((200, Some(invoke_state(sim, account, region, function))))
+        }
+        ("GET", ["invoke", function]) => {
+            let account = from_query("account").unwrap_or(account);
+            let region = from_query("region").unwrap_or(region);
+            Ok((200, Some(invoke_state(sim, account, region, function))))
+        }
+        ("PUT", ["alarms", name]) => {
+            let req: AlarmRequest = parse(body)?;
+            let at = match (req.at_ms, req.after_ms) {
+                (Some(_), Some(_)) => {
+                    return Err(SimError::invalid(
+                        "give at_ms (emulator time) or after_ms (from now), not both",
+                    ));
+                }
+                (Some(at), None) => Some(std::time::Duration::from_millis(at)),
+                (None, Some(after)) => {
+                    Some(sim.elapsed() + std::time::Duration::from_millis(after))
+                }
+                (None, None) => None,
+            };
+            if name.is_empty() || name.len() > 255 {
+                return Err(SimError::invalid("alarm names are 1 to 255 characters"));
+            }
+            let account = req.account.as_deref().unwrap_or(account);
+            let region = req.region.as_deref().unwrap_or(region);
+            sim.set_alarm(account, region, name, req.state, req.reason, at);
+            Ok((200, Some(alarms_state(sim, account, region))))
+        }
+        ("GET", ["alarms"]) => {
+            let account = from_query("account").unwrap_or(account);
+            let region = from_query("region").unwrap_or(region);
+            Ok((200, Some(alarms_state(sim, account, region))))
         }
         ("GET", ["counters"]) => Ok((200, Some(to_json(&sim.counters())))),
         ("GET", ["s3"]) => Ok((200, Some(to_json(&sim.s3_counters())))),

@@ -1,5 +1,6 @@
-//! The HTTP front door: Lambda's REST-JSON API, the `/_sim/` control API, and S3 in
-//! path style for every other path (`s3_routes`).
+//! The HTTP front door: Lambda's REST-JSON API, CloudWatch's `DescribeAlarms`
+//! (smithy-rpcv2-cbor), the `/_sim/` control API, and S3 in path style for every other
+//! path (`s3_routes`).
 //!
 //! Requests are accepted with any SigV4 signature (none is checked). The caller's
 //! account comes from the access key when it is 12 digits (as LocalStack does) or a
@@ -7,7 +8,9 @@
 //! configured default; the region comes from the signature's credential scope.
 //! A dropped-connection fault closes the socket without writing a response.
 
+mod cloudwatch;
 mod control;
+mod invoke;
 mod layers;
 mod routes;
 mod s3_routes;
@@ -255,6 +258,14 @@ async fn handle(
                 .into_response(),
         };
     }
+    if let Some(op) = cloudwatch::operation(parts.method.as_str(), parts.uri.path()) {
+        return cloudwatch::handle(&app.sim, op, &bytes, &account, &region, &request_id);
+    }
+    if parts.method == "POST"
+        && let Some(op) = cloudwatch::json_operation(&parts.headers)
+    {
+        return cloudwatch::handle_json(&app.sim, &op, &bytes, &account, &region, &request_id);
+    }
     let first = parts
         .uri
         .path()
@@ -274,6 +285,35 @@ async fn handle(
             },
         );
     }
+    let raw_path = parts.uri.path().to_owned();
+    let segments: Vec<String> = raw_path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| wire::percent_decode(s, false))
+        .collect();
+    if invoke::is_invoke(parts.method.as_str(), &segments) {
+        let result = invoke::handle(
+            &app.sim,
+            &segments[2],
+            parts.uri.query(),
+            &parts.headers,
+            &bytes,
+            &account,
+            &region,
+        )
+        .await;
+        return match result {
+            Ok(mut response) => {
+                set_request_id(&mut response, &request_id);
+                response
+            }
+            Err(SimError::Dropped) => {
+                conn.0.store(true, Ordering::Relaxed);
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+            Err(e) => error_response(&e, &request_id),
+        };
+    }
     let json: Value = if bytes.is_empty() {
         Value::Null
     } else {
@@ -289,12 +329,6 @@ async fn handle(
             }
         }
     };
-    let raw_path = parts.uri.path().to_owned();
-    let segments: Vec<String> = raw_path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| wire::percent_decode(s, false))
-        .collect();
     let result = if segments.first().map(String::as_str) == Some("_sim") {
         let segs: Vec<&str> = segments[1..].iter().map(String::as_str).collect();
         control::handle(
@@ -302,6 +336,7 @@ async fn handle(
             parts.method.as_str(),
             &segs,
             &json,
+            &wire::query_pairs(parts.uri.query()),
             &account,
             &region,
         )
