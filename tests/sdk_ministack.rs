@@ -141,7 +141,7 @@ async fn code_from_s3_and_from_an_image() {
     .await
     .expect("create image function");
     let live = sdk_suite::wait_stable(&api, name).await;
-    assert_eq!(live.config, config);
+    assert_eq!(live.config, sdk_suite::as_managed(&config, &live.config));
     assert_eq!(live.image_uri.as_deref(), Some(image));
     api.delete_function(name).await.expect("delete");
 }

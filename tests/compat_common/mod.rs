@@ -397,7 +397,11 @@ functions:
     pub async fn assert_converged(&self, api: &dyn LambdaApi) {
         for key in KEYS {
             let live = wait_stable(api, &self.name(key)).await;
-            assert_eq!(live.config, self.desired(key), "{key}'s configuration");
+            assert_eq!(
+                live.config,
+                crate::sdk_suite::as_managed(&self.desired(key), &live.config),
+                "{key}'s configuration"
+            );
             assert_eq!(
                 live.code_sha256,
                 code_sha256(&self.package(key)),
