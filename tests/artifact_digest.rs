@@ -42,6 +42,7 @@ fn function(key: &str, artifact: ArtifactSource) -> Function {
         artifact,
         retry: RetryPolicy::default(),
         wait: WaitPolicy::default(),
+        rollout: None,
         depends_on: Vec::new(),
         paths: Vec::new(),
     }

@@ -350,3 +350,85 @@ functions:
         Some("app.handler")
     );
 }
+
+/// Issue 15: `rollout` layers key by key like every setting.
+#[test]
+fn rollout_layers_key_by_key_and_reads_smoke_as_json() {
+    use flotilla_core::model::rollout::{OnFailure, Strategy};
+    let (_dir, path) = scratch_manifest(
+        "version: 1
+defaults:
+  region: eu-north-1
+  role: arn:aws:iam::123456789012:role/api
+  runtime: python3.12
+  handler: app.handler
+  rollout:
+    strategy: canary
+    canary: { percent: 10, wait: 5m }
+    alarms: [api-errors]
+environments:
+  staging: {}
+  prod:
+    rollout:
+      on_failure: hold
+      alarms: [prod-errors, prod-latency]
+functions:
+  api:
+    artifact: { dir: src }
+    publish: true
+    alias: live
+    rollout:
+      canary: { percent: 20 }
+      smoke: { payload: { path: /health, n: 1 }, expect: { ok: true } }
+  worker:
+    artifact: { dir: src }
+    publish: true
+    alias: live
+    rollout: { strategy: linear, linear: { percent: 25, every: 1m } }
+  plain:
+    artifact: { dir: src }
+    rollout: { strategy: all-at-once }
+",
+    );
+    let m = load(&path, &LoadOptions::with_vars(Some("prod"), vars(&[]))).unwrap();
+    let api = function(&m, "api").rollout.clone().expect("api rolls out");
+    assert_eq!(
+        api.strategy,
+        Strategy::Canary {
+            percent: 20,
+            wait: Duration::from_secs(300)
+        }
+    );
+    assert_eq!(api.alarms, ["prod-errors", "prod-latency"]);
+    assert_eq!(api.on_failure, OnFailure::Hold);
+    let smoke = api.smoke.expect("smoke");
+    assert_eq!(
+        smoke.payload,
+        serde_json::json!({ "path": "/health", "n": 1 })
+    );
+    assert_eq!(smoke.expect, Some(serde_json::json!({ "ok": true })));
+    let worker = function(&m, "worker").rollout.clone().expect("worker");
+    assert_eq!(
+        worker.strategy,
+        Strategy::Linear {
+            percent: 25,
+            every: Duration::from_secs(60)
+        }
+    );
+    assert_eq!(
+        worker
+            .strategy
+            .shifts()
+            .iter()
+            .map(|s| s.0)
+            .collect::<Vec<_>>(),
+        [25, 50, 75]
+    );
+    let plain = function(&m, "plain").rollout.clone().expect("plain");
+    assert!(!plain.is_gradual());
+    // In an environment without its own, the defaults' alarms and on_failure apply.
+    let m = load(&path, &LoadOptions::with_vars(Some("staging"), vars(&[]))).unwrap();
+    let api = function(&m, "api").rollout.clone().unwrap();
+    assert_eq!(api.alarms, ["api-errors"]);
+    assert_eq!(api.on_failure, OnFailure::Rollback);
+}

@@ -46,6 +46,7 @@ pub fn function(key: &str) -> Function {
         },
         retry: RetryPolicy::default(),
         wait: WaitPolicy::default(),
+        rollout: None,
         depends_on: Vec::new(),
         paths: Vec::new(),
     }

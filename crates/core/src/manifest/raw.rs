@@ -285,7 +285,73 @@ pub struct RawSettings {
     /// Upload `zip`/`dir` packages to this S3 bucket and deploy them from there
     /// (an artifact's own `upload` wins). Ignored for `s3` and `image` artifacts.
     pub upload: Option<Sp<RawUpload>>,
+    /// Gradual deployment: how the alias moves to each newly published version (needs
+    /// `publish: true` and `alias`), the alarms that stop it and a smoke invoke first.
+    /// Each key layers like every setting.
+    pub rollout: Option<Sp<RawRollout>>,
 }
+}
+
+/// A gradual deployment of each published version through the alias.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawRollout {
+    /// `all-at-once` (the alias moves at once), `canary` (`canary.percent` of the
+    /// traffic for `canary.wait`, then all) or `linear` (`linear.percent` more every
+    /// `linear.every`).
+    #[schemars(extend("enum" = ["all-at-once", "canary", "linear"], "default" = "all-at-once"))]
+    pub strategy: Option<Sp<String>>,
+    /// The canary: `{ percent: 10, wait: 5m }`.
+    pub canary: Option<Sp<RawCanary>>,
+    /// Linear steps: `{ percent: 20, every: 1m }`.
+    pub linear: Option<Sp<RawLinear>>,
+    /// CloudWatch alarm names watched while traffic shifts: any in `ALARM` stops the
+    /// rollout (at most 100).
+    #[schemars(length(max = 100))]
+    pub alarms: Option<Sp<Vec<Sp<String>>>>,
+    /// An invoke of the new version before any traffic moves: `payload` is sent, and
+    /// the response must equal `expect` when given; a function error fails it.
+    pub smoke: Option<Sp<RawSmoke>>,
+    /// What a failed rollout leaves: `rollback` (all traffic on the old version, the
+    /// default) or `hold` (the weights as they were).
+    #[schemars(extend("enum" = ["rollback", "hold"], "default" = "rollback"))]
+    pub on_failure: Option<Sp<String>>,
+}
+
+/// A canary: a share of the traffic for a while, then all of it.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawCanary {
+    /// Percent of the traffic on the new version during the wait (1–99).
+    #[schemars(range(min = 1, max = 99))]
+    pub percent: Option<Sp<u32>>,
+    /// How long the canary runs, alarms watched.
+    #[serde(default)]
+    #[schemars(schema_with = "duration_schema")]
+    pub wait: Option<Sp<RawDuration>>,
+}
+
+/// Linear steps: a share more of the traffic at each interval.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawLinear {
+    /// Percent added at each step (1–99).
+    #[schemars(range(min = 1, max = 99))]
+    pub percent: Option<Sp<u32>>,
+    /// Time between steps, alarms watched.
+    #[serde(default)]
+    #[schemars(schema_with = "duration_schema")]
+    pub every: Option<Sp<RawDuration>>,
+}
+
+/// The smoke invoke.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawSmoke {
+    /// The event sent to the new version (any YAML, sent as JSON).
+    pub payload: Option<Sp<serde_json::Value>>,
+    /// The response expected (any YAML, compared as JSON).
+    pub expect: Option<Sp<serde_json::Value>>,
 }
 
 /// One function of the fleet.

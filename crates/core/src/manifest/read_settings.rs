@@ -10,6 +10,7 @@ use super::raw::{
     Entries, RawArchitecture, RawDuration, RawEnvValue, RawFileSystem, RawImageConfig, RawLogging,
     RawRetry, RawScalar, RawSettings, RawUpload, RawVpc, RawWait, Sp,
 };
+use super::raw::{RawCanary, RawLinear, RawRollout, RawSmoke};
 use super::read::{Fields, Reader};
 
 /// What `RawSettings::read_with` asks its source for.
@@ -110,6 +111,64 @@ impl ReadValue for RawWait {
         Some(RawWait {
             timeout: r.field(&f, path, "timeout", Reader::duration),
         })
+    }
+}
+
+impl ReadValue for Sp<RawRollout> {
+    fn read_value(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Self> {
+        let keys = [
+            "strategy",
+            "canary",
+            "linear",
+            "alarms",
+            "smoke",
+            "on_failure",
+        ];
+        let f = r.map(node, path, &keys)?;
+        let canary = r.field(&f, path, "canary", |r, n, p| {
+            let c = r.map(n, p, &["percent", "wait"])?;
+            Some(Sp::new(
+                RawCanary {
+                    percent: r.field(&c, p, "percent", Reader::u32),
+                    wait: r.field(&c, p, "wait", Reader::duration),
+                },
+                n.pos,
+            ))
+        });
+        let linear = r.field(&f, path, "linear", |r, n, p| {
+            let l = r.map(n, p, &["percent", "every"])?;
+            Some(Sp::new(
+                RawLinear {
+                    percent: r.field(&l, p, "percent", Reader::u32),
+                    every: r.field(&l, p, "every", Reader::duration),
+                },
+                n.pos,
+            ))
+        });
+        let smoke = r.field(&f, path, "smoke", |r, n, p| {
+            let s = r.map(n, p, &["payload", "expect"])?;
+            let json = |_: &mut Reader<'_>, n: &Node, _: &str| Some(Sp::new(n.to_json(), n.pos));
+            Some(Sp::new(
+                RawSmoke {
+                    payload: r.field(&s, p, "payload", json),
+                    expect: r.field(&s, p, "expect", json),
+                },
+                n.pos,
+            ))
+        });
+        Some(Sp::new(
+            RawRollout {
+                strategy: r.field(&f, path, "strategy", Reader::string),
+                canary,
+                linear,
+                alarms: r.field(&f, path, "alarms", |r, n, p| {
+                    r.strings(n, p).map(|v| Sp::new(v, n.pos))
+                }),
+                smoke,
+                on_failure: r.field(&f, path, "on_failure", Reader::string),
+            },
+            node.pos,
+        ))
     }
 }
 

@@ -18,6 +18,7 @@ mod ownership;
 mod policies;
 mod redact;
 mod report;
+pub mod rollout;
 mod types;
 mod validate;
 

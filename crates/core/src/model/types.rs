@@ -430,6 +430,8 @@ pub struct Function {
     pub retry: RetryPolicy,
     /// Wait policy.
     pub wait: WaitPolicy,
+    /// How the alias moves to a new version (`None`: at once, unwatched).
+    pub rollout: Option<super::rollout::Rollout>,
     /// Keys of functions that must be deployed first.
     pub depends_on: Vec<FunctionKey>,
     /// Globs of source paths the function is built from (monorepo selection).

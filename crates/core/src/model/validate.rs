@@ -579,6 +579,7 @@ impl<'a> Validator<'a> {
         );
         let retry = self.retry(layers, &path);
         let wait = self.wait(layers, &path);
+        let rollout = self.rollout(layers, &path, publish, alias.is_some());
         let depends_on = f
             .depends_on
             .iter()
@@ -630,6 +631,7 @@ impl<'a> Validator<'a> {
             artifact,
             retry: retry?,
             wait: wait?,
+            rollout: rollout.ok()?,
             depends_on,
             paths: paths?,
         };
