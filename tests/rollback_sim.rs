@@ -80,7 +80,7 @@ fn decide_picks_the_highest_published_version_below_the_current_one() {
 }
 
 #[test]
-fn decide_with_to_needs_an_existing_other_version_and_refuses_weighted_aliases() {
+fn decide_with_to_needs_an_existing_other_version_and_ends_weighted_aliases() {
     let versions: Vec<VersionInfo> = ["1", "2", "3"].into_iter().map(version).collect();
     assert!(matches!(
         decide("live", Some(&alias_at("1")), &versions, Some(3)),
@@ -98,17 +98,22 @@ fn decide_with_to_needs_an_existing_other_version_and_refuses_weighted_aliases()
             reason: "version 5 does not exist (published versions: 1, 2, 3)".to_owned()
         }
     );
+    // An interrupted rollout: version 3 primary, 10% on version 2. Rollback puts all
+    // the traffic on the primary and removes the weights; `--to` picks the version.
     let mut weighted = alias_at("3");
     weighted.routing = BTreeMap::from([("2".to_owned(), 0.1)]);
-    match decide("live", Some(&weighted), &versions, None) {
-        RollbackDecision::Refuse { reason } => {
-            assert!(
-                reason.contains("weighted routing (10% to version 2)"),
-                "{reason}"
-            );
+    assert_eq!(
+        decide("live", Some(&weighted), &versions, None),
+        RollbackDecision::Move {
+            from_version: "3 + 10% to version 2".to_owned(),
+            to_version: "3".to_owned(),
+            alias_revision_id: Some("rev-1".to_owned()),
         }
-        other => panic!("a weighted alias must be refused, got {other:?}"),
-    }
+    );
+    assert!(matches!(
+        decide("live", Some(&weighted), &versions, Some(3)),
+        RollbackDecision::Move { ref to_version, .. } if to_version == "3"
+    ));
 }
 
 fn write_manifest(dir: &Path) {
@@ -193,10 +198,10 @@ async fn an_alias_moved_by_someone_else_after_reading_is_stale_and_left_alone() 
     let rb = rollback::read(&model, &*clients, &Pacer::new(model.limits), None)
         .await
         .unwrap();
-    assert_eq!(rb.moves(), 2, "{}", rb.preview());
+    assert_eq!(rb.moves(), 3, "{}", rb.preview());
     assert_eq!(
         rb.preview(),
-        "a: alias live 2 → 1\nb: alias live 2 → 1\nc: refused (alias `live` has weighted routing (10% to version 1); finish or cancel that rollout first, then roll back)\n"
+        "a: alias live 2 → 1\nb: alias live 2 → 1\nc: alias live 2 + 10% to version 1 → 2\n"
     );
 
     // Between reading and moving, another pipeline moves `a`'s alias.
@@ -224,9 +229,7 @@ async fn an_alias_moved_by_someone_else_after_reading_is_stale_and_left_alone() 
         other => panic!("a: expected stale, got {other:?}"),
     }
     assert_eq!(outcome("b"), Outcome::Converged);
-    assert!(
-        matches!(outcome("c"), Outcome::Failed { ref cause } if cause.to_string().contains("weighted"))
-    );
+    assert_eq!(outcome("c"), Outcome::Converged);
     assert!(!rollback::succeeded(&report));
 
     let alias = |name: &str| {
@@ -240,8 +243,9 @@ async fn an_alias_moved_by_someone_else_after_reading_is_stale_and_left_alone() 
         ("2", "pinned by someone else")
     );
     assert_eq!(alias("b").await.function_version, "1");
+    // The interrupted canary ended: all of `c`'s traffic on version 2, no weights.
     let c = alias("c").await;
     assert_eq!(c.function_version, "2");
-    assert_eq!(c.routing, BTreeMap::from([("1".to_owned(), 0.1)]));
+    assert!(c.routing.is_empty(), "{:?}", c.routing);
     assert_eq!(sim.counters().max_overlap(), 1);
 }

@@ -118,6 +118,7 @@ pub async fn make_plan_with(
 ) -> Result<Plan, DeployError> {
     let (live, plan) = observe_and_plan_with(model, clients, options).await?;
     check_observed(model, &live, &options.adopt)?;
+    crate::plan::refuse_weighted_aliases(model, &live)?;
     Ok(plan)
 }
 

@@ -31,9 +31,10 @@ pub enum RollbackDecision {
 /// function's published versions. Without `to`: the highest published version below
 /// the current one. With `to`: that version, which must exist.
 ///
-/// A weighted alias (routing to a second version: a canary in progress) is refused:
-/// moving it would also have to decide what happens to the canary's traffic, which is
-/// the user's call.
+/// A weighted alias (routing to a second version: a rollout in progress or
+/// interrupted) ends that rollout: without `to` all traffic goes back to the version
+/// that has the rest of it (the old one), with the weights removed; with `to`, to that
+/// version, also without weights.
 pub fn decide(
     alias_name: &str,
     alias: Option<&AliasInfo>,
@@ -45,17 +46,11 @@ pub fn decide(
             reason: format!("alias `{alias_name}` does not exist in Lambda"),
         };
     };
-    if !alias.routing.is_empty() {
-        let weights: Vec<String> = alias
-            .routing
-            .iter()
-            .map(|(v, w)| format!("{:.0}% to version {v}", w * 100.0))
-            .collect();
-        return RollbackDecision::Refuse {
-            reason: format!(
-                "alias `{alias_name}` has weighted routing ({}); finish or cancel that rollout first, then roll back",
-                weights.join(", ")
-            ),
+    if !alias.routing.is_empty() && to.is_none() {
+        return RollbackDecision::Move {
+            from_version: format!("{} + {}", alias.function_version, weights(alias)),
+            to_version: alias.function_version.clone(),
+            alias_revision_id: alias.revision_id.clone(),
         };
     }
     let mut published: Vec<u64> = versions
@@ -75,7 +70,7 @@ pub fn decide(
                 ),
             };
         }
-        (Some(to), Some(current)) if to == current => {
+        (Some(to), Some(current)) if to == current && alias.routing.is_empty() => {
             return RollbackDecision::Skip {
                 reason: format!("alias `{alias_name}` is already at version {to}"),
             };
@@ -97,11 +92,26 @@ pub fn decide(
             }
         },
     };
+    let from_version = if alias.routing.is_empty() {
+        from_version
+    } else {
+        format!("{from_version} + {}", weights(alias))
+    };
     RollbackDecision::Move {
         from_version,
         to_version: target.to_string(),
         alias_revision_id: alias.revision_id.clone(),
     }
+}
+
+/// `10% to version 7`: the extra versions of a weighted alias.
+fn weights(alias: &AliasInfo) -> String {
+    alias
+        .routing
+        .iter()
+        .map(|(v, w)| format!("{:.0}% to version {v}", w * 100.0))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn list(versions: &[u64]) -> String {

@@ -55,6 +55,7 @@ pub(crate) fn function_plan(
         retry: f.retry.into(),
         wait: f.wait.into(),
         steps,
+        rollout: None,
     }
 }
 

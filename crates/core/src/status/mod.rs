@@ -164,7 +164,9 @@ fn drifted_fields(fp: &FunctionPlan, live: &LiveFunction) -> Vec<String> {
             }
             Step::CreateAlias { alias }
             | Step::UpdateAlias { alias, .. }
-            | Step::MoveAlias { alias, .. } => consequences.push(format!("alias.{alias}")),
+            | Step::MoveAlias { alias, .. }
+            | Step::ShiftTraffic { alias, .. } => consequences.push(format!("alias.{alias}")),
+            Step::SmokeInvoke { .. } => {}
             Step::TagResource { tags, .. } => {
                 fields.extend(tags.keys().map(|k| format!("tags.{k}")));
             }
@@ -183,6 +185,7 @@ fn drifted_fields(fp: &FunctionPlan, live: &LiveFunction) -> Vec<String> {
         )
     });
     if !code_or_config {
+        consequences.dedup();
         fields.extend(consequences);
     }
     fields

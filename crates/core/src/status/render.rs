@@ -90,6 +90,9 @@ fn row(f: &FunctionStatus) -> [String; 8] {
         for (v, w) in &a.routing {
             let _ = write!(text, " (+{v} {:.0}%)", w * 100.0);
         }
+        if !a.routing.is_empty() {
+            text.push_str(" rollout in progress");
+        }
         text
     });
     let drift = match f.drift {
