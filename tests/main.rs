@@ -40,6 +40,7 @@ mod e2e_ops;
 mod e2e_plan;
 mod e2e_prune;
 mod e2e_releases;
+mod e2e_rollout;
 mod e2e_s3;
 mod fuzz_findings;
 mod fuzz_property;

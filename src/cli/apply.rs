@@ -280,8 +280,20 @@ async fn run_plan(
                 .unwrap_or(planned.get_function_per_second),
         });
     }
+    ctx.time_scale = test_time_scale();
     ctx.cancel = cancel_on_signals(&ctx.events);
     apply(plan, ctx).await
+}
+
+/// `FLOTILLA_TEST_TIME_SCALE`: divides rollout holds and alarm polls, so the tests run
+/// a 5-minute canary in seconds against `flotilla sim` (see docs/development.md). Any
+/// value that is not a finite number of at least 1 means real time.
+fn test_time_scale() -> f64 {
+    std::env::var("FLOTILLA_TEST_TIME_SCALE")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 1.0)
+        .unwrap_or(1.0)
 }
 
 /// Re-observes and re-plans, from scratch, the functions reported stale or contended

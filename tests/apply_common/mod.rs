@@ -171,6 +171,7 @@ pub fn function_plan(sim: &Sim, name: &str) -> FunctionPlan {
             timeout_ms: 600_000,
         },
         steps,
+        rollout: None,
     }
 }
 

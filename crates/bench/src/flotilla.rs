@@ -214,6 +214,7 @@ fn function_plan(f: &BenchFunction, live: &FunctionInfo, vpc_in_manifest: bool) 
         retry: RetryPolicy::default().into(),
         wait: WaitPolicy::default().into(),
         steps,
+        rollout: None,
     }
 }
 

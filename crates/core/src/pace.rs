@@ -164,7 +164,13 @@ pub struct RegionLimiters {
     pub shared: Arc<AdaptiveLimiter>,
     /// GetFunction.
     pub get_function: Arc<AdaptiveLimiter>,
+    /// CloudWatch `DescribeAlarms` (rollouts), at [`CLOUDWATCH_PER_SECOND`].
+    pub cloudwatch: Arc<AdaptiveLimiter>,
 }
+
+/// `DescribeAlarms` calls per second per account and region: well under CloudWatch's
+/// quota (9 per second), which other tools and dashboards share.
+pub const CLOUDWATCH_PER_SECOND: f64 = 5.0;
 
 /// Limiters by (account, region), created on first use with the run's limits.
 #[derive(Debug)]
@@ -201,6 +207,7 @@ impl LimiterRegistry {
             .or_insert_with(|| RegionLimiters {
                 shared: Arc::new(AdaptiveLimiter::new(self.limits.mutating_per_second)),
                 get_function: Arc::new(AdaptiveLimiter::new(self.limits.get_function_per_second)),
+                cloudwatch: Arc::new(AdaptiveLimiter::new(CLOUDWATCH_PER_SECOND)),
             })
             .clone()
     }

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use crate::model::{EnvSource, FunctionKey, Limits};
 use crate::plan::{EnvValue, FunctionPlan};
 use crate::s3::{UploadProgress, UploadReport};
+use flotilla_cloud::alarms::Alarms;
 use flotilla_cloud::lambda::{CodeSource, LambdaApi};
 
 use super::cancel::CancelToken;
@@ -23,6 +24,17 @@ pub trait ClientProvider: Send + Sync {
     /// A message when no client can be built (no credentials, bad region); the
     /// functions of that target fail with it.
     fn client(&self, account: Option<&str>, region: &str) -> Result<Arc<dyn LambdaApi>, String>;
+
+    /// The CloudWatch client a rollout watches its alarms with, for the same account
+    /// and region. The default has none, so a rollout that watches alarms fails (before
+    /// any traffic moves).
+    ///
+    /// # Errors
+    /// A message when no client can be made.
+    fn alarms(&self, account: Option<&str>, region: &str) -> Result<Arc<dyn Alarms>, String> {
+        let _ = account;
+        Err(format!("no CloudWatch client for region {region}"))
+    }
 }
 
 impl<F> ClientProvider for F
@@ -124,6 +136,9 @@ pub struct ApplyContext {
     /// takes its zip's size from it before packaging and gives it back once its code
     /// step is done, so many functions in flight never hold every zip at once.
     pub code_memory: Arc<tokio::sync::Semaphore>,
+    /// Divides a rollout's holds and alarm polls, so tests can run a 5-minute canary in
+    /// seconds against a real endpoint (1: real time).
+    pub time_scale: f64,
 }
 
 /// Functions in flight at once by default. Each costs a few KB while it waits (zips are
@@ -152,6 +167,7 @@ impl ApplyContext {
             refresh: false,
             seed: 0,
             code_memory: Arc::new(tokio::sync::Semaphore::new(DEFAULT_CODE_MEMORY_MIB)),
+            time_scale: 1.0,
         }
     }
 }

@@ -28,7 +28,11 @@ impl FnRun<'_> {
     /// stale or contended but is already exactly as planned (another run deployed the
     /// same release) has converged too.
     pub(crate) async fn run_steps(&mut self) -> Result<(), Stop> {
-        match self.run_all_steps().await {
+        let result = match self.run_all_steps().await {
+            Err(stop) if self.shifted.is_some() => Err(self.end_rollout(stop).await),
+            other => other,
+        };
+        match result {
             Err(stop @ Stop::Stale { .. }) if self.plan.action != Action::Delete => {
                 match self.already_desired().await {
                     Ok(true) => Ok(()),
@@ -257,6 +261,29 @@ impl FnRun<'_> {
             } => {
                 self.move_alias_to(alias, to_version, alias_revision_id.as_deref())
                     .await
+            }
+            Step::SmokeInvoke { payload, expect } => {
+                self.smoke_invoke(payload, expect.as_ref()).await
+            }
+            Step::ShiftTraffic {
+                alias,
+                from_version,
+                percent,
+                hold_secs,
+                alarms,
+                on_failure,
+                alias_revision_id,
+            } => {
+                self.shift_traffic(
+                    alias,
+                    from_version,
+                    *percent,
+                    *hold_secs,
+                    alarms,
+                    *on_failure,
+                    alias_revision_id.as_deref(),
+                )
+                .await
             }
             Step::TagResource { tags, old: _ } => self.tag_resource(tags).await,
             Step::UntagResource { keys } => self.untag_resource(keys).await,
@@ -591,12 +618,20 @@ impl FnRun<'_> {
     }
 
     async fn move_alias(&mut self, alias: &str, version: String, create: bool) -> Result<(), Stop> {
+        // The final move of a rollout carries the alias revision of its last shift.
+        let revision_id = if self.shifted.is_some() {
+            self.alias_revision.clone()
+        } else {
+            None
+        };
         let input = AliasInput {
             function_name: self.plan.name.clone(),
             name: alias.to_owned(),
             function_version: version.clone(),
+            revision_id,
             ..AliasInput::default()
         };
+        let target = version.clone();
         let landed = Landed::Alias {
             name: alias.to_owned(),
             version,
@@ -617,7 +652,10 @@ impl FnRun<'_> {
             })
             .await;
         match result {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                self.rollout_completed(alias, &target);
+                Ok(())
+            }
             // Another writer created the alias since the plan: contended, not failed.
             Err(Stop::Failed(cause)) if create => match self.alias_now(alias).await? {
                 Some(live) => Err(self.stale(
@@ -650,9 +688,11 @@ impl FnRun<'_> {
             revision_id: alias_revision_id.map(str::to_owned),
             ..AliasInput::default()
         };
-        let landed = Landed::Alias {
+        // A move also removes any weights (the end of an interrupted rollout).
+        let landed = Landed::AliasRouting {
             name: alias.to_owned(),
             version: version.to_owned(),
+            routing: BTreeMap::new(),
         };
         let api = self.api.clone();
         let moved = self

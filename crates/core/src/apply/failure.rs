@@ -109,6 +109,28 @@ pub enum FailureCause {
         /// Why.
         message: String,
     },
+    /// The smoke invoke of the new version failed: a function error, or a response
+    /// other than the one expected. No traffic moved.
+    SmokeFailed {
+        /// The version invoked.
+        version: String,
+        /// What went wrong, in words (the response cut short).
+        message: String,
+    },
+    /// An alarm the rollout watches went into `ALARM`.
+    Alarm {
+        /// The alarm's name.
+        alarm: String,
+        /// CloudWatch's `StateReason`.
+        reason: String,
+        /// The new version's share when it fired.
+        percent: u8,
+    },
+    /// The alarms could not be read, or one of them does not exist.
+    AlarmsUnreadable {
+        /// What went wrong.
+        message: String,
+    },
     /// Rollback refused the function.
     Refused {
         /// Why.
@@ -174,6 +196,9 @@ impl FailureCause {
             FailureCause::NoCode => "no_code",
             FailureCause::NoPublishedVersion { .. } => "no_published_version",
             FailureCause::NoClient { .. } => "no_client",
+            FailureCause::SmokeFailed { .. } => "smoke_failed",
+            FailureCause::Alarm { .. } => "alarm",
+            FailureCause::AlarmsUnreadable { .. } => "alarms_unreadable",
             FailureCause::Refused { .. } => "refused",
             FailureCause::NotRun => "not_run",
         }
@@ -246,6 +271,20 @@ impl fmt::Display for FailureCause {
             ),
             FailureCause::NoClient { region, message } => {
                 write!(f, "no Lambda client for region {region}: {message}")
+            }
+            FailureCause::SmokeFailed { version, message } => {
+                write!(f, "smoke invoke of version {version} failed: {message}")
+            }
+            FailureCause::Alarm {
+                alarm,
+                reason,
+                percent,
+            } => write!(
+                f,
+                "alarm `{alarm}` is in ALARM with {percent}% of the traffic on the new version: {reason}"
+            ),
+            FailureCause::AlarmsUnreadable { message } => {
+                write!(f, "the rollout's alarms could not be read: {message}")
             }
             FailureCause::Refused { reason } => f.write_str(reason),
             FailureCause::NotRun => f.write_str("the move was not run"),

@@ -19,6 +19,7 @@ mod executor;
 mod failure;
 mod priority;
 mod report;
+mod rollout;
 mod run;
 mod scheduler;
 mod waiter;

@@ -35,7 +35,11 @@ fn expected_secs(f: &FunctionPlan, step: &Step) -> u64 {
         | Step::UpdateConfiguration { .. }
         | Step::ReapplyConfiguration { .. }
         | Step::PublishVersion => 1,
-        Step::CreateAlias { .. }
+        // Holds are time the quota is free for others; what counts is that the
+        // function's chain is long, so it starts early.
+        Step::ShiftTraffic { hold_secs, .. } => *hold_secs,
+        Step::SmokeInvoke { .. }
+        | Step::CreateAlias { .. }
         | Step::UpdateAlias { .. }
         | Step::MoveAlias { .. }
         | Step::TagResource { .. }
@@ -156,6 +160,7 @@ mod tests {
                 },
                 Step::PublishVersion,
             ],
+            rollout: None,
         }
     }
 

@@ -126,6 +126,56 @@ pub struct FunctionReport {
     /// The upload of the zip to S3, when the plan uploads it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upload: Option<crate::s3::UploadReport>,
+    /// Where a gradual rollout left the alias's traffic, when the function ran one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<RolloutEnd>,
+}
+
+/// Where a gradual rollout left the alias's traffic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(tag = "traffic", rename_all = "snake_case")]
+pub enum RolloutEnd {
+    /// All of it on the new version, no weights left.
+    Completed {
+        /// The alias.
+        alias: String,
+        /// The new version.
+        version: String,
+    },
+    /// All of it back on the old version, no weights left.
+    RolledBack {
+        /// The alias.
+        alias: String,
+        /// The old version, which has all the traffic again.
+        version: String,
+        /// The new version, which has none.
+        new_version: String,
+    },
+    /// The weights stay where the rollout stopped (`on_failure: hold`).
+    Held {
+        /// The alias.
+        alias: String,
+        /// The old version (primary).
+        version: String,
+        /// The new version.
+        new_version: String,
+        /// The new version's share.
+        percent: u8,
+    },
+    /// Moving the traffic back failed: the alias still routes `percent` to the new
+    /// version. `flotilla rollback` ends it.
+    RollbackFailed {
+        /// The alias.
+        alias: String,
+        /// The old version.
+        version: String,
+        /// The new version.
+        new_version: String,
+        /// The new version's share left.
+        percent: u8,
+        /// Why the move back failed.
+        error: String,
+    },
 }
 
 impl FunctionReport {
@@ -148,6 +198,7 @@ impl FunctionReport {
             backoff_ms: 0,
             published_version: None,
             upload: None,
+            rollout: None,
         }
     }
 

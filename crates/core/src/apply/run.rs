@@ -76,6 +76,12 @@ pub(crate) enum Landed {
     Publish(String),
     /// The alias points at this version.
     Alias { name: String, version: String },
+    /// The alias points at `version` and routes exactly `routing` elsewhere.
+    AliasRouting {
+        name: String,
+        version: String,
+        routing: BTreeMap<String, f64>,
+    },
     /// These tags are set.
     Tags(BTreeMap<String, String>),
     /// None of these tag keys is set.
@@ -115,6 +121,10 @@ pub(crate) struct FnRun<'a> {
     /// after an interrupt abandons the wait for it, one re-read says what the report
     /// may claim ([`FnRun::confirm_in_flight`]).
     pub in_flight: Option<Landed>,
+    /// The alias's `RevisionId` after this run's last move of it, during a rollout.
+    pub alias_revision: Option<String>,
+    /// The traffic a rollout moved so far, until the final move lands.
+    pub shifted: Option<super::rollout::Shifted>,
 }
 
 impl FnRun<'_> {
@@ -419,6 +429,15 @@ impl FnRun<'_> {
                     .await
                     .ok()
                     .map(|a| &a.function_version == version),
+                Landed::AliasRouting {
+                    name: alias,
+                    version,
+                    routing,
+                } => api
+                    .get_alias(&name, alias)
+                    .await
+                    .ok()
+                    .map(|a| super::rollout::routes(&a, version, routing)),
                 other => api
                     .get_function(&name)
                     .await
@@ -476,6 +495,14 @@ impl FnRun<'_> {
                 let alias = self.alias_now(name).await?;
                 Ok(alias.is_some_and(|a| &a.function_version == version))
             }
+            Landed::AliasRouting {
+                name,
+                version,
+                routing,
+            } => {
+                let alias = self.alias_now(name).await?;
+                Ok(alias.is_some_and(|a| super::rollout::routes(&a, version, routing)))
+            }
             other => Ok(self.landed_in(other, &info)),
         }
     }
@@ -497,7 +524,10 @@ impl FnRun<'_> {
             Landed::Tags(tags) => tags.iter().all(|(k, v)| info.tags.get(k) == Some(v)),
             Landed::Untagged(keys) => keys.iter().all(|k| !info.tags.contains_key(k)),
             Landed::Concurrency(c) => info.reserved_concurrency == *c,
-            Landed::Publish(_) | Landed::Alias { .. } | Landed::Deleted => false,
+            Landed::Publish(_)
+            | Landed::Alias { .. }
+            | Landed::AliasRouting { .. }
+            | Landed::Deleted => false,
         }
     }
 
@@ -509,10 +539,10 @@ impl FnRun<'_> {
         mut call: impl FnMut() -> Call<'c, T>,
     ) -> Result<Option<T>, Stop> {
         let mut attempt = 0u32;
-        let limiter = if op == "GetFunction" {
-            self.limits.get_function.clone()
-        } else {
-            self.limits.shared.clone()
+        let limiter = match op {
+            "GetFunction" => self.limits.get_function.clone(),
+            "DescribeAlarms" => self.limits.cloudwatch.clone(),
+            _ => self.limits.shared.clone(),
         };
         loop {
             attempt += 1;

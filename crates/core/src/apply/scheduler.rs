@@ -250,6 +250,8 @@ async fn run_function(
         published: None,
         own: None,
         in_flight: None,
+        alias_revision: None,
+        shifted: None,
     };
     let outcome = match run.run_steps().await {
         Ok(()) => Outcome::Converged,

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use flotilla_cloud::alarms::Alarms;
 use flotilla_cloud::lambda::{ApiError, LambdaApi};
 use flotilla_cloud::s3::ObjectStore;
 use flotilla_cloud::{CallerIdentityError, Connector};
@@ -206,5 +207,16 @@ impl Clients for ClientSet {
 impl ClientProvider for ClientSet {
     fn client(&self, account: Option<&str>, region: &str) -> Result<Arc<dyn LambdaApi>, String> {
         Ok(self.get(account, region))
+    }
+
+    fn alarms(&self, account: Option<&str>, region: &str) -> Result<Arc<dyn Alarms>, String> {
+        let assumed = self
+            .lock_assumed()
+            .get(&account.map(str::to_owned))
+            .map(|(_, c)| Arc::clone(c));
+        Ok(assumed
+            .as_ref()
+            .unwrap_or(&self.base)
+            .alarms(account, region))
     }
 }

@@ -119,7 +119,11 @@ fn check_values(f: &FunctionPlan, say: &mut impl FnMut(String)) {
     }
 }
 
-/// Rank of a step in the order `plan()` writes them; each rank at most once.
+/// The one rank that repeats: a linear rollout's shares.
+const SHIFT_RANK: u8 = 5;
+
+/// Rank of a step in the order `plan()` writes them; each rank at most once but
+/// [`SHIFT_RANK`].
 fn rank(step: &Step) -> u8 {
     match step {
         Step::CreateFunction { .. }
@@ -129,10 +133,65 @@ fn rank(step: &Step) -> u8 {
         Step::UpdateCode { .. } => 1,
         Step::UpdateConfiguration { .. } | Step::ReapplyConfiguration { .. } => 2,
         Step::PublishVersion => 3,
-        Step::CreateAlias { .. } | Step::UpdateAlias { .. } => 4,
-        Step::TagResource { .. } => 5,
-        Step::UntagResource { .. } => 6,
-        Step::PutConcurrency { .. } | Step::DeleteConcurrency { .. } => 7,
+        Step::SmokeInvoke { .. } => 4,
+        Step::ShiftTraffic { .. } => SHIFT_RANK,
+        Step::CreateAlias { .. } | Step::UpdateAlias { .. } => 6,
+        Step::TagResource { .. } => 7,
+        Step::UntagResource { .. } => 8,
+        Step::PutConcurrency { .. } | Step::DeleteConcurrency { .. } => 9,
+    }
+}
+
+/// A rollout's shares: 1–99, rising, each held at most a day, at most 100 alarms,
+/// from a published version, and followed by the final UpdateAlias of the same alias.
+fn check_shifts(steps: &[Step], wrong: &impl Fn(&str) -> String, say: &mut impl FnMut(String)) {
+    let mut last = 0u8;
+    for (i, s) in steps.iter().enumerate() {
+        let Step::ShiftTraffic {
+            alias,
+            from_version,
+            percent,
+            hold_secs,
+            alarms,
+            ..
+        } = s
+        else {
+            continue;
+        };
+        if !(1..=99).contains(percent) || *percent <= last {
+            say(wrong(&format!(
+                "shift {percent}% of the traffic: shares are 1–99 and rise"
+            )));
+        }
+        last = *percent;
+        if *hold_secs > 24 * 3600 {
+            say(wrong(&format!(
+                "hold a share for {hold_secs}s: at most 24h"
+            )));
+        }
+        if alarms.len() > crate::model::rollout::MAX_ALARMS
+            || alarms.iter().any(|a| a.is_empty() || a.len() > 255)
+        {
+            say(wrong(
+                "watch more than 100 alarms, or an alarm name that is not 1–255 characters",
+            ));
+        }
+        if !is_version_number(from_version) {
+            say(wrong(&format!(
+                "shift traffic from `{}`, which is not a published version number",
+                truncated(from_version)
+            )));
+        }
+        let final_move = steps[i + 1..].iter().find_map(|s| match s {
+            Step::UpdateAlias { alias, .. } => Some(alias),
+            _ => None,
+        });
+        if final_move != Some(alias) {
+            say(wrong(&format!(
+                "shift alias `{}` without moving it to the new version after",
+                truncated(alias)
+            )));
+        }
     }
 }
 
@@ -200,7 +259,10 @@ fn check_change(
                 say(wrong("combine MoveAlias with other steps"));
             }
             let ranks: Vec<u8> = steps.iter().map(rank).collect();
-            if ranks.windows(2).any(|w| w[0] >= w[1]) {
+            if ranks
+                .windows(2)
+                .any(|w| w[0] > w[1] || (w[0] == w[1] && w[0] != SHIFT_RANK))
+            {
                 say(wrong("are out of order or repeated"));
             }
             if steps.iter().skip(1).any(|s| rank(s) == 0) {
@@ -216,6 +278,7 @@ fn check_change(
                             | Step::UpdateConfiguration { .. }
                             | Step::ReapplyConfiguration { .. }
                             | Step::UpdateAlias { .. }
+                            | Step::ShiftTraffic { .. }
                             | Step::TagResource { .. }
                             | Step::UntagResource { .. }
                             | Step::DeleteConcurrency { .. }
@@ -225,6 +288,7 @@ fn check_change(
                 say(wrong("update a function they create"));
             }
             let publishes = steps.iter().any(|s| matches!(s, Step::PublishVersion));
+            check_shifts(steps, wrong, say);
             for s in steps {
                 match s {
                     Step::PublishVersion if !f.desired.publish => {
@@ -232,7 +296,12 @@ fn check_change(
                             "publish a version the desired configuration does not",
                         ));
                     }
-                    Step::CreateAlias { alias } | Step::UpdateAlias { alias, .. } => {
+                    Step::SmokeInvoke { .. } if !publishes => {
+                        say(wrong("invoke a new version without publishing one first"));
+                    }
+                    Step::CreateAlias { alias }
+                    | Step::UpdateAlias { alias, .. }
+                    | Step::ShiftTraffic { alias, .. } => {
                         if !publishes {
                             say(wrong("move an alias without publishing a version first"));
                         }

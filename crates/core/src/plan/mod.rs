@@ -19,5 +19,5 @@ pub use check::check_plan;
 pub use diff::{diff_config, diff_environment, fill_defaults};
 pub use file::{PlanFile, PlanFileError};
 pub(crate) use planner::desired_config;
-pub use planner::{MANAGED_TAG_PREFIX, PlanError, plan};
+pub use planner::{MANAGED_TAG_PREFIX, PlanError, plan, refuse_weighted_aliases};
 pub use types::*;

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::artifact::{ArtifactDigest, Artifacts};
+use crate::model::rollout::{Rollout, Strategy};
 use crate::model::{ArtifactSource, Function, FunctionKey, LayerRef, Model};
 use crate::observe::{LiveFunction, LiveState};
 use flotilla_cloud::image::{image_digest, is_digest_hex};
@@ -14,7 +15,7 @@ use flotilla_cloud::lambda::{
 use super::diff::{diff_config, fill_defaults};
 use super::types::{
     Action, CodeOrigin, DesiredConfig, EnvValue, FORMAT_VERSION, Field, FieldChange, FieldValue,
-    FunctionPlan, Plan, Step, UploadTarget,
+    FunctionPlan, Plan, RolloutSummary, Step, UploadTarget,
 };
 
 /// Tag keys with this prefix belong to Flotilla: a live one the manifest no longer sets is
@@ -47,6 +48,24 @@ pub enum PlanError {
         live: &'static str,
         /// Desired package type.
         desired: &'static str,
+    },
+    /// The alias routes traffic to two versions: a rollout is under way (another tool's,
+    /// or an interrupted one), and apply never clears weights it did not set.
+    #[error(
+        "function `{key}`: alias `{alias}` routes {weights} and the rest to version {primary}: a gradual rollout is under way"
+    )]
+    #[diagnostic(help(
+        "let the tool that is shifting the alias finish, or end the rollout with `flotilla rollback --only {key}` (all traffic back on version {primary}); then plan again"
+    ))]
+    AliasWeighted {
+        /// The function.
+        key: FunctionKey,
+        /// The alias.
+        alias: String,
+        /// The version with the rest of the traffic.
+        primary: String,
+        /// The extra versions and their weights, in words (`10% to version 7`).
+        weights: String,
     },
     /// A `${layer:NAME}` entry reached the planner unresolved.
     #[error("function `{key}` lists layer `{reference}`, which was not resolved to an ARN")]
@@ -119,7 +138,7 @@ fn plan_function(
     manifest_dir: &Path,
 ) -> Result<FunctionPlan, PlanError> {
     let desired = desired_config(f, tags);
-    let (action, steps) = match &live.info {
+    let (action, mut steps) = match &live.info {
         None => (Action::Create, create_steps(f, tags)),
         // Lambda cannot repair a function whose creation failed: delete, create again.
         Some(info) if matches!(info.state, Some(FunctionStateKind::Failed)) => {
@@ -147,6 +166,10 @@ fn plan_function(
             (action, steps)
         }
     };
+    let rollout = f
+        .rollout
+        .as_ref()
+        .and_then(|r| add_rollout_steps(r, live.alias.as_ref(), &mut steps));
     Ok(FunctionPlan {
         key: f.key.clone(),
         name: f.name.as_str().to_owned(),
@@ -164,6 +187,102 @@ fn plan_function(
         retry: f.retry.into(),
         wait: f.wait.into(),
         steps,
+        rollout,
+    })
+}
+
+/// Refuses a plan that would move an alias that routes traffic to two versions (a
+/// rollout under way, another tool's or an interrupted one): apply never clears weights
+/// it did not set. `status` shows such an alias instead. Pure.
+///
+/// # Errors
+/// The first function whose alias has weights.
+pub fn refuse_weighted_aliases(model: &Model, live: &LiveState) -> Result<(), PlanError> {
+    for f in &model.functions {
+        let (Some(name), Some(a)) = (
+            &f.alias,
+            live.functions.get(&f.key).and_then(|l| l.alias.as_ref()),
+        ) else {
+            continue;
+        };
+        if a.routing.is_empty() {
+            continue;
+        }
+        return Err(PlanError::AliasWeighted {
+            key: f.key.clone(),
+            alias: name.as_str().to_owned(),
+            primary: a.function_version.clone(),
+            weights: a
+                .routing
+                .iter()
+                .map(|(v, w)| format!("{:.0}% to version {v}", w * 100.0))
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    Ok(())
+}
+
+/// Puts the rollout's steps into `steps`: the smoke invoke right after PublishVersion,
+/// and, when the alias moves from a published version, one [`Step::ShiftTraffic`] per
+/// share before the final UpdateAlias. A new alias, or one on `$LATEST` (which Lambda
+/// cannot weight), moves at once. Returns the gradual part's summary, if any.
+fn add_rollout_steps(
+    rollout: &Rollout,
+    alias: Option<&AliasInfo>,
+    steps: &mut Vec<Step>,
+) -> Option<RolloutSummary> {
+    if let Some(smoke) = &rollout.smoke
+        && let Some(at) = steps.iter().position(|s| matches!(s, Step::PublishVersion))
+    {
+        steps.insert(
+            at + 1,
+            Step::SmokeInvoke {
+                payload: smoke.payload.clone(),
+                expect: smoke.expect.clone(),
+            },
+        );
+    }
+    let (at, alias_name, from_version) = steps.iter().enumerate().find_map(|(i, s)| match s {
+        Step::UpdateAlias {
+            alias,
+            from_version,
+        } if from_version != "$LATEST" => Some((i, alias.clone(), from_version.clone())),
+        _ => None,
+    })?;
+    let shifts = rollout.strategy.shifts();
+    if shifts.is_empty() {
+        return None;
+    }
+    let revision = alias.and_then(|a| a.revision_id.clone());
+    let mut expected_secs = 0u64;
+    let mut percents = Vec::new();
+    let shift_steps: Vec<Step> = shifts
+        .iter()
+        .map(|&(percent, hold)| {
+            expected_secs = expected_secs.saturating_add(hold.as_secs());
+            percents.push(percent);
+            Step::ShiftTraffic {
+                alias: alias_name.clone(),
+                from_version: from_version.clone(),
+                percent,
+                hold_secs: hold.as_secs(),
+                alarms: rollout.alarms.clone(),
+                on_failure: rollout.on_failure,
+                alias_revision_id: revision.clone(),
+            }
+        })
+        .collect();
+    steps.splice(at..at, shift_steps);
+    let strategy = match rollout.strategy {
+        Strategy::Canary { .. } => "canary",
+        Strategy::Linear { .. } => "linear",
+        Strategy::AllAtOnce => return None,
+    };
+    Some(RolloutSummary {
+        strategy: strategy.to_owned(),
+        percents,
+        expected_secs,
     })
 }
 

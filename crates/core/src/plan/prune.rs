@@ -102,5 +102,6 @@ fn delete_plan(
         steps: vec![Step::DeleteFunction {
             owner_tags: owner_tags.clone(),
         }],
+        rollout: None,
     }
 }

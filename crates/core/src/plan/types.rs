@@ -206,6 +206,22 @@ pub struct FunctionPlan {
     pub wait: WaitSpec,
     /// Steps in the order apply runs them; empty for [`Action::NoChange`].
     pub steps: Vec<Step>,
+    /// The gradual rollout the steps run, when there is one (for display).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<RolloutSummary>,
+}
+
+/// What a gradual rollout in a function's steps amounts to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RolloutSummary {
+    /// `canary` or `linear`.
+    pub strategy: String,
+    /// The shares the new version gets before the final move, in order.
+    pub percents: Vec<u8>,
+    /// The time the holds take together, in seconds: the rollout's expected duration
+    /// beyond the calls themselves.
+    pub expected_secs: u64,
 }
 
 impl FunctionPlan {
@@ -402,6 +418,41 @@ pub enum Step {
         #[serde(default)]
         alias_revision_id: Option<String>,
     },
+    /// Invoke of the version this plan publishes, before any traffic moves (the
+    /// rollout's `smoke`): a function error, or a response other than `expect`, fails
+    /// the function with the alias untouched.
+    SmokeInvoke {
+        /// The event sent (JSON).
+        payload: serde_json::Value,
+        /// The response it must equal (JSON); `None`: any response that is not a
+        /// function error.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expect: Option<serde_json::Value>,
+    },
+    /// One step of a gradual rollout: UpdateAlias keeping `from_version` primary with
+    /// `percent` of the traffic on the version this plan publishes (passing the alias's
+    /// `RevisionId`), then `hold_secs` while `alarms` are polled. An alarm in `ALARM`
+    /// stops the rollout; `on_failure` says whether the traffic goes back to
+    /// `from_version` (`rollback`) or stays where it is (`hold`). An interrupt always
+    /// moves it back.
+    ShiftTraffic {
+        /// Alias name.
+        alias: String,
+        /// The version the alias pointed to when observed; it keeps the rest.
+        from_version: String,
+        /// Share of the traffic on the new version, 1–99.
+        percent: u8,
+        /// How long this share is held, watched, in seconds.
+        hold_secs: u64,
+        /// CloudWatch alarms polled during the hold.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        alarms: Vec<String>,
+        /// What a failure leaves behind.
+        on_failure: crate::model::rollout::OnFailure,
+        /// The alias's `RevisionId` when observed, for the first shift.
+        #[serde(default)]
+        alias_revision_id: Option<String>,
+    },
     /// TagResource with the tags that are missing or differ.
     TagResource {
         /// Tags to set.
@@ -458,7 +509,10 @@ impl Step {
             }
             Step::PublishVersion => "PublishVersion",
             Step::CreateAlias { .. } => "CreateAlias",
-            Step::UpdateAlias { .. } | Step::MoveAlias { .. } => "UpdateAlias",
+            Step::UpdateAlias { .. } | Step::MoveAlias { .. } | Step::ShiftTraffic { .. } => {
+                "UpdateAlias"
+            }
+            Step::SmokeInvoke { .. } => "Invoke",
             Step::TagResource { .. } => "TagResource",
             Step::UntagResource { .. } => "UntagResource",
             Step::PutConcurrency { .. } => "PutFunctionConcurrency",

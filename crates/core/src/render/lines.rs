@@ -63,7 +63,48 @@ pub fn function_lines(fp: &FunctionPlan) -> Vec<Line> {
     for step in &fp.steps {
         step_lines(fp, step, &mut out);
     }
+    if let Some(r) = &fp.rollout {
+        let shares: Vec<String> = r.percents.iter().map(|p| format!("{p}%")).collect();
+        out.push(Line {
+            sign: Sign::Change,
+            label: "rollout".to_owned(),
+            old: None,
+            new: Some(format!(
+                "{} {} then 100%, about {} of holds",
+                r.strategy,
+                shares.join(", "),
+                duration_words(r.expected_secs)
+            )),
+        });
+    }
     out
+}
+
+/// `5m`, `1h 30m`, `45s`, `2m 5s`: a hold as the manifest writes it.
+pub fn duration_words(secs: u64) -> String {
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    let parts: Vec<String> = [(h, "h"), (m, "m"), (s, "s")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, u)| format!("{n}{u}"))
+        .collect();
+    if parts.is_empty() {
+        "0s".to_owned()
+    } else {
+        parts.join(" ")
+    }
+}
+
+/// A JSON value on one line, cut to a readable length.
+fn json_short(v: &serde_json::Value) -> String {
+    const MAX: usize = 60;
+    let s = v.to_string();
+    if s.chars().count() <= MAX {
+        s
+    } else {
+        let cut: String = s.chars().take(MAX).collect();
+        format!("{cut}…")
+    }
 }
 
 fn add(label: impl Into<String>, new: impl Into<String>) -> Line {
@@ -135,6 +176,42 @@ fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
             label: format!("alias.{alias}"),
             old: Some(from_version.clone()),
             new: Some(to_version.clone()),
+        }),
+        Step::SmokeInvoke { payload, expect } => out.push(add(
+            "smoke",
+            match expect {
+                Some(e) => format!(
+                    "invoke {NEW_VERSION} with {}, expecting {}",
+                    json_short(payload),
+                    json_short(e)
+                ),
+                None => format!(
+                    "invoke {NEW_VERSION} with {}, no function error",
+                    json_short(payload)
+                ),
+            },
+        )),
+        Step::ShiftTraffic {
+            alias,
+            from_version,
+            percent,
+            hold_secs,
+            alarms,
+            on_failure: _,
+            alias_revision_id: _,
+        } => out.push(Line {
+            sign: Sign::Change,
+            label: format!("alias.{alias}"),
+            old: Some(from_version.clone()),
+            new: Some(format!(
+                "{percent}% on {NEW_VERSION} for {}{}",
+                duration_words(*hold_secs),
+                if alarms.is_empty() {
+                    String::new()
+                } else {
+                    format!(", watching {}", alarms.join(", "))
+                }
+            )),
         }),
         Step::TagResource { tags, old } => {
             out.extend(tags.iter().map(|(k, v)| Line {
