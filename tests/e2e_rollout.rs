@@ -527,3 +527,139 @@ fn a_weighted_alias_is_refused_by_plan_shown_by_status_and_ended_by_rollback() {
         plan.stdout
     );
 }
+
+/// Polls `name`'s alias while `child` runs and returns every distinct
+/// `(primary, weights)` pair it saw, in order.
+fn watch_traffic(
+    sim: &Sim,
+    name: &str,
+    child: &mut std::process::Child,
+) -> Vec<(String, serde_json::Value)> {
+    let deadline = Instant::now() + COMMAND_TIMEOUT;
+    let mut seen: Vec<(String, serde_json::Value)> = Vec::new();
+    while Instant::now() < deadline {
+        let now = traffic(sim, name);
+        if seen.last() != Some(&now) {
+            seen.push(now);
+        }
+        if let Ok(Some(_)) = child.try_wait() {
+            return seen;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("apply did not end within {COMMAND_TIMEOUT:?}");
+}
+
+#[test]
+fn a_linear_rollout_raises_the_share_step_by_step() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    // 40% a minute: 40%, 80%, then all of it.
+    let sim = deployed(dir, 1, "");
+    let yaml = std::fs::read_to_string(dir.join("deploy.yaml")).expect("read the manifest");
+    let yaml = yaml.replace(
+        "    strategy: canary\n    canary: { percent: 10, wait: 5m }\n",
+        "    strategy: linear\n    linear: { percent: 40, every: 1m }\n",
+    );
+    assert!(yaml.contains("strategy: linear"), "{yaml}");
+    std::fs::write(dir.join("deploy.yaml"), yaml).expect("write the manifest");
+
+    let json = run(flo(
+        dir,
+        &sim,
+        &[
+            "plan",
+            "-f",
+            "deploy.yaml",
+            "--env",
+            "staging",
+            "--format",
+            "json",
+        ],
+    ))
+    .expect_code(0);
+    let plan: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON plan");
+    let f0 = &plan["functions"][0];
+    assert_eq!(
+        f0["rollout"],
+        serde_json::json!({"strategy": "linear", "percents": [40, 80], "expected_secs": 120}),
+        "{f0:#}"
+    );
+    let shares: Vec<u64> = f0["steps"]
+        .as_array()
+        .map(|s| {
+            s.iter()
+                .filter(|s| s["step"] == "shift_traffic")
+                .filter_map(|s| s["percent"].as_u64())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(shares, [40, 80], "{f0:#}");
+
+    // Holds of 3 s each; the test watches the alias through them.
+    let mut child = spawn(flo_at(dir, &sim, APPLY, "20"));
+    let seen = watch_traffic(&sim, "fn-000-staging", &mut child);
+    let out = finish(child);
+    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    // The new version's share, as the alias routed it: version 1 primary with version 2
+    // weighted, then version 2 alone.
+    let route = |(primary, weights): &(String, serde_json::Value)| {
+        let w = weights["2"].as_f64().map(|w| (w * 100.0).round() as u64);
+        (primary.clone(), w)
+    };
+    let routes: Vec<_> = seen.iter().map(route).collect();
+    assert_eq!(
+        routes,
+        [
+            ("1".to_owned(), None),
+            ("1".to_owned(), Some(40)),
+            ("1".to_owned(), Some(80)),
+            ("2".to_owned(), None),
+        ],
+        "{seen:?}"
+    );
+    let r = report(dir);
+    assert_eq!(
+        function_report(&r, "fn-000")["rollout"],
+        serde_json::json!({"traffic": "completed", "alias": "live", "version": "2"})
+    );
+}
+
+#[test]
+fn on_failure_hold_leaves_the_weights_where_the_alarm_stopped_them() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let sim = deployed(dir, 1, "    on_failure: hold\n");
+    let mut child = spawn(flo_at(dir, &sim, APPLY, "20"));
+    wait_for_weights(&sim, "fn-000-staging", &mut child);
+    set_alarm(&sim, "fleet-errors", "ALARM", "p99 > 2s");
+    let out = finish(child);
+    assert_eq!(out.code, Some(1), "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("fleet-errors"), "{}", out.stderr);
+    // The canary's 10% stays on version 2 for someone to look at.
+    let (version, weights) = traffic(&sim, "fn-000-staging");
+    assert_eq!(version, "1");
+    let w = weights["2"].as_f64().unwrap_or_default();
+    assert!((w - 0.1).abs() < 1e-9, "{weights}");
+    let r = report(dir);
+    let f0 = function_report(&r, "fn-000");
+    assert_eq!(f0["outcome"]["cause"]["kind"], "alarm", "{f0:#}");
+    assert_eq!(
+        f0["rollout"],
+        serde_json::json!({
+            "traffic": "held", "alias": "live", "version": "1", "new_version": "2", "percent": 10,
+        })
+    );
+    // The next plan refuses the alias until the rollout is ended.
+    let plan = run(flo(
+        dir,
+        &sim,
+        &["plan", "-f", "deploy.yaml", "--env", "staging"],
+    ))
+    .expect_code(1);
+    assert!(
+        plan.stderr.contains("a gradual rollout is under way"),
+        "{}",
+        plan.stderr
+    );
+}
