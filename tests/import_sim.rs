@@ -3,6 +3,8 @@
 //! architectures, descriptions, ephemeral storage, reserved concurrency, tags, secrets in the environment, a
 //! value with `${` in it, one name in both regions) becomes a manifest that validates,
 //! whose first `plan --detailed-exitcode` exits 0, and that holds no secret value.
+//! Functions with a VPC, EFS, JSON logging, tracing, KMS, a DLQ and an image config are
+//! imported with those keys, and their first plan is empty too.
 
 use serde_json::{Value, json};
 
@@ -340,4 +342,166 @@ fn import_download_code_saves_each_zip_and_plans_empty() {
         cmd
     });
     assert_eq!(plan.code, Some(0), "{}\n{manifest}", plan.all());
+}
+
+/// UpdateFunctionConfiguration of `name` over HTTP with `body`, then waits until the
+/// update is done.
+fn configure(sim: &Sim, region: &str, name: &str, body: &Value) {
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential={ACCOUNT}/20250101/{region}/lambda/aws4_request, \
+         SignedHeaders=host, Signature=0"
+    );
+    let headers = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let path = format!("/2015-03-31/functions/{name}/configuration");
+    let (status, text) =
+        crate::support::http(sim.port, "PUT", &path, &headers, &body.to_string()).unwrap();
+    assert_eq!(status, 200, "UpdateFunctionConfiguration {name}: {text}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (status, text) = crate::support::http(sim.port, "GET", &path, &headers, "").unwrap();
+        assert_eq!(status, 200, "{text}");
+        let config: Value = serde_json::from_str(&text).unwrap();
+        if config["LastUpdateStatus"] == "Successful" {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{name} still updating: {config:#}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn import_writes_vpc_logging_file_systems_image_config_and_plans_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = Sim::start(dir.path(), &["--latency", "50ms..150ms"]);
+    let region = "eu-north-1";
+    let image = format!(
+        "{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/svc-image@sha256:{:064x}",
+        7
+    );
+    // Owned by the manifest the import writes, so the first plan has nothing to tag.
+    let tags = json!({"flotilla:manifest": "deploy.yaml", "flotilla:env": "default"});
+    let zip = |name: &str| json!({"name": name, "code_sha256": code_sha256(&tiny_zip(name)), "tags": tags});
+    seed(
+        &sim,
+        region,
+        vec![
+            zip("svc-vpc"),
+            zip("svc-logs"),
+            zip("svc-plain"),
+            json!({"name": "svc-image", "image_uri": image, "runtime": null, "handler": null, "tags": tags}),
+        ],
+    );
+    configure(
+        &sim,
+        region,
+        "svc-vpc",
+        &json!({
+            "VpcConfig": {
+                "SubnetIds": ["subnet-0a1b2c3d4e5f60718", "subnet-0f1e2d3c4b5a69788"],
+                "SecurityGroupIds": ["sg-0123456789abcdef0"],
+                "Ipv6AllowedForDualStack": true,
+            },
+            "FileSystemConfigs": [{
+                "Arn": format!("arn:aws:elasticfilesystem:{region}:{ACCOUNT}:access-point/fsap-0123456789abcdef0"),
+                "LocalMountPath": "/mnt/data",
+            }],
+            "TracingConfig": {"Mode": "Active"},
+            "KMSKeyArn": format!("arn:aws:kms:{region}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+            "DeadLetterConfig": {"TargetArn": format!("arn:aws:sqs:{region}:{ACCOUNT}:svc-dlq")},
+        }),
+    );
+    configure(
+        &sim,
+        region,
+        "svc-logs",
+        &json!({"LoggingConfig": {
+            "LogFormat": "JSON", "LogGroup": "/shared/svc", "ApplicationLogLevel": "DEBUG",
+        }}),
+    );
+    configure(
+        &sim,
+        region,
+        "svc-image",
+        &json!({"ImageConfig": {
+            "Command": ["app.handler"], "EntryPoint": ["/lambda-entrypoint.sh"],
+            "WorkingDirectory": "/var/task",
+        }}),
+    );
+
+    let imported = run({
+        let mut cmd = flotilla(dir.path(), ACCOUNT);
+        cmd.args([
+            "import",
+            "--prefix",
+            "svc-",
+            "--region",
+            region,
+            "--code-bucket",
+            "artifacts",
+            "--endpoint-url",
+            &sim.url,
+        ]);
+        cmd
+    })
+    .expect_code(0);
+    let manifest = std::fs::read_to_string(dir.path().join("deploy.yaml")).unwrap();
+    for needle in [
+        "    vpc:\n      subnets: [\"subnet-0a1b2c3d4e5f60718\", \"subnet-0f1e2d3c4b5a69788\"]\n      security_groups: [\"sg-0123456789abcdef0\"]\n      ipv6: true\n",
+        "    file_systems:\n      - arn: \"arn:aws:elasticfilesystem:eu-north-1:111111111111:access-point/fsap-0123456789abcdef0\"\n        mount: \"/mnt/data\"\n",
+        "    tracing: active\n",
+        "    kms_key: \"arn:aws:kms:",
+        "    dead_letter: \"arn:aws:sqs:eu-north-1:111111111111:svc-dlq\"\n",
+        "    logging:\n      format: json\n      log_group: \"/shared/svc\"\n      application_level: debug\n      system_level: info\n",
+        "    image_config: { command: [\"app.handler\"], entry_point: [\"/lambda-entrypoint.sh\"], working_directory: \"/var/task\" }\n",
+    ] {
+        assert!(manifest.contains(needle), "lacks {needle:?}:\n{manifest}");
+    }
+    // A function with Lambda's defaults gets none of the structured keys.
+    let plain = manifest
+        .split("  svc-plain:\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n  svc-").next())
+        .unwrap_or_else(|| panic!("svc-plain is not in the manifest:\n{manifest}"));
+    for key in [
+        "vpc:",
+        "logging:",
+        "file_systems:",
+        "image_config:",
+        "tracing:",
+    ] {
+        assert!(!plain.contains(key), "svc-plain has {key}:\n{plain}");
+    }
+
+    run({
+        let mut cmd = flotilla(dir.path(), ACCOUNT);
+        cmd.args(["validate", "-f", "deploy.yaml"]);
+        cmd
+    })
+    .expect_code(0);
+    let plan = run({
+        let mut cmd = flotilla(dir.path(), ACCOUNT);
+        cmd.args([
+            "plan",
+            "-f",
+            "deploy.yaml",
+            "--detailed-exitcode",
+            "--endpoint-url",
+            &sim.url,
+        ]);
+        cmd
+    });
+    assert_eq!(
+        plan.code,
+        Some(0),
+        "the first plan is not empty:\n{}\n{}\n{manifest}\n{}",
+        plan.stdout,
+        plan.stderr,
+        imported.stderr
+    );
 }

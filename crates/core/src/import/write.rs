@@ -10,7 +10,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use flotilla_cloud::lambda::{
-    Architecture, DEFAULT_EPHEMERAL_STORAGE_MB, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, PackageType,
+    Architecture, DEFAULT_EPHEMERAL_STORAGE_MB, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S,
+    FunctionConfig, LOG_FORMAT_TEXT, LoggingConfig, PackageType,
 };
 
 use super::Found;
@@ -408,6 +409,9 @@ fn write_function(
     if let Some(n) = f.info.reserved_concurrency {
         line(format!("reserved_concurrency: {n}"));
     }
+    for text in structured_lines(c, &f.info.name, is_image) {
+        line(text);
+    }
     if !c.layers.is_empty() && !is_image {
         line("layers:".to_owned());
         for arn in &c.layers {
@@ -468,6 +472,72 @@ fn write_function(
             line(format!("  {}: {}", quote(k), quote(v)));
         }
     }
+}
+
+/// `vpc`, `logging`, `file_systems` and `image_config` lines (relative to the function's
+/// indentation), each only where the live value differs from Lambda's default, so an
+/// imported function that has none of them leaves them unmanaged.
+fn structured_lines(c: &FunctionConfig, name: &str, is_image: bool) -> Vec<String> {
+    let list = |items: &[String]| {
+        let quoted: Vec<String> = items.iter().map(|i| quote(i)).collect();
+        format!("[{}]", quoted.join(", "))
+    };
+    let mut out = Vec::new();
+    if let Some(vpc) = c.vpc.as_ref().filter(|v| v.is_attached()) {
+        out.push("vpc:".to_owned());
+        out.push(format!("  subnets: {}", list(&vpc.subnets)));
+        out.push(format!("  security_groups: {}", list(&vpc.security_groups)));
+        if vpc.ipv6 {
+            out.push("  ipv6: true".to_owned());
+        }
+    }
+    if let Some(logging) = &c.logging {
+        let live = logging.clone().normalized(name);
+        let default = LoggingConfig::lambda_default(name);
+        if live != default {
+            out.push("logging:".to_owned());
+            let format = if live.format == LOG_FORMAT_TEXT {
+                "text"
+            } else {
+                "json"
+            };
+            out.push(format!("  format: {format}"));
+            if live.log_group != default.log_group {
+                out.push(format!("  log_group: {}", quote(&live.log_group)));
+            }
+            for (key, level) in [
+                ("application_level", &live.application_level),
+                ("system_level", &live.system_level),
+            ] {
+                if let Some(level) = level {
+                    out.push(format!("  {key}: {}", level.to_ascii_lowercase()));
+                }
+            }
+        }
+    }
+    if let Some(fs) = c.file_systems.as_ref().filter(|f| !f.is_empty()) {
+        out.push("file_systems:".to_owned());
+        for f in fs {
+            out.push(format!("  - arn: {}", quote(&f.arn)));
+            out.push(format!("    mount: {}", quote(&f.mount)));
+        }
+    }
+    if let Some(ic) = c.image_config.as_ref().filter(|_| is_image) {
+        let mut members = Vec::new();
+        if !ic.command.is_empty() {
+            members.push(format!("command: {}", list(&ic.command)));
+        }
+        if !ic.entry_point.is_empty() {
+            members.push(format!("entry_point: {}", list(&ic.entry_point)));
+        }
+        if let Some(dir) = &ic.working_directory {
+            members.push(format!("working_directory: {}", quote(dir)));
+        }
+        if !members.is_empty() {
+            out.push(format!("image_config: {{ {} }}", members.join(", ")));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
