@@ -48,6 +48,7 @@ mod import_ministack;
 mod import_sim;
 mod init_cli;
 mod lambda_settings;
+mod lambda_settings_ministack;
 mod layers_resolve;
 mod manifest_bad;
 mod manifest_cli;
