@@ -160,6 +160,25 @@ fn deployed(dir: &Path, n: usize, extra_defaults: &str) -> Sim {
     sim
 }
 
+/// `flotilla plan --format json` for staging, parsed.
+fn plan_json(dir: &Path, sim: &Sim) -> serde_json::Value {
+    let json = run(flo(
+        dir,
+        sim,
+        &[
+            "plan",
+            "-f",
+            "deploy.yaml",
+            "--env",
+            "staging",
+            "--format",
+            "json",
+        ],
+    ))
+    .expect_code(0);
+    serde_json::from_str(&json.stdout).expect("JSON plan")
+}
+
 fn report(dir: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json");
     serde_json::from_str(&text).expect("the report is JSON")
@@ -260,21 +279,7 @@ fn a_canary_on_twenty_functions_converges_and_an_alarm_rolls_one_back() {
         "{}",
         md.stdout
     );
-    let json = run(flo(
-        dir,
-        &sim,
-        &[
-            "plan",
-            "-f",
-            "deploy.yaml",
-            "--env",
-            "staging",
-            "--format",
-            "json",
-        ],
-    ))
-    .expect_code(0);
-    let plan: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON plan");
+    let plan = plan_json(dir, &sim);
     let f7 = plan["functions"]
         .as_array()
         .and_then(|fs| fs.iter().find(|f| f["key"] == "fn-007"))
@@ -564,21 +569,7 @@ fn a_linear_rollout_raises_the_share_step_by_step() {
     assert!(yaml.contains("strategy: linear"), "{yaml}");
     std::fs::write(dir.join("deploy.yaml"), yaml).expect("write the manifest");
 
-    let json = run(flo(
-        dir,
-        &sim,
-        &[
-            "plan",
-            "-f",
-            "deploy.yaml",
-            "--env",
-            "staging",
-            "--format",
-            "json",
-        ],
-    ))
-    .expect_code(0);
-    let plan: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON plan");
+    let plan = plan_json(dir, &sim);
     let f0 = &plan["functions"][0];
     assert_eq!(
         f0["rollout"],
