@@ -42,6 +42,7 @@ mod e2e_prune;
 mod e2e_releases;
 mod e2e_rollout;
 mod e2e_s3;
+mod e2e_triggers;
 mod fuzz_findings;
 mod fuzz_property;
 mod import_ministack;

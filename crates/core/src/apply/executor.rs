@@ -294,6 +294,30 @@ impl FnRun<'_> {
                 reason: _,
                 reason_code: _,
             } => self.delete_failed_function().await,
+            Step::CreateEventSourceMapping {
+                trigger,
+                function,
+                source,
+                enabled,
+                settings,
+            } => {
+                self.create_mapping(trigger, function, source, *enabled, settings)
+                    .await
+            }
+            Step::UpdateEventSourceMapping {
+                trigger,
+                uuid,
+                source: _,
+                enabled,
+                settings,
+                changes: _,
+            } => self.update_mapping(trigger, uuid, *enabled, settings).await,
+            Step::DeleteEventSourceMapping {
+                trigger: _,
+                uuid,
+                source,
+            } => self.delete_mapping(uuid, source).await,
+            Step::DeleteVersions { keep, versions } => self.delete_versions(*keep, versions).await,
         }
     }
 
