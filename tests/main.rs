@@ -32,6 +32,7 @@ mod cli_version;
 mod compat_microburst;
 mod compat_ministack;
 mod compat_ministack_layers;
+mod compat_ministack_triggers;
 mod compat_moto;
 mod docs_commands;
 mod e2e_apply;
