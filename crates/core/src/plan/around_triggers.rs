@@ -263,3 +263,57 @@ pub(crate) fn add_steps(f: &Function, live: Option<&LiveAround>, fp: &mut Functi
     }
     fp.steps.extend(extra);
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use flotilla_cloud::lambda::{AliasInfo, VersionInfo};
+
+    fn version(v: &str) -> VersionInfo {
+        VersionInfo {
+            version: v.to_owned(),
+            code_sha256: String::new(),
+            description: String::new(),
+            revision_id: None,
+            last_modified: String::new(),
+        }
+    }
+
+    fn alias(name: &str, to: &str, weights: &[(&str, f64)]) -> AliasInfo {
+        AliasInfo {
+            name: name.to_owned(),
+            arn: String::new(),
+            function_version: to.to_owned(),
+            description: String::new(),
+            routing: weights
+                .iter()
+                .map(|(v, w)| ((*v).to_owned(), *w))
+                .collect::<BTreeMap<_, _>>(),
+            revision_id: None,
+        }
+    }
+
+    #[test]
+    fn old_versions_go_unless_an_alias_routes_to_them() {
+        let live = LiveAround {
+            versions: Some(
+                ["$LATEST", "1", "2", "3", "4", "5", "6"]
+                    .map(version)
+                    .to_vec(),
+            ),
+            aliases: Some(vec![
+                alias("live", "6", &[("2", 0.1)]),
+                alias("pinned", "1", &[]),
+            ]),
+            ..LiveAround::default()
+        };
+        // Without a new version: 5 and 6 stay, 1 and 2 are routed to.
+        assert_eq!(versions_to_delete(2, &live, false), ["3", "4"]);
+        // A version this plan publishes is the newest: only 6 stays of the old ones.
+        assert_eq!(versions_to_delete(2, &live, true), ["3", "4", "5"]);
+        assert!(versions_to_delete(10, &live, false).is_empty());
+        assert!(versions_to_delete(2, &LiveAround::default(), false).is_empty());
+    }
+}
