@@ -47,6 +47,19 @@ impl FnRun<'_> {
     /// configuration, tags, reserved concurrency, and the alias (or latest version) on
     /// a version of that code.
     async fn already_desired(&mut self) -> Result<bool, Stop> {
+        // Triggers and old versions are not part of this comparison: a plan that
+        // changes them stays stale rather than being taken as converged.
+        if self.plan.steps.iter().any(|s| {
+            matches!(
+                s,
+                Step::CreateEventSourceMapping { .. }
+                    | Step::UpdateEventSourceMapping { .. }
+                    | Step::DeleteEventSourceMapping { .. }
+                    | Step::DeleteVersions { .. }
+            )
+        }) {
+            return Ok(false);
+        }
         if self.read_function().await?.is_none() {
             return Ok(false);
         }
