@@ -47,6 +47,7 @@ pub fn function(key: &str) -> Function {
         retry: RetryPolicy::default(),
         wait: WaitPolicy::default(),
         rollout: None,
+        around: Default::default(),
         depends_on: Vec::new(),
         paths: Vec::new(),
     }

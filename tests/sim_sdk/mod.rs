@@ -9,4 +9,5 @@ mod invoke;
 mod layers;
 mod lifecycle;
 mod resources;
+mod triggers;
 mod wire_shapes;

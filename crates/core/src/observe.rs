@@ -8,7 +8,7 @@ use futures::StreamExt;
 use crate::model::{Function, FunctionKey, Model};
 use crate::pace::Pacer;
 use flotilla_cloud::lambda::{
-    AliasInfo, ApiError, ApiOp, ApiResult, FunctionInfo, LambdaApi, VersionInfo,
+    AliasInfo, ApiError, ApiOp, ApiResult, FunctionInfo, LambdaApi, MappingInfo, VersionInfo,
 };
 
 /// What exists in Lambda for each function of the model, by function key.
@@ -19,6 +19,9 @@ pub struct LiveState {
     /// Functions tagged for this manifest and environment that the manifest no longer
     /// has (read only with `--prune`, see [`crate::prune`]); the planner deletes them.
     pub left_manifest: Vec<LeftFunction>,
+    /// Event source mappings, versions and aliases of the functions whose manifest
+    /// entry has `triggers` or `keep_versions` (see [`observe_around`]).
+    pub around: BTreeMap<FunctionKey, LiveAround>,
 }
 
 /// A managed function found in an account and region the manifest deploys to, whose
@@ -92,18 +95,23 @@ pub async fn observe(
     pacer: &Pacer,
 ) -> Result<LiveState, ObserveError> {
     let reads = model.functions.iter().map(|f| async move {
-        let live = observe_one(f, clients, pacer).await?;
-        Ok::<_, ObserveError>((f.key.clone(), live))
+        let (live, around) = observe_one(f, clients, pacer).await?;
+        Ok::<_, ObserveError>((f.key.clone(), live, around))
     });
     let mut functions = BTreeMap::new();
+    let mut around_all = BTreeMap::new();
     let mut stream = futures::stream::iter(reads).buffer_unordered(PARALLEL_READS);
     while let Some(result) = stream.next().await {
-        let (key, live) = result?;
+        let (key, live, around) = result?;
+        if let Some(around) = around {
+            around_all.insert(key.clone(), around);
+        }
         functions.insert(key, live);
     }
     Ok(LiveState {
         functions,
         left_manifest: Vec::new(),
+        around: around_all,
     })
 }
 
@@ -111,7 +119,7 @@ async fn observe_one(
     f: &Function,
     clients: &dyn Clients,
     pacer: &Pacer,
-) -> Result<LiveFunction, ObserveError> {
+) -> Result<(LiveFunction, Option<LiveAround>), ObserveError> {
     let account = f.account.as_ref().map(|a| a.as_str());
     let region = f.region.as_str();
     let api = clients.client(account, region);
@@ -126,7 +134,7 @@ async fn observe_one(
         .call(ApiOp::GetFunction, || api.get_function(name))
         .await?
     else {
-        return Ok(LiveFunction::default());
+        return Ok((LiveFunction::default(), None));
     };
     let alias = match &f.alias {
         Some(alias) => {
@@ -144,11 +152,15 @@ async fn observe_one(
     } else {
         None
     };
-    Ok(LiveFunction {
-        info: Some(info),
-        alias,
-        latest_published,
-    })
+    let around = observe_around(f, api.as_ref(), &reader).await?;
+    Ok((
+        LiveFunction {
+            info: Some(info),
+            alias,
+            latest_published,
+        },
+        around,
+    ))
 }
 
 /// The highest numbered version (`$LATEST` is not a published version).
@@ -196,4 +208,55 @@ impl Reader<'_> {
             source: gave_up.error,
         })
     }
+}
+
+// `triggers` and `keep_versions`: read only for the functions whose manifest entry has
+// the key (ListEventSourceMappings of the mappings' target; ListVersionsByFunction and
+// ListAliases), so a fleet without either makes no extra call.
+
+/// What exists around one function.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LiveAround {
+    /// The mappings of the function the triggers target (read with `triggers`).
+    pub mappings: Option<Vec<MappingInfo>>,
+    /// Every version, `$LATEST` included (read with `keep_versions`).
+    pub versions: Option<Vec<VersionInfo>>,
+    /// Every alias (read with `keep_versions`).
+    pub aliases: Option<Vec<AliasInfo>>,
+    /// Versions with provisioned concurrency (never deleted); `None`: not read.
+    pub provisioned: Option<Vec<String>>,
+}
+
+/// Reads what `f`'s `triggers` and `keep_versions` need, when the function exists.
+pub(crate) async fn observe_around(
+    f: &Function,
+    api: &dyn LambdaApi,
+    reader: &Reader<'_>,
+) -> Result<Option<LiveAround>, ObserveError> {
+    if f.around.triggers.is_none() && f.around.keep_versions.is_none() {
+        return Ok(None);
+    }
+    let name = f.name.as_str();
+    let mut live = LiveAround::default();
+    if f.around.triggers.is_some() {
+        let target = crate::model::around_triggers::mapping_target(f);
+        // A missing alias has no mappings yet.
+        live.mappings = Some(
+            reader
+                .call(ApiOp::ListEventSourceMappings, || {
+                    api.list_event_source_mappings(&target)
+                })
+                .await?
+                .unwrap_or_default(),
+        );
+    }
+    if f.around.keep_versions.is_some() {
+        live.versions = reader
+            .call(ApiOp::ListVersionsByFunction, || api.list_versions(name))
+            .await?;
+        live.aliases = reader
+            .call(ApiOp::ListAliases, || api.list_aliases(name))
+            .await?;
+    }
+    Ok(Some(live))
 }

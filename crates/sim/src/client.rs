@@ -240,4 +240,70 @@ impl LambdaApi for SimClient {
         tokio::time::sleep(latency).await;
         Ok(output)
     }
+
+    async fn create_event_source_mapping(
+        &self,
+        input: flotilla_cloud::lambda::CreateMappingInput,
+    ) -> ApiResult<flotilla_cloud::lambda::MappingInfo> {
+        let n = name_of(&input.function_name);
+        self.run(ApiOp::CreateEventSourceMapping, Some(&n), |w, c| {
+            w.create_mapping(c, input)
+        })
+        .await
+    }
+
+    async fn update_event_source_mapping(
+        &self,
+        input: flotilla_cloud::lambda::UpdateMappingInput,
+    ) -> ApiResult<flotilla_cloud::lambda::MappingInfo> {
+        let n = self
+            .sim
+            .mapping_function(&self.account, &self.region, &input.uuid);
+        self.run(ApiOp::UpdateEventSourceMapping, n.as_deref(), |w, c| {
+            w.update_mapping(c, input)
+        })
+        .await
+    }
+
+    async fn delete_event_source_mapping(
+        &self,
+        uuid: &str,
+    ) -> ApiResult<flotilla_cloud::lambda::MappingInfo> {
+        let n = self.sim.mapping_function(&self.account, &self.region, uuid);
+        self.run(ApiOp::DeleteEventSourceMapping, n.as_deref(), |w, c| {
+            w.delete_mapping(c, uuid)
+        })
+        .await
+    }
+
+    async fn get_event_source_mapping(
+        &self,
+        uuid: &str,
+    ) -> ApiResult<flotilla_cloud::lambda::MappingInfo> {
+        let n = self.sim.mapping_function(&self.account, &self.region, uuid);
+        self.run(ApiOp::GetEventSourceMapping, n.as_deref(), |w, c| {
+            w.get_mapping(c, uuid).map(|v| v.info)
+        })
+        .await
+    }
+
+    async fn list_event_source_mappings(
+        &self,
+        function_name: &str,
+    ) -> ApiResult<Vec<flotilla_cloud::lambda::MappingInfo>> {
+        let n = name_of(function_name);
+        self.run(ApiOp::ListEventSourceMappings, Some(&n), |w, c| {
+            w.list_mappings(c, Some(function_name), None)
+                .map(|all| all.into_iter().map(|v| v.info).collect())
+        })
+        .await
+    }
+
+    async fn delete_function_version(&self, name: &str, version: &str) -> ApiResult<()> {
+        let n = name_of(name);
+        self.run(ApiOp::DeleteFunction, Some(&n), |w, c| {
+            w.delete_function(c, name, Some(version))
+        })
+        .await
+    }
 }

@@ -31,7 +31,9 @@ pub enum FaultKind {
         #[serde(rename = "delay_ms", with = "super::config::millis")]
         delay: Duration,
     },
-    /// The create or update is accepted but ends `Failed` with this reason.
+    /// The create or update is accepted but ends `Failed` with this reason (for an
+    /// event source mapping: it ends `Disabled`, the reason its
+    /// `StateTransitionReason` and `PROBLEM: <reason>` its `LastProcessingResult`).
     FailUpdate {
         /// `LastUpdateStatusReason` / `StateReason`.
         #[serde(default)]
@@ -76,6 +78,8 @@ impl FaultKind {
                 ApiOp::CreateFunction
                     | ApiOp::UpdateFunctionCode
                     | ApiOp::UpdateFunctionConfiguration
+                    | ApiOp::CreateEventSourceMapping
+                    | ApiOp::UpdateEventSourceMapping
             ),
             FaultKind::OutsideWriter
             | FaultKind::OutsideCodeWriter

@@ -23,6 +23,7 @@ mod ops_checks;
 mod ops_function;
 mod ops_invoke;
 mod ops_layer;
+mod ops_triggers;
 mod ops_version;
 mod quota;
 mod s3;
@@ -300,6 +301,17 @@ impl Sim {
     ) -> Result<FunctionInfo, ApiError> {
         let call = Call::direct(account, region);
         self.lock().outside_write(&call, name).map_err(to_api_error)
+    }
+
+    /// The function (unqualified name) event source mapping `uuid` targets, if it
+    /// exists: what fault rules naming a function match for the mapping's calls.
+    pub(crate) fn mapping_function(
+        &self,
+        account: &str,
+        region: &str,
+        uuid: &str,
+    ) -> Option<String> {
+        self.lock().mappings.function_of(account, region, uuid)
     }
 
     /// Runs one API call through quotas and faults, then `op` under the lock.

@@ -133,6 +133,8 @@ pub(crate) struct World {
     pub invoke: super::ops_invoke::InvokeState,
     /// CloudWatch alarms and their states.
     pub alarms: super::ops_alarms::AlarmStore,
+    /// Event source mappings.
+    pub mappings: super::ops_triggers::MappingStore,
 }
 
 impl World {
@@ -147,6 +149,7 @@ impl World {
             s3: super::s3::S3State::default(),
             invoke: super::ops_invoke::InvokeState::default(),
             alarms: super::ops_alarms::AlarmStore::default(),
+            mappings: super::ops_triggers::MappingStore::default(),
         }
     }
 

@@ -16,6 +16,7 @@ mod sdk_assume;
 mod sdk_convert;
 #[cfg(feature = "sdk")]
 pub(crate) mod sdk_error;
+mod triggers;
 mod types;
 
 pub use code_download::{DownloadError, MAX_CODE_BYTES};
@@ -26,6 +27,7 @@ pub use config_structured::*;
 pub use error::ApiError;
 #[cfg(feature = "sdk")]
 pub use sdk::{ClientOptions, SdkFactory, SdkLambda};
+pub use triggers::*;
 pub use types::*;
 
 use async_trait::async_trait;
@@ -94,6 +96,43 @@ pub trait LambdaApi: Send + Sync {
         Err(DownloadError::Unsupported)
     }
 
+    /// CreateEventSourceMapping. The default: this client cannot.
+    async fn create_event_source_mapping(
+        &self,
+        input: CreateMappingInput,
+    ) -> ApiResult<MappingInfo> {
+        Err(unsupported(
+            "CreateEventSourceMapping",
+            &input.function_name,
+        ))
+    }
+    /// UpdateEventSourceMapping. The default: this client cannot.
+    async fn update_event_source_mapping(
+        &self,
+        input: UpdateMappingInput,
+    ) -> ApiResult<MappingInfo> {
+        Err(unsupported("UpdateEventSourceMapping", &input.uuid))
+    }
+    /// DeleteEventSourceMapping (the mapping goes to `Deleting`, then away). The
+    /// default: this client cannot.
+    async fn delete_event_source_mapping(&self, uuid: &str) -> ApiResult<MappingInfo> {
+        Err(unsupported("DeleteEventSourceMapping", uuid))
+    }
+    /// GetEventSourceMapping. The default: this client cannot.
+    async fn get_event_source_mapping(&self, uuid: &str) -> ApiResult<MappingInfo> {
+        Err(unsupported("GetEventSourceMapping", uuid))
+    }
+    /// ListEventSourceMappings of one function (`name` or `name:alias`), all pages.
+    /// The default: this client cannot.
+    async fn list_event_source_mappings(&self, function_name: &str) -> ApiResult<Vec<MappingInfo>> {
+        Err(unsupported("ListEventSourceMappings", function_name))
+    }
+    /// DeleteFunction with a `Qualifier`: one published version. The default: this
+    /// client cannot.
+    async fn delete_function_version(&self, name: &str, version: &str) -> ApiResult<()> {
+        Err(unsupported("DeleteFunction", &format!("{name}:{version}")))
+    }
+
     /// Invoke, synchronously: a function error is an `Ok` with `function_error` set.
     /// Clients that cannot invoke refuse it (the default).
     async fn invoke(&self, input: InvokeInput) -> ApiResult<InvokeOutput> {
@@ -104,5 +143,13 @@ pub trait LambdaApi: Send + Sync {
                 input.function_name
             ),
         })
+    }
+}
+
+/// The error of a call a client does not implement.
+fn unsupported(op: &str, on: &str) -> ApiError {
+    ApiError::Fatal {
+        code: "UnsupportedOperation".to_owned(),
+        message: format!("this client cannot call {op} (asked for {on})"),
     }
 }

@@ -558,6 +558,133 @@ impl LambdaApi for SdkLambda {
         Ok(())
     }
 
+    async fn create_event_source_mapping(
+        &self,
+        input: super::CreateMappingInput,
+    ) -> ApiResult<super::MappingInfo> {
+        let s = &input.settings;
+        let out = self
+            .client
+            .create_event_source_mapping()
+            .function_name(&input.function_name)
+            .event_source_arn(&input.event_source_arn)
+            .enabled(input.enabled)
+            .set_batch_size(s.batch_size.map(to_i32))
+            .set_maximum_batching_window_in_seconds(s.batching_window_secs.map(to_i32))
+            .set_starting_position(
+                s.starting_position
+                    .as_deref()
+                    .map(aws::EventSourcePosition::from),
+            )
+            .set_starting_position_timestamp(
+                s.starting_timestamp
+                    .map(aws_sdk_lambda::primitives::DateTime::from_secs),
+            )
+            .set_filter_criteria(
+                s.filters
+                    .as_deref()
+                    .filter(|f| !f.is_empty())
+                    .map(super::sdk_convert::filter_criteria),
+            )
+            .set_maximum_retry_attempts(s.maximum_retry_attempts)
+            .set_bisect_batch_on_function_error(s.bisect_on_error)
+            .set_destination_config(
+                s.on_failure
+                    .as_deref()
+                    .filter(|d| !d.is_empty())
+                    .map(super::sdk_convert::on_failure_config),
+            )
+            .set_topics(s.topics.clone())
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(super::sdk_convert::mapping_info!(&out))
+    }
+
+    async fn update_event_source_mapping(
+        &self,
+        input: super::UpdateMappingInput,
+    ) -> ApiResult<super::MappingInfo> {
+        let s = &input.settings;
+        let out = self
+            .client
+            .update_event_source_mapping()
+            .uuid(&input.uuid)
+            .set_function_name(input.function_name.clone())
+            .set_enabled(input.enabled)
+            .set_batch_size(s.batch_size.map(to_i32))
+            .set_maximum_batching_window_in_seconds(s.batching_window_secs.map(to_i32))
+            .set_filter_criteria(
+                s.filters
+                    .as_deref()
+                    .map(super::sdk_convert::filter_criteria),
+            )
+            .set_maximum_retry_attempts(s.maximum_retry_attempts)
+            .set_bisect_batch_on_function_error(s.bisect_on_error)
+            .set_destination_config(
+                s.on_failure
+                    .as_deref()
+                    .map(super::sdk_convert::on_failure_config),
+            )
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(super::sdk_convert::mapping_info!(&out))
+    }
+
+    async fn delete_event_source_mapping(&self, uuid: &str) -> ApiResult<super::MappingInfo> {
+        let out = self
+            .client
+            .delete_event_source_mapping()
+            .uuid(uuid)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(super::sdk_convert::mapping_info!(&out))
+    }
+
+    async fn get_event_source_mapping(&self, uuid: &str) -> ApiResult<super::MappingInfo> {
+        let out = self
+            .client
+            .get_event_source_mapping()
+            .uuid(uuid)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(super::sdk_convert::mapping_info!(&out))
+    }
+
+    async fn list_event_source_mappings(
+        &self,
+        function_name: &str,
+    ) -> ApiResult<Vec<super::MappingInfo>> {
+        let all: Vec<aws::EventSourceMappingConfiguration> = self
+            .client
+            .list_event_source_mappings()
+            .function_name(function_name)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(classify)?;
+        Ok(all
+            .iter()
+            .map(|m| super::sdk_convert::mapping_info!(m))
+            .collect())
+    }
+
+    async fn delete_function_version(&self, name: &str, version: &str) -> ApiResult<()> {
+        self.client
+            .delete_function()
+            .function_name(name)
+            .qualifier(version)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
     async fn list_functions(&self) -> ApiResult<Vec<FunctionSummary>> {
         let functions: Vec<aws::FunctionConfiguration> = self
             .client

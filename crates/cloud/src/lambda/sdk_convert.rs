@@ -536,6 +536,65 @@ pub(crate) fn architecture(a: Architecture) -> aws::Architecture {
     aws::Architecture::from(a.as_api_str())
 }
 
+/// A mapping as the crate knows it, from any of the five operations that return an
+/// `EventSourceMappingConfiguration` (each its own struct with the same accessors).
+macro_rules! mapping_info {
+    ($o:expr) => {{
+        let o = $o;
+        super::MappingInfo {
+            uuid: o.uuid().unwrap_or_default().to_owned(),
+            event_source_arn: o.event_source_arn().unwrap_or_default().to_owned(),
+            function_arn: o.function_arn().unwrap_or_default().to_owned(),
+            state: o.state().unwrap_or_default().to_owned(),
+            state_transition_reason: o.state_transition_reason().map(str::to_owned),
+            last_processing_result: o.last_processing_result().map(str::to_owned),
+            settings: super::MappingSettings {
+                batch_size: o.batch_size().and_then(|n| u32::try_from(n).ok()),
+                batching_window_secs: o
+                    .maximum_batching_window_in_seconds()
+                    .and_then(|n| u32::try_from(n).ok()),
+                starting_position: o.starting_position().map(|p| p.as_str().to_owned()),
+                starting_timestamp: o.starting_position_timestamp().map(|t| t.secs()),
+                filters: o.filter_criteria().map(|c| {
+                    c.filters()
+                        .iter()
+                        .filter_map(|f| f.pattern().map(str::to_owned))
+                        .collect()
+                }),
+                maximum_retry_attempts: o.maximum_retry_attempts(),
+                bisect_on_error: o.bisect_batch_on_function_error(),
+                on_failure: o
+                    .destination_config()
+                    .and_then(|d| d.on_failure())
+                    .and_then(|f| f.destination())
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_owned),
+                topics: (!o.topics().is_empty()).then(|| o.topics().to_vec()),
+            },
+        }
+    }};
+}
+pub(crate) use mapping_info;
+
+/// `FilterCriteria` from patterns (`[]`: no filters, which clears them on update).
+pub(crate) fn filter_criteria(patterns: &[String]) -> aws::FilterCriteria {
+    aws::FilterCriteria::builder()
+        .set_filters(Some(
+            patterns
+                .iter()
+                .map(|p| aws::Filter::builder().pattern(p).build())
+                .collect(),
+        ))
+        .build()
+}
+
+/// `DestinationConfig` with an on-failure destination (`""` removes it).
+pub(crate) fn on_failure_config(destination: &str) -> aws::DestinationConfig {
+    aws::DestinationConfig::builder()
+        .on_failure(aws::OnFailure::builder().destination(destination).build())
+        .build()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

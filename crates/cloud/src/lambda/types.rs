@@ -472,11 +472,21 @@ pub enum ApiOp {
     PublishLayerVersion,
     /// Invoke (the data plane: no control-plane quota).
     Invoke,
+    /// CreateEventSourceMapping.
+    CreateEventSourceMapping,
+    /// UpdateEventSourceMapping.
+    UpdateEventSourceMapping,
+    /// DeleteEventSourceMapping.
+    DeleteEventSourceMapping,
+    /// GetEventSourceMapping.
+    GetEventSourceMapping,
+    /// ListEventSourceMappings.
+    ListEventSourceMappings,
 }
 
 impl ApiOp {
     /// Every operation, in declaration order.
-    pub const ALL: [ApiOp; 21] = [
+    pub const ALL: [ApiOp; 26] = [
         ApiOp::GetFunction,
         ApiOp::GetFunctionConfiguration,
         ApiOp::CreateFunction,
@@ -498,6 +508,11 @@ impl ApiOp {
         ApiOp::ListLayerVersions,
         ApiOp::PublishLayerVersion,
         ApiOp::Invoke,
+        ApiOp::CreateEventSourceMapping,
+        ApiOp::UpdateEventSourceMapping,
+        ApiOp::DeleteEventSourceMapping,
+        ApiOp::GetEventSourceMapping,
+        ApiOp::ListEventSourceMappings,
     ];
 
     /// Lambda's operation name.
@@ -524,6 +539,11 @@ impl ApiOp {
             ApiOp::ListLayerVersions => "ListLayerVersions",
             ApiOp::PublishLayerVersion => "PublishLayerVersion",
             ApiOp::Invoke => "Invoke",
+            ApiOp::CreateEventSourceMapping => "CreateEventSourceMapping",
+            ApiOp::UpdateEventSourceMapping => "UpdateEventSourceMapping",
+            ApiOp::DeleteEventSourceMapping => "DeleteEventSourceMapping",
+            ApiOp::GetEventSourceMapping => "GetEventSourceMapping",
+            ApiOp::ListEventSourceMappings => "ListEventSourceMappings",
         }
     }
 
@@ -560,6 +580,9 @@ impl ApiOp {
                 | ApiOp::DeleteFunctionConcurrency
                 | ApiOp::DeleteFunction
                 | ApiOp::PublishLayerVersion
+                | ApiOp::CreateEventSourceMapping
+                | ApiOp::UpdateEventSourceMapping
+                | ApiOp::DeleteEventSourceMapping
         )
     }
 }

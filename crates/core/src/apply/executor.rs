@@ -47,6 +47,19 @@ impl FnRun<'_> {
     /// configuration, tags, reserved concurrency, and the alias (or latest version) on
     /// a version of that code.
     async fn already_desired(&mut self) -> Result<bool, Stop> {
+        // Triggers and old versions are not part of this comparison: a plan that
+        // changes them stays stale rather than being taken as converged.
+        if self.plan.steps.iter().any(|s| {
+            matches!(
+                s,
+                Step::CreateEventSourceMapping { .. }
+                    | Step::UpdateEventSourceMapping { .. }
+                    | Step::DeleteEventSourceMapping { .. }
+                    | Step::DeleteVersions { .. }
+            )
+        }) {
+            return Ok(false);
+        }
         if self.read_function().await?.is_none() {
             return Ok(false);
         }
@@ -294,6 +307,30 @@ impl FnRun<'_> {
                 reason: _,
                 reason_code: _,
             } => self.delete_failed_function().await,
+            Step::CreateEventSourceMapping {
+                trigger,
+                function,
+                source,
+                enabled,
+                settings,
+            } => {
+                self.create_mapping(trigger, function, source, *enabled, settings)
+                    .await
+            }
+            Step::UpdateEventSourceMapping {
+                trigger,
+                uuid,
+                source: _,
+                enabled,
+                settings,
+                changes: _,
+            } => self.update_mapping(trigger, uuid, *enabled, settings).await,
+            Step::DeleteEventSourceMapping {
+                trigger: _,
+                uuid,
+                source,
+            } => self.delete_mapping(uuid, source).await,
+            Step::DeleteVersions { keep, versions } => self.delete_versions(*keep, versions).await,
         }
     }
 

@@ -138,6 +138,18 @@ pub enum FailureCause {
     },
     /// Rollback planned the move but it was not run.
     NotRun,
+    /// An event source mapping did not settle as the trigger wants: it ended
+    /// `Disabled` with a problem, or Lambda reports one.
+    TriggerFailed {
+        /// The trigger's name (or the source, for a mapping being deleted).
+        trigger: String,
+        /// The mapping's `UUID`.
+        uuid: String,
+        /// Its `State`.
+        state: String,
+        /// `StateTransitionReason` or `LastProcessingResult`.
+        reason: String,
+    },
 }
 
 impl FailureCause {
@@ -201,6 +213,7 @@ impl FailureCause {
             FailureCause::AlarmsUnreadable { .. } => "alarms_unreadable",
             FailureCause::Refused { .. } => "refused",
             FailureCause::NotRun => "not_run",
+            FailureCause::TriggerFailed { .. } => "trigger_failed",
         }
     }
 }
@@ -288,6 +301,15 @@ impl fmt::Display for FailureCause {
             }
             FailureCause::Refused { reason } => f.write_str(reason),
             FailureCause::NotRun => f.write_str("the move was not run"),
+            FailureCause::TriggerFailed {
+                trigger,
+                uuid,
+                state,
+                reason,
+            } => write!(
+                f,
+                "trigger `{trigger}` (mapping {uuid}) is {state}: {reason}"
+            ),
         }
     }
 }

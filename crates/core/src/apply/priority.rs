@@ -47,7 +47,12 @@ fn expected_secs(f: &FunctionPlan, step: &Step) -> u64 {
         | Step::PutConcurrency { .. }
         | Step::DeleteConcurrency { .. }
         | Step::DeleteFunction { .. }
-        | Step::DeleteFailedFunction { .. } => 0,
+        | Step::DeleteFailedFunction { .. }
+        | Step::DeleteVersions { .. } => 0,
+        // A mapping takes a few seconds to settle.
+        Step::CreateEventSourceMapping { .. }
+        | Step::UpdateEventSourceMapping { .. }
+        | Step::DeleteEventSourceMapping { .. } => 1,
     }
 }
 

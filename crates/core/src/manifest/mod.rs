@@ -10,6 +10,7 @@ pub mod raw;
 mod read;
 mod read_scalars;
 mod read_settings;
+mod read_triggers;
 
 pub use read::suggest;
 

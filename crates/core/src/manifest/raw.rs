@@ -289,7 +289,66 @@ pub struct RawSettings {
     /// `publish: true` and `alias`), the alarms that stop it and a smoke invoke first.
     /// Each key layers like every setting.
     pub rollout: Option<Sp<RawRollout>>,
+    /// Event source mappings, by trigger name: `{ source: ARN, batch_size, ... }` for
+    /// SQS queues, Kinesis streams, DynamoDB streams and MSK clusters. Matched to the
+    /// live mappings by event source ARN; a live mapping of the function to a source not
+    /// listed is deleted, and `triggers: {}` deletes them all. Taken whole from the last
+    /// layer that sets it; absent: the function's mappings are left alone.
+    #[schemars(extend("propertyNames" = { "pattern": "^[A-Za-z0-9_-]{1,64}$" }))]
+    pub triggers: Option<Sp<Entries<Sp<RawTrigger>>>>,
+    /// After each deployment, delete the published versions beyond the newest N that no
+    /// alias routes to (needs `publish: true`); never `$LATEST`. Absent: versions are
+    /// kept.
+    #[schemars(range(min = 1))]
+    pub keep_versions: Option<Sp<u32>>,
 }
+}
+
+/// One trigger: an event source mapping of the function.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawTrigger {
+    /// ARN of the SQS queue, Kinesis stream, DynamoDB stream or MSK cluster.
+    #[schemars(
+        required,
+        regex(pattern = r"^(arn:aws[a-zA-Z-]*:(sqs|kinesis|dynamodb|kafka):.+|.*\$\{.*)$")
+    )]
+    pub source: Option<Sp<String>>,
+    /// Records per batch (1–10000; default 10 for SQS, 100 otherwise; above 10 on SQS
+    /// needs `batching_window`).
+    #[schemars(range(min = 1, max = 10000))]
+    pub batch_size: Option<Sp<u32>>,
+    /// How long Lambda gathers records before invoking, 0–300 s in whole seconds
+    /// (default 0).
+    #[serde(default)]
+    #[schemars(schema_with = "duration_schema")]
+    pub batching_window: Option<Sp<RawDuration>>,
+    /// Where a stream or MSK topic is read from: `trim_horizon`, `latest` or
+    /// `at_timestamp` (with `starting_timestamp`). Required for streams and MSK,
+    /// refused for SQS. Fixed once created: a change replaces the mapping.
+    #[schemars(extend("enum" = ["trim_horizon", "latest", "at_timestamp"]))]
+    pub starting_position: Option<Sp<String>>,
+    /// RFC 3339 time to start reading from with `starting_position: at_timestamp`.
+    pub starting_timestamp: Option<Sp<String>>,
+    /// Whether the mapping polls (default `true`).
+    #[schemars(extend("default" = true))]
+    pub enabled: Option<Sp<bool>>,
+    /// Event filter patterns (at most 5): each a JSON text or a YAML mapping. `[]`
+    /// removes the filters.
+    #[schemars(length(max = 5), extend("items" = { "type": ["string", "object"] }))]
+    pub filters: Option<Sp<Vec<Sp<serde_json::Value>>>>,
+    /// Streams: retries of a failed batch, -1 (until the record expires, the default)
+    /// to 10000.
+    #[schemars(range(min = -1, max = 10000))]
+    pub maximum_retry_attempts: Option<Sp<i64>>,
+    /// Streams: split a failed batch in two and retry each half (default `false`).
+    pub bisect_on_error: Option<Sp<bool>>,
+    /// Streams: ARN of the SQS queue, SNS topic or S3 bucket that receives records of
+    /// batches that failed for good.
+    pub on_failure: Option<Sp<String>>,
+    /// MSK: the topic to read (exactly one). Fixed once created.
+    #[schemars(length(min = 1, max = 1))]
+    pub topics: Option<Sp<Vec<Sp<String>>>>,
 }
 
 /// A gradual deployment of each published version through the alias.

@@ -122,6 +122,15 @@ fn check_values(f: &FunctionPlan, say: &mut impl FnMut(String)) {
 /// The one rank that repeats: a linear rollout's shares.
 const SHIFT_RANK: u8 = 5;
 
+/// The rank of trigger deletions; updates and creations follow. Each repeats (one step
+/// per trigger).
+const TRIGGER_RANK: u8 = 10;
+
+/// Whether steps of `rank` may follow one another.
+fn repeats(rank: u8) -> bool {
+    rank == SHIFT_RANK || (TRIGGER_RANK..TRIGGER_RANK + 3).contains(&rank)
+}
+
 /// Rank of a step in the order `plan()` writes them; each rank at most once but
 /// [`SHIFT_RANK`].
 fn rank(step: &Step) -> u8 {
@@ -139,6 +148,10 @@ fn rank(step: &Step) -> u8 {
         Step::TagResource { .. } => 7,
         Step::UntagResource { .. } => 8,
         Step::PutConcurrency { .. } | Step::DeleteConcurrency { .. } => 9,
+        Step::DeleteEventSourceMapping { .. } => TRIGGER_RANK,
+        Step::UpdateEventSourceMapping { .. } => TRIGGER_RANK + 1,
+        Step::CreateEventSourceMapping { .. } => TRIGGER_RANK + 2,
+        Step::DeleteVersions { .. } => TRIGGER_RANK + 3,
     }
 }
 
@@ -261,7 +274,7 @@ fn check_change(
             let ranks: Vec<u8> = steps.iter().map(rank).collect();
             if ranks
                 .windows(2)
-                .any(|w| w[0] > w[1] || (w[0] == w[1] && w[0] != SHIFT_RANK))
+                .any(|w| w[0] > w[1] || (w[0] == w[1] && !repeats(w[0])))
             {
                 say(wrong("are out of order or repeated"));
             }

@@ -108,13 +108,15 @@ pub fn plan(
                     reference: named.clone(),
                 });
             }
-            plan_function(
+            let mut fp = plan_function(
                 f,
                 &model.ownership.tags_of(f),
                 live.functions.get(&f.key).unwrap_or(&missing),
                 artifact,
                 &model.manifest_dir,
-            )
+            )?;
+            super::around_triggers::add_steps(f, live.around.get(&f.key), &mut fp);
+            Ok(fp)
         })
         .collect::<Result<Vec<_>, _>>()?;
     let deletions = super::prune::delete_plans(model, &live.left_manifest, &functions);

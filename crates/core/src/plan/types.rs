@@ -496,6 +496,58 @@ pub enum Step {
         #[serde(default)]
         reason_code: Option<String>,
     },
+    /// CreateEventSourceMapping of a trigger, then a wait until the mapping is `Enabled`
+    /// (`Disabled` with `enabled: false`).
+    CreateEventSourceMapping {
+        /// The trigger's name in the manifest.
+        trigger: String,
+        /// `FunctionName` sent: the function, or `name:alias` when it has an alias.
+        function: String,
+        /// The event source's ARN.
+        source: String,
+        /// `Enabled`.
+        enabled: bool,
+        /// Every managed setting, Lambda's defaults filled.
+        settings: flotilla_cloud::lambda::MappingSettings,
+    },
+    /// UpdateEventSourceMapping of the live mapping with the trigger's source, sending
+    /// only what changes, then a wait until it is `Enabled` (or `Disabled`).
+    UpdateEventSourceMapping {
+        /// The trigger's name in the manifest.
+        trigger: String,
+        /// The mapping's `UUID`.
+        uuid: String,
+        /// The event source's ARN.
+        source: String,
+        /// `Enabled` when it changes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        enabled: Option<bool>,
+        /// The settings that change.
+        settings: flotilla_cloud::lambda::MappingSettings,
+        /// What changes (for display).
+        changes: Vec<super::around_triggers::TriggerChange>,
+    },
+    /// DeleteEventSourceMapping, then a wait until the mapping is gone: a live mapping
+    /// to a source the manifest's `triggers` does not list, or one whose starting
+    /// position or topic changed (created again by the next step).
+    DeleteEventSourceMapping {
+        /// The trigger it is replaced for; `None`: its source left the manifest.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        trigger: Option<String>,
+        /// The mapping's `UUID`.
+        uuid: String,
+        /// The event source's ARN.
+        source: String,
+    },
+    /// DeleteFunction with `Qualifier` for each of `versions` that is still beyond the
+    /// newest `keep` and routed to by no alias once the new version is live
+    /// (`keep_versions`).
+    DeleteVersions {
+        /// How many newest published versions stay.
+        keep: u32,
+        /// The versions found to delete when planning.
+        versions: Vec<String>,
+    },
 }
 
 impl Step {
@@ -517,7 +569,12 @@ impl Step {
             Step::UntagResource { .. } => "UntagResource",
             Step::PutConcurrency { .. } => "PutFunctionConcurrency",
             Step::DeleteConcurrency { .. } => "DeleteFunctionConcurrency",
-            Step::DeleteFunction { .. } | Step::DeleteFailedFunction { .. } => "DeleteFunction",
+            Step::DeleteFunction { .. }
+            | Step::DeleteFailedFunction { .. }
+            | Step::DeleteVersions { .. } => "DeleteFunction",
+            Step::CreateEventSourceMapping { .. } => "CreateEventSourceMapping",
+            Step::UpdateEventSourceMapping { .. } => "UpdateEventSourceMapping",
+            Step::DeleteEventSourceMapping { .. } => "DeleteEventSourceMapping",
         }
     }
 }

@@ -117,6 +117,10 @@ fn add(label: impl Into<String>, new: impl Into<String>) -> Line {
 }
 
 fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
+    if let Some(lines) = super::around_triggers::step_lines(step) {
+        out.extend(lines);
+        return;
+    }
     match step {
         Step::CreateFunction { tags } => {
             created_config(fp, out);
@@ -247,6 +251,11 @@ fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
             old: Some(old.to_string()),
             new: None,
         }),
+        // Shown by `render::around_triggers::step_lines` above.
+        Step::CreateEventSourceMapping { .. }
+        | Step::UpdateEventSourceMapping { .. }
+        | Step::DeleteEventSourceMapping { .. }
+        | Step::DeleteVersions { .. } => {}
         // The whole function goes; the heading says so and says why.
         Step::DeleteFunction { owner_tags: _ } => {}
         Step::DeleteFailedFunction {

@@ -174,6 +174,25 @@ fn drifted_fields(fp: &FunctionPlan, live: &LiveFunction) -> Vec<String> {
             Step::PutConcurrency { .. } | Step::DeleteConcurrency { .. } => {
                 fields.push("reserved_concurrency".to_owned());
             }
+            Step::CreateEventSourceMapping { trigger, .. }
+            | Step::DeleteEventSourceMapping {
+                trigger: Some(trigger),
+                ..
+            } => fields.push(format!("trigger.{trigger}")),
+            Step::DeleteEventSourceMapping {
+                trigger: None,
+                source,
+                ..
+            } => fields.push(format!("trigger ({source})")),
+            Step::UpdateEventSourceMapping {
+                trigger, changes, ..
+            } => fields.extend(
+                changes
+                    .iter()
+                    .map(|c| format!("trigger.{trigger}.{}", c.field)),
+            ),
+            // Old versions are housekeeping, not drift.
+            Step::DeleteVersions { .. } => {}
         }
     }
     let code_or_config = fp.steps.iter().any(|s| {

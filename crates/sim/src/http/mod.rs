@@ -15,6 +15,7 @@ mod layers;
 mod routes;
 mod s3_routes;
 mod sts;
+mod triggers;
 mod wire;
 
 use std::future::Future;

@@ -304,6 +304,12 @@ pub(crate) async fn handle(sim: &Sim, req: LambdaRequest<'_>, raw_path: &str) ->
         ("GET" | "POST", ["2018-10-31", "layers", layer, "versions"]) => {
             super::layers::handle(sim, &req, layer).await
         }
+        (_, ["2015-03-31", "event-source-mappings"]) => {
+            super::triggers::handle(sim, &req, None).await
+        }
+        (_, ["2015-03-31", "event-source-mappings", uuid]) => {
+            super::triggers::handle(sim, &req, Some(uuid)).await
+        }
         _ => Err(unknown_operation(req.method, raw_path)),
     }
 }
