@@ -76,6 +76,7 @@ impl FaultKind {
                 ApiOp::CreateFunction
                     | ApiOp::UpdateFunctionCode
                     | ApiOp::UpdateFunctionConfiguration
+                    | ApiOp::PutProvisionedConcurrencyConfig
             ),
             FaultKind::OutsideWriter
             | FaultKind::OutsideCodeWriter

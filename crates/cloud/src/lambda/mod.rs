@@ -8,6 +8,7 @@ mod code_download;
 mod config;
 mod config_structured;
 mod error;
+mod provisioned;
 #[cfg(feature = "sdk")]
 mod sdk;
 #[cfg(feature = "sdk")]
@@ -24,6 +25,7 @@ pub use code_download::{download_code, download_code_limited};
 pub use config::*;
 pub use config_structured::*;
 pub use error::ApiError;
+pub use provisioned::{ProvisionedConcurrencyInfo, ProvisionedStatus};
 #[cfg(feature = "sdk")]
 pub use sdk::{ClientOptions, SdkFactory, SdkLambda};
 pub use types::*;
@@ -94,6 +96,47 @@ pub trait LambdaApi: Send + Sync {
         Err(DownloadError::Unsupported)
     }
 
+    /// GetProvisionedConcurrencyConfig of `qualifier` (an alias or a version). None
+    /// configured is [`ApiError::NotFound`] (`ProvisionedConcurrencyConfigNotFoundException`).
+    /// Clients that do not model it refuse it (the default).
+    async fn get_provisioned_concurrency(
+        &self,
+        name: &str,
+        qualifier: &str,
+    ) -> ApiResult<ProvisionedConcurrencyInfo> {
+        Err(unsupported(
+            "read provisioned concurrency of",
+            name,
+            qualifier,
+        ))
+    }
+
+    /// PutProvisionedConcurrencyConfig: `count` environments on `qualifier`. Lambda
+    /// answers at once (202, usually `IN_PROGRESS`); the allocation ends `READY` or
+    /// `FAILED` later.
+    async fn put_provisioned_concurrency(
+        &self,
+        name: &str,
+        qualifier: &str,
+        count: u32,
+    ) -> ApiResult<ProvisionedConcurrencyInfo> {
+        let _ = count;
+        Err(unsupported(
+            "set provisioned concurrency on",
+            name,
+            qualifier,
+        ))
+    }
+
+    /// DeleteProvisionedConcurrencyConfig of `qualifier`.
+    async fn delete_provisioned_concurrency(&self, name: &str, qualifier: &str) -> ApiResult<()> {
+        Err(unsupported(
+            "remove provisioned concurrency of",
+            name,
+            qualifier,
+        ))
+    }
+
     /// Invoke, synchronously: a function error is an `Ok` with `function_error` set.
     /// Clients that cannot invoke refuse it (the default).
     async fn invoke(&self, input: InvokeInput) -> ApiResult<InvokeOutput> {
@@ -104,5 +147,13 @@ pub trait LambdaApi: Send + Sync {
                 input.function_name
             ),
         })
+    }
+}
+
+/// The refusal of a client that does not model provisioned concurrency.
+fn unsupported(what: &str, name: &str, qualifier: &str) -> ApiError {
+    ApiError::Fatal {
+        code: "UnsupportedOperation".to_owned(),
+        message: format!("this client cannot {what} {name}:{qualifier}"),
     }
 }

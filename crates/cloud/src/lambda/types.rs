@@ -472,11 +472,19 @@ pub enum ApiOp {
     PublishLayerVersion,
     /// Invoke (the data plane: no control-plane quota).
     Invoke,
+    /// GetProvisionedConcurrencyConfig.
+    GetProvisionedConcurrencyConfig,
+    /// PutProvisionedConcurrencyConfig.
+    PutProvisionedConcurrencyConfig,
+    /// DeleteProvisionedConcurrencyConfig.
+    DeleteProvisionedConcurrencyConfig,
+    /// ListProvisionedConcurrencyConfigs.
+    ListProvisionedConcurrencyConfigs,
 }
 
 impl ApiOp {
     /// Every operation, in declaration order.
-    pub const ALL: [ApiOp; 21] = [
+    pub const ALL: [ApiOp; 25] = [
         ApiOp::GetFunction,
         ApiOp::GetFunctionConfiguration,
         ApiOp::CreateFunction,
@@ -498,6 +506,10 @@ impl ApiOp {
         ApiOp::ListLayerVersions,
         ApiOp::PublishLayerVersion,
         ApiOp::Invoke,
+        ApiOp::GetProvisionedConcurrencyConfig,
+        ApiOp::PutProvisionedConcurrencyConfig,
+        ApiOp::DeleteProvisionedConcurrencyConfig,
+        ApiOp::ListProvisionedConcurrencyConfigs,
     ];
 
     /// Lambda's operation name.
@@ -524,6 +536,10 @@ impl ApiOp {
             ApiOp::ListLayerVersions => "ListLayerVersions",
             ApiOp::PublishLayerVersion => "PublishLayerVersion",
             ApiOp::Invoke => "Invoke",
+            ApiOp::GetProvisionedConcurrencyConfig => "GetProvisionedConcurrencyConfig",
+            ApiOp::PutProvisionedConcurrencyConfig => "PutProvisionedConcurrencyConfig",
+            ApiOp::DeleteProvisionedConcurrencyConfig => "DeleteProvisionedConcurrencyConfig",
+            ApiOp::ListProvisionedConcurrencyConfigs => "ListProvisionedConcurrencyConfigs",
         }
     }
 
@@ -560,6 +576,8 @@ impl ApiOp {
                 | ApiOp::DeleteFunctionConcurrency
                 | ApiOp::DeleteFunction
                 | ApiOp::PublishLayerVersion
+                | ApiOp::PutProvisionedConcurrencyConfig
+                | ApiOp::DeleteProvisionedConcurrencyConfig
         )
     }
 }
