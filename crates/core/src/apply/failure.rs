@@ -138,6 +138,13 @@ pub enum FailureCause {
     },
     /// Rollback planned the move but it was not run.
     NotRun,
+    /// Lambda reports the alias's provisioned concurrency allocation `FAILED`.
+    ProvisionedConcurrencyFailed {
+        /// The alias.
+        alias: String,
+        /// Lambda's `StatusReason`.
+        reason: Option<String>,
+    },
 }
 
 impl FailureCause {
@@ -201,6 +208,7 @@ impl FailureCause {
             FailureCause::AlarmsUnreadable { .. } => "alarms_unreadable",
             FailureCause::Refused { .. } => "refused",
             FailureCause::NotRun => "not_run",
+            FailureCause::ProvisionedConcurrencyFailed { .. } => "provisioned_concurrency_failed",
         }
     }
 }
@@ -288,6 +296,11 @@ impl fmt::Display for FailureCause {
             }
             FailureCause::Refused { reason } => f.write_str(reason),
             FailureCause::NotRun => f.write_str("the move was not run"),
+            FailureCause::ProvisionedConcurrencyFailed { alias, reason } => write!(
+                f,
+                "provisioned concurrency on alias `{alias}` failed: {}",
+                or_none(reason.as_ref())
+            ),
         }
     }
 }

@@ -18,6 +18,7 @@ mod events;
 mod executor;
 mod failure;
 mod priority;
+mod provisioned;
 mod report;
 mod rollout;
 mod run;

@@ -580,6 +580,13 @@ impl<'a> Validator<'a> {
         let retry = self.retry(layers, &path);
         let wait = self.wait(layers, &path);
         let rollout = self.rollout(layers, &path, publish, alias.is_some());
+        let provisioned_concurrency = self.provisioned_concurrency(
+            layers,
+            &path,
+            publish,
+            layers.pick(|s| s.alias.as_ref()).is_some(),
+            reserved_concurrency,
+        );
         let depends_on = f
             .depends_on
             .iter()
@@ -626,6 +633,7 @@ impl<'a> Validator<'a> {
             environment_sources,
             tags,
             reserved_concurrency,
+            provisioned_concurrency,
             publish,
             alias,
             artifact,
