@@ -37,6 +37,7 @@ fn function(key: &str, artifact: ArtifactSource) -> Function {
         environment_sources: Default::default(),
         tags: BTreeMap::new(),
         reserved_concurrency: None,
+        provisioned_concurrency: None,
         publish: false,
         alias: None,
         artifact,

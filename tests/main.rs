@@ -39,6 +39,7 @@ mod e2e_apply;
 mod e2e_layers_images;
 mod e2e_ops;
 mod e2e_plan;
+mod e2e_provisioned;
 mod e2e_prune;
 mod e2e_releases;
 mod e2e_rollout;

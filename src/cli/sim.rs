@@ -22,7 +22,8 @@ pub struct SimArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Update latency: `DURATION`, `MIN..MAX`, or `KIND=...` for one kind of update
-    /// (create-zip, create-image, code-zip, code-image, configuration, vpc). Repeatable.
+    /// (create-zip, create-image, code-zip, code-image, configuration, vpc,
+    /// provisioned-concurrency). Repeatable.
     #[arg(long, value_name = "[KIND=]LATENCY")]
     latency: Vec<String>,
     /// Quotas in requests/s per account and region: `get-function=N`,

@@ -92,6 +92,7 @@ fn desired(live: Option<&FunctionInfo>) -> DesiredConfig {
         reserved_concurrency: None,
         publish: true,
         alias: Some(ALIAS.to_owned()),
+        provisioned_concurrency: None,
     }
 }
 

@@ -37,6 +37,7 @@ pub fn function(key: &str) -> Function {
         environment_sources: BTreeMap::new(),
         tags: BTreeMap::new(),
         reserved_concurrency: None,
+        provisioned_concurrency: None,
         publish: false,
         alias: None,
         artifact: ArtifactSource::Dir {
@@ -167,6 +168,7 @@ pub fn existing(info: FunctionInfo) -> LiveFunction {
         info: Some(info),
         alias: None,
         latest_published: None,
+        provisioned: None,
     }
 }
 
@@ -244,6 +246,7 @@ pub fn fleet() -> (Model, LiveState, Artifacts) {
                 info: Some(update_live),
                 alias: Some(alias(&update, "live", "7")),
                 latest_published: Some(version("7", SHA_A)),
+                provisioned: None,
             },
         ),
         (&same, existing(live_info(&same, SHA_A))),

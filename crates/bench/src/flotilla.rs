@@ -128,6 +128,7 @@ fn function_plan(f: &BenchFunction, live: &FunctionInfo, vpc_in_manifest: bool) 
         reserved_concurrency: live.reserved_concurrency,
         publish: f.changes.contains(&Change::Publish),
         alias: f.changes.contains(&Change::Alias).then(|| ALIAS.to_owned()),
+        provisioned_concurrency: None,
     };
     let mut artifact = match &live.image_uri {
         Some(uri) => ArtifactDigest::Image { uri: uri.clone() },

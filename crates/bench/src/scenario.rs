@@ -231,6 +231,7 @@ pub fn realistic_latency() -> LatencyConfig {
             min: ms(20_000),
             max: ms(90_000),
         },
+        ..LatencyConfig::default()
     }
 }
 

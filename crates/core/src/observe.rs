@@ -8,7 +8,8 @@ use futures::StreamExt;
 use crate::model::{Function, FunctionKey, Model};
 use crate::pace::Pacer;
 use flotilla_cloud::lambda::{
-    AliasInfo, ApiError, ApiOp, ApiResult, FunctionInfo, LambdaApi, MappingInfo, VersionInfo,
+    AliasInfo, ApiError, ApiOp, ApiResult, FunctionInfo, LambdaApi, MappingInfo,
+    ProvisionedConcurrencyInfo, VersionInfo,
 };
 
 /// What exists in Lambda for each function of the model, by function key.
@@ -45,6 +46,9 @@ pub struct LiveFunction {
     pub alias: Option<AliasInfo>,
     /// The highest-numbered published version, when the function publishes.
     pub latest_published: Option<VersionInfo>,
+    /// The alias's provisioned concurrency; read only when the manifest has
+    /// `provisioned_concurrency` and the alias exists.
+    pub provisioned: Option<ProvisionedConcurrencyInfo>,
 }
 
 /// Hands out the Lambda client for an account (`None`: the credentials' own) and region.
@@ -152,12 +156,23 @@ async fn observe_one(
     } else {
         None
     };
+    let provisioned = match (&f.alias, &alias, f.provisioned_concurrency) {
+        (Some(name_of_alias), Some(_), Some(_)) => {
+            reader
+                .call(ApiOp::GetProvisionedConcurrencyConfig, || {
+                    api.get_provisioned_concurrency(name, name_of_alias.as_str())
+                })
+                .await?
+        }
+        _ => None,
+    };
     let around = observe_around(f, api.as_ref(), &reader).await?;
     Ok((
         LiveFunction {
             info: Some(info),
             alias,
             latest_published,
+            provisioned,
         },
         around,
     ))

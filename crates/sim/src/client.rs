@@ -10,8 +10,8 @@ use super::state::parse_function_ref;
 use super::{Sim, to_api_error};
 use flotilla_cloud::lambda::{
     AliasInfo, AliasInput, ApiOp, ApiResult, CreateFunctionInput, FunctionInfo, FunctionSummary,
-    InvokeInput, InvokeOutput, LambdaApi, LayerVersionInfo, PublishVersionInput, UpdateCodeInput,
-    UpdateConfigInput, VersionInfo,
+    InvokeInput, InvokeOutput, LambdaApi, LayerVersionInfo, ProvisionedConcurrencyInfo,
+    PublishVersionInput, UpdateCodeInput, UpdateConfigInput, VersionInfo,
 };
 
 /// A `LambdaApi` for one account and region of a [`Sim`]. Cheap to clone.
@@ -193,6 +193,41 @@ impl LambdaApi for SimClient {
         self.run(ApiOp::DeleteFunctionConcurrency, Some(&n), |w, c| {
             w.set_concurrency(c, name, None)
         })
+        .await
+    }
+
+    async fn get_provisioned_concurrency(
+        &self,
+        name: &str,
+        qualifier: &str,
+    ) -> ApiResult<ProvisionedConcurrencyInfo> {
+        let n = name_of(name);
+        self.run(ApiOp::GetProvisionedConcurrencyConfig, Some(&n), |w, c| {
+            w.get_provisioned(c, name, qualifier)
+        })
+        .await
+    }
+
+    async fn put_provisioned_concurrency(
+        &self,
+        name: &str,
+        qualifier: &str,
+        count: u32,
+    ) -> ApiResult<ProvisionedConcurrencyInfo> {
+        let n = name_of(name);
+        self.run(ApiOp::PutProvisionedConcurrencyConfig, Some(&n), |w, c| {
+            w.put_provisioned(c, name, qualifier, count)
+        })
+        .await
+    }
+
+    async fn delete_provisioned_concurrency(&self, name: &str, qualifier: &str) -> ApiResult<()> {
+        let n = name_of(name);
+        self.run(
+            ApiOp::DeleteProvisionedConcurrencyConfig,
+            Some(&n),
+            |w, c| w.delete_provisioned(c, name, qualifier),
+        )
         .await
     }
 

@@ -70,17 +70,21 @@ pub enum UpdateKind {
     Configuration,
     /// Any create or update of a function attached to a VPC (overrides the kinds above).
     Vpc,
+    /// A provisioned concurrency allocation (a put, or a move of its alias):
+    /// `IN_PROGRESS` → `READY`.
+    ProvisionedConcurrency,
 }
 
 impl UpdateKind {
     /// Every kind, for help texts and parsing.
-    pub const ALL: [UpdateKind; 6] = [
+    pub const ALL: [UpdateKind; 7] = [
         UpdateKind::CreateZip,
         UpdateKind::CreateImage,
         UpdateKind::CodeZip,
         UpdateKind::CodeImage,
         UpdateKind::Configuration,
         UpdateKind::Vpc,
+        UpdateKind::ProvisionedConcurrency,
     ];
 
     /// The spelling used by flags and the control API.
@@ -92,6 +96,7 @@ impl UpdateKind {
             UpdateKind::CodeImage => "code-image",
             UpdateKind::Configuration => "configuration",
             UpdateKind::Vpc => "vpc",
+            UpdateKind::ProvisionedConcurrency => "provisioned-concurrency",
         }
     }
 }
@@ -113,6 +118,8 @@ pub struct LatencyConfig {
     pub configuration: Latency,
     /// Anything on a VPC function.
     pub vpc: Latency,
+    /// A provisioned concurrency allocation (AWS takes minutes; the default is short).
+    pub provisioned_concurrency: Latency,
 }
 
 impl Default for LatencyConfig {
@@ -133,6 +140,10 @@ impl Default for LatencyConfig {
             code_image: slow,
             configuration: zip,
             vpc: slow,
+            provisioned_concurrency: Latency::Uniform {
+                min: ms(1_000),
+                max: ms(2_000),
+            },
         }
     }
 }
@@ -147,6 +158,7 @@ impl LatencyConfig {
             code_image: latency,
             configuration: latency,
             vpc: latency,
+            provisioned_concurrency: latency,
         }
     }
 
@@ -159,6 +171,7 @@ impl LatencyConfig {
             UpdateKind::CodeImage => self.code_image,
             UpdateKind::Configuration => self.configuration,
             UpdateKind::Vpc => self.vpc,
+            UpdateKind::ProvisionedConcurrency => self.provisioned_concurrency,
         }
     }
 
@@ -171,6 +184,7 @@ impl LatencyConfig {
             UpdateKind::CodeImage => &mut self.code_image,
             UpdateKind::Configuration => &mut self.configuration,
             UpdateKind::Vpc => &mut self.vpc,
+            UpdateKind::ProvisionedConcurrency => &mut self.provisioned_concurrency,
         };
         *slot = latency;
     }

@@ -80,6 +80,7 @@ impl FaultKind {
                     | ApiOp::UpdateFunctionConfiguration
                     | ApiOp::CreateEventSourceMapping
                     | ApiOp::UpdateEventSourceMapping
+                    | ApiOp::PutProvisionedConcurrencyConfig
             ),
             FaultKind::OutsideWriter
             | FaultKind::OutsideCodeWriter

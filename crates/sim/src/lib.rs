@@ -24,6 +24,7 @@ mod ops_function;
 mod ops_invoke;
 mod ops_layer;
 mod ops_triggers;
+mod ops_provisioned;
 mod ops_version;
 mod quota;
 mod s3;
@@ -46,6 +47,7 @@ pub use ops_alarms::SimAlarm;
 pub use ops_function::{SeedFunction, image_code_sha256};
 pub use ops_invoke::{Invocation, InvokeResult};
 pub use ops_layer::PublishLayer;
+pub use ops_provisioned::ProvisionedState;
 pub use s3::{MIN_PART_SIZE, S3Counters, S3SimError};
 pub use s3_client::SimObjectStore;
 
@@ -272,6 +274,20 @@ impl Sim {
     /// `DescribeAlarms` calls served so far (both doors).
     pub fn describe_alarms_calls(&self) -> u64 {
         self.lock().describe_alarms_calls()
+    }
+
+    /// The provisioned concurrency configurations of function `name`, with how many
+    /// allocations each started and how many alias moves came while one was in progress.
+    pub fn provisioned_states(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+    ) -> Result<Vec<ProvisionedState>, ApiError> {
+        let call = Call::direct(account, region);
+        self.lock()
+            .provisioned_states(&call, name)
+            .map_err(to_api_error)
     }
 
     /// Emulator time since the start (the clock alarm times are given in).

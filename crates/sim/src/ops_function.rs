@@ -292,6 +292,7 @@ impl World {
             aliases: BTreeMap::new(),
             tags: input.tags,
             reserved_concurrency: None,
+            provisioned: BTreeMap::new(),
             competing: None,
         };
         self.region_mut(call).insert(name.clone(), record);
@@ -588,6 +589,7 @@ impl World {
             aliases: BTreeMap::new(),
             tags: seed.tags,
             reserved_concurrency: seed.reserved_concurrency,
+            provisioned: BTreeMap::new(),
             competing: None,
         };
         let info = record.latest_info(true);

@@ -241,6 +241,7 @@ impl World {
                 "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
             ));
         }
+        let before = (current.function_version.clone(), current.routing.clone());
         let mut updated = current;
         if !input.function_version.is_empty() {
             check_version_exists(record, &input.function_version)?;
@@ -255,6 +256,9 @@ impl World {
         // The routing that results (given or kept) must fit the version that results.
         check_weights(&updated.routing, &updated.function_version, record)?;
         updated.revision_id = Some(env.revision());
+        if before != (updated.function_version.clone(), updated.routing.clone()) {
+            super::ops_provisioned::alias_moved(record, env, call.now, &input.name);
+        }
         record.aliases.insert(input.name, updated.clone());
         Ok(updated)
     }

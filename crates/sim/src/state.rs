@@ -109,6 +109,8 @@ pub(crate) struct FunctionRecord {
     pub aliases: BTreeMap<String, AliasInfo>,
     pub tags: BTreeMap<String, String>,
     pub reserved_concurrency: Option<u32>,
+    /// Provisioned concurrency configurations, by alias or version.
+    pub provisioned: BTreeMap<String, super::ops_provisioned::ProvisionedRecord>,
     /// A competing release (fault) still to finish on this function.
     pub competing: Option<CompetingStage>,
 }

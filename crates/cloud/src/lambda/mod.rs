@@ -8,6 +8,7 @@ mod code_download;
 mod config;
 mod config_structured;
 mod error;
+mod provisioned;
 #[cfg(feature = "sdk")]
 mod sdk;
 #[cfg(feature = "sdk")]
@@ -25,6 +26,7 @@ pub use code_download::{download_code, download_code_limited};
 pub use config::*;
 pub use config_structured::*;
 pub use error::ApiError;
+pub use provisioned::{ProvisionedConcurrencyInfo, ProvisionedStatus};
 #[cfg(feature = "sdk")]
 pub use sdk::{ClientOptions, SdkFactory, SdkLambda};
 pub use triggers::*;
@@ -131,6 +133,44 @@ pub trait LambdaApi: Send + Sync {
     /// client cannot.
     async fn delete_function_version(&self, name: &str, version: &str) -> ApiResult<()> {
         Err(unsupported("DeleteFunction", &format!("{name}:{version}")))
+    }
+
+    /// GetProvisionedConcurrencyConfig of `qualifier` (an alias or a version). None
+    /// configured is [`ApiError::NotFound`] (`ProvisionedConcurrencyConfigNotFoundException`).
+    /// Clients that do not model it refuse it (the default).
+    async fn get_provisioned_concurrency(
+        &self,
+        name: &str,
+        qualifier: &str,
+    ) -> ApiResult<ProvisionedConcurrencyInfo> {
+        Err(unsupported(
+            "GetProvisionedConcurrencyConfig",
+            &format!("{name}:{qualifier}"),
+        ))
+    }
+
+    /// PutProvisionedConcurrencyConfig: `count` environments on `qualifier`. Lambda
+    /// answers at once (202, usually `IN_PROGRESS`); the allocation ends `READY` or
+    /// `FAILED` later.
+    async fn put_provisioned_concurrency(
+        &self,
+        name: &str,
+        qualifier: &str,
+        count: u32,
+    ) -> ApiResult<ProvisionedConcurrencyInfo> {
+        let _ = count;
+        Err(unsupported(
+            "PutProvisionedConcurrencyConfig",
+            &format!("{name}:{qualifier}"),
+        ))
+    }
+
+    /// DeleteProvisionedConcurrencyConfig of `qualifier`.
+    async fn delete_provisioned_concurrency(&self, name: &str, qualifier: &str) -> ApiResult<()> {
+        Err(unsupported(
+            "DeleteProvisionedConcurrencyConfig",
+            &format!("{name}:{qualifier}"),
+        ))
     }
 
     /// Invoke, synchronously: a function error is an `Ok` with `function_error` set.

@@ -19,6 +19,7 @@ use super::sdk_convert::{
     alias_info, architecture, create_request, function_info, layer_version_info, routing_config,
     tag_map, tags_from, to_i32, update_request, version_info,
 };
+use super::sdk_convert::{provisioned_from_get, provisioned_from_put};
 use super::sdk_error::classify;
 use super::{
     AliasInfo, AliasInput, ApiResult, CodeSource, CreateFunctionInput, FunctionInfo,
@@ -542,6 +543,51 @@ impl LambdaApi for SdkLambda {
         self.client
             .delete_function_concurrency()
             .function_name(name)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn get_provisioned_concurrency(
+        &self,
+        name: &str,
+        qualifier: &str,
+    ) -> ApiResult<super::ProvisionedConcurrencyInfo> {
+        let out = self
+            .client
+            .get_provisioned_concurrency_config()
+            .function_name(name)
+            .qualifier(qualifier)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(provisioned_from_get(&out))
+    }
+
+    async fn put_provisioned_concurrency(
+        &self,
+        name: &str,
+        qualifier: &str,
+        count: u32,
+    ) -> ApiResult<super::ProvisionedConcurrencyInfo> {
+        let out = self
+            .client
+            .put_provisioned_concurrency_config()
+            .function_name(name)
+            .qualifier(qualifier)
+            .provisioned_concurrent_executions(to_i32(count))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(provisioned_from_put(&out))
+    }
+
+    async fn delete_provisioned_concurrency(&self, name: &str, qualifier: &str) -> ApiResult<()> {
+        self.client
+            .delete_provisioned_concurrency_config()
+            .function_name(name)
+            .qualifier(qualifier)
             .send()
             .await
             .map_err(classify)?;

@@ -672,3 +672,32 @@ mod tests {
         assert!(!info.is_stable());
     }
 }
+
+/// A [`ProvisionedConcurrencyInfo`] from the output of GetProvisionedConcurrencyConfig
+/// or PutProvisionedConcurrencyConfig (the same members, two generated structs).
+macro_rules! provisioned_info {
+    ($name:ident, $ty:ty) => {
+        pub(crate) fn $name(o: &$ty) -> super::ProvisionedConcurrencyInfo {
+            let count = |n: Option<i32>| n.and_then(|n| u32::try_from(n).ok());
+            super::ProvisionedConcurrencyInfo {
+                requested: count(o.requested_provisioned_concurrent_executions()).unwrap_or(0),
+                available: count(o.available_provisioned_concurrent_executions()),
+                allocated: count(o.allocated_provisioned_concurrent_executions()),
+                status: o
+                    .status()
+                    .map(|s| super::ProvisionedStatus::from_api(s.as_str())),
+                status_reason: non_empty(o.status_reason()).map(str::to_owned),
+                last_modified: non_empty(o.last_modified()).map(str::to_owned),
+            }
+        }
+    };
+}
+
+provisioned_info!(
+    provisioned_from_get,
+    aws_sdk_lambda::operation::get_provisioned_concurrency_config::GetProvisionedConcurrencyConfigOutput
+);
+provisioned_info!(
+    provisioned_from_put,
+    aws_sdk_lambda::operation::put_provisioned_concurrency_config::PutProvisionedConcurrencyConfigOutput
+);

@@ -185,6 +185,10 @@ pub(crate) fn classify_response(
 ) -> ApiError {
     match (code, status) {
         (Some("ResourceNotFoundException"), _) | (None, 404) => ApiError::NotFound { message },
+        // GetProvisionedConcurrencyConfig on a qualifier with none configured.
+        (Some("ProvisionedConcurrencyConfigNotFoundException"), _) => {
+            ApiError::NotFound { message }
+        }
         (Some("ResourceConflictException"), _) | (None, 409) => ApiError::conflict(message),
         (Some("TooManyRequestsException"), _) | (_, 429) => ApiError::Throttled {
             retry_after: retry_after.and_then(parse_retry_after),

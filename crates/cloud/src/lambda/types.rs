@@ -482,11 +482,19 @@ pub enum ApiOp {
     GetEventSourceMapping,
     /// ListEventSourceMappings.
     ListEventSourceMappings,
+    /// GetProvisionedConcurrencyConfig.
+    GetProvisionedConcurrencyConfig,
+    /// PutProvisionedConcurrencyConfig.
+    PutProvisionedConcurrencyConfig,
+    /// DeleteProvisionedConcurrencyConfig.
+    DeleteProvisionedConcurrencyConfig,
+    /// ListProvisionedConcurrencyConfigs.
+    ListProvisionedConcurrencyConfigs,
 }
 
 impl ApiOp {
     /// Every operation, in declaration order.
-    pub const ALL: [ApiOp; 26] = [
+    pub const ALL: [ApiOp; 30] = [
         ApiOp::GetFunction,
         ApiOp::GetFunctionConfiguration,
         ApiOp::CreateFunction,
@@ -513,6 +521,10 @@ impl ApiOp {
         ApiOp::DeleteEventSourceMapping,
         ApiOp::GetEventSourceMapping,
         ApiOp::ListEventSourceMappings,
+        ApiOp::GetProvisionedConcurrencyConfig,
+        ApiOp::PutProvisionedConcurrencyConfig,
+        ApiOp::DeleteProvisionedConcurrencyConfig,
+        ApiOp::ListProvisionedConcurrencyConfigs,
     ];
 
     /// Lambda's operation name.
@@ -544,6 +556,10 @@ impl ApiOp {
             ApiOp::DeleteEventSourceMapping => "DeleteEventSourceMapping",
             ApiOp::GetEventSourceMapping => "GetEventSourceMapping",
             ApiOp::ListEventSourceMappings => "ListEventSourceMappings",
+            ApiOp::GetProvisionedConcurrencyConfig => "GetProvisionedConcurrencyConfig",
+            ApiOp::PutProvisionedConcurrencyConfig => "PutProvisionedConcurrencyConfig",
+            ApiOp::DeleteProvisionedConcurrencyConfig => "DeleteProvisionedConcurrencyConfig",
+            ApiOp::ListProvisionedConcurrencyConfigs => "ListProvisionedConcurrencyConfigs",
         }
     }
 
@@ -583,6 +599,8 @@ impl ApiOp {
                 | ApiOp::CreateEventSourceMapping
                 | ApiOp::UpdateEventSourceMapping
                 | ApiOp::DeleteEventSourceMapping
+                | ApiOp::PutProvisionedConcurrencyConfig
+                | ApiOp::DeleteProvisionedConcurrencyConfig
         )
     }
 }

@@ -95,6 +95,9 @@ impl FnRun<'_> {
         if !tags_ok || info.reserved_concurrency != d.reserved_concurrency {
             return Ok(false);
         }
+        if !self.provisioned_as_desired().await? {
+            return Ok(false);
+        }
         if !d.publish {
             return Ok(true);
         }
@@ -302,6 +305,14 @@ impl FnRun<'_> {
             Step::UntagResource { keys } => self.untag_resource(keys).await,
             Step::PutConcurrency { old: _, reserved } => self.put_concurrency(*reserved).await,
             Step::DeleteConcurrency { old: _ } => self.delete_concurrency().await,
+            Step::PutProvisionedConcurrency {
+                alias,
+                old: _,
+                count,
+            } => self.put_provisioned(alias, *count).await,
+            Step::DeleteProvisionedConcurrency { alias, old: _ } => {
+                self.delete_provisioned(alias).await
+            }
             Step::DeleteFunction { owner_tags } => self.delete_function(owner_tags).await,
             Step::DeleteFailedFunction {
                 reason: _,
@@ -691,6 +702,11 @@ impl FnRun<'_> {
         match result {
             Ok(_) => {
                 self.rollout_completed(alias, &target);
+                if !create {
+                    // Lambda allocates the alias's provisioned concurrency on the new
+                    // version: the move is done when that allocation is.
+                    self.await_provisioned_after_move(alias).await?;
+                }
                 Ok(())
             }
             // Another writer created the alias since the plan: contended, not failed.

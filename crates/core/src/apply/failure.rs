@@ -150,6 +150,13 @@ pub enum FailureCause {
         /// `StateTransitionReason` or `LastProcessingResult`.
         reason: String,
     },
+    /// Lambda reports the alias's provisioned concurrency allocation `FAILED`.
+    ProvisionedConcurrencyFailed {
+        /// The alias.
+        alias: String,
+        /// Lambda's `StatusReason`.
+        reason: Option<String>,
+    },
 }
 
 impl FailureCause {
@@ -214,6 +221,7 @@ impl FailureCause {
             FailureCause::Refused { .. } => "refused",
             FailureCause::NotRun => "not_run",
             FailureCause::TriggerFailed { .. } => "trigger_failed",
+            FailureCause::ProvisionedConcurrencyFailed { .. } => "provisioned_concurrency_failed",
         }
     }
 }
@@ -309,6 +317,11 @@ impl fmt::Display for FailureCause {
             } => write!(
                 f,
                 "trigger `{trigger}` (mapping {uuid}) is {state}: {reason}"
+            ),
+            FailureCause::ProvisionedConcurrencyFailed { alias, reason } => write!(
+                f,
+                "provisioned concurrency on alias `{alias}` failed: {}",
+                or_none(reason.as_ref())
             ),
         }
     }

@@ -19,6 +19,7 @@ mod events;
 mod executor;
 mod failure;
 mod priority;
+mod provisioned;
 mod report;
 mod rollout;
 mod run;

@@ -46,6 +46,8 @@ fn expected_secs(f: &FunctionPlan, step: &Step) -> u64 {
         | Step::UntagResource { .. }
         | Step::PutConcurrency { .. }
         | Step::DeleteConcurrency { .. }
+        | Step::PutProvisionedConcurrency { .. }
+        | Step::DeleteProvisionedConcurrency { .. }
         | Step::DeleteFunction { .. }
         | Step::DeleteFailedFunction { .. }
         | Step::DeleteVersions { .. } => 0,
@@ -151,6 +153,7 @@ mod tests {
                 reserved_concurrency: None,
                 publish: true,
                 alias: None,
+                provisioned_concurrency: None,
             },
             depends_on: Vec::new(),
             retry: RetryPolicy::default().into(),

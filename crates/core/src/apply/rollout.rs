@@ -152,6 +152,9 @@ impl FnRun<'_> {
             percent,
             on_failure,
         });
+        // Lambda allocates the alias's provisioned concurrency on the versions it now
+        // routes to: no hold (and no next share) starts before that allocation is done.
+        self.await_provisioned_after_move(alias).await?;
         self.hold(Duration::from_secs(hold_secs), alarms, percent)
             .await
     }

@@ -270,6 +270,11 @@ pub struct RawSettings {
     /// Reserved concurrency; absent leaves the function unreserved, `0` throttles it.
     #[schemars(range(min = 0))]
     pub reserved_concurrency: Option<Sp<u32>>,
+    /// Provisioned concurrency on the alias (needs `publish: true` and `alias`; never on
+    /// `$LATEST`): environments Lambda keeps initialized; at most `reserved_concurrency`
+    /// when that is set. `0` removes it; absent leaves the live configuration alone.
+    #[schemars(range(min = 0))]
+    pub provisioned_concurrency: Option<Sp<u32>>,
     /// Publish a new version after each change.
     #[schemars(extend("default" = false))]
     pub publish: Option<Sp<bool>>,

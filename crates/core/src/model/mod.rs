@@ -17,6 +17,7 @@ mod layers;
 mod load;
 mod ownership;
 mod policies;
+mod provisioned;
 mod redact;
 mod report;
 pub mod rollout;

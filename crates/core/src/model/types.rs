@@ -420,6 +420,9 @@ pub struct Function {
     pub tags: BTreeMap<String, String>,
     /// Reserved concurrency; `None` leaves it unreserved.
     pub reserved_concurrency: Option<u32>,
+    /// Provisioned concurrency on the alias: `Some(0)` removes it, `None` leaves the
+    /// live configuration alone.
+    pub provisioned_concurrency: Option<u32>,
     /// Publish a version after each change.
     pub publish: bool,
     /// Alias moved to the published version (needs `publish`).

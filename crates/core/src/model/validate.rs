@@ -581,6 +581,13 @@ impl<'a> Validator<'a> {
         let wait = self.wait(layers, &path);
         let rollout = self.rollout(layers, &path, publish, alias.is_some());
         let around = self.around(layers, &path, &ctx, publish);
+        let provisioned_concurrency = self.provisioned_concurrency(
+            layers,
+            &path,
+            publish,
+            layers.pick(|s| s.alias.as_ref()).is_some(),
+            reserved_concurrency,
+        );
         let depends_on = f
             .depends_on
             .iter()
@@ -627,6 +634,7 @@ impl<'a> Validator<'a> {
             environment_sources,
             tags,
             reserved_concurrency,
+            provisioned_concurrency,
             publish,
             alias,
             artifact,

@@ -124,7 +124,7 @@ const SHIFT_RANK: u8 = 5;
 
 /// The rank of trigger deletions; updates and creations follow. Each repeats (one step
 /// per trigger).
-const TRIGGER_RANK: u8 = 10;
+const TRIGGER_RANK: u8 = 11;
 
 /// Whether steps of `rank` may follow one another.
 fn repeats(rank: u8) -> bool {
@@ -148,6 +148,7 @@ fn rank(step: &Step) -> u8 {
         Step::TagResource { .. } => 7,
         Step::UntagResource { .. } => 8,
         Step::PutConcurrency { .. } | Step::DeleteConcurrency { .. } => 9,
+        Step::PutProvisionedConcurrency { .. } | Step::DeleteProvisionedConcurrency { .. } => 10,
         Step::DeleteEventSourceMapping { .. } => TRIGGER_RANK,
         Step::UpdateEventSourceMapping { .. } => TRIGGER_RANK + 1,
         Step::CreateEventSourceMapping { .. } => TRIGGER_RANK + 2,
@@ -209,8 +210,9 @@ fn check_shifts(steps: &[Step], wrong: &impl Fn(&str) -> String, say: &mut impl 
 }
 
 /// The closed step grammar: create = CreateFunction [Publish [CreateAlias]]
-/// [PutConcurrency]; update = [Code] [Configuration|ReapplyConfiguration]
-/// [Publish (Create|Update)Alias?] [Tag] [Untag] [Put|DeleteConcurrency], or MoveAlias
+/// [PutConcurrency] [PutProvisionedConcurrency]; update = [Code]
+/// [Configuration|ReapplyConfiguration] [Publish (Create|Update)Alias?] [Tag] [Untag]
+/// [Put|DeleteConcurrency] [Put|DeleteProvisionedConcurrency], or MoveAlias
 /// alone (rollback); delete = DeleteFunction alone; replace = DeleteFailedFunction then
 /// a create; no change = nothing.
 fn check_steps(f: &FunctionPlan, say: &mut impl FnMut(String)) {
@@ -295,6 +297,7 @@ fn check_change(
                             | Step::TagResource { .. }
                             | Step::UntagResource { .. }
                             | Step::DeleteConcurrency { .. }
+                            | Step::DeleteProvisionedConcurrency { .. }
                     )
                 })
             {
@@ -324,6 +327,12 @@ fn check_change(
                                 truncated(alias)
                             )));
                         }
+                    }
+                    Step::PutProvisionedConcurrency { alias, count, .. } => {
+                        super::provisioned::check_step(f, alias, Some(*count), &wrong, say);
+                    }
+                    Step::DeleteProvisionedConcurrency { alias, .. } => {
+                        super::provisioned::check_step(f, alias, None, &wrong, say);
                     }
                     Step::MoveAlias {
                         alias, to_version, ..
@@ -368,7 +377,7 @@ fn inside_folder(path: &str) -> bool {
 }
 
 /// A value quoted in a message, cut to 80 characters.
-fn truncated(s: &str) -> String {
+pub(crate) fn truncated(s: &str) -> String {
     const MAX: usize = 80;
     if s.chars().count() <= MAX {
         s.to_owned()

@@ -10,6 +10,7 @@ mod check;
 mod diff;
 mod file;
 mod planner;
+mod provisioned;
 mod prune;
 mod shard;
 
@@ -17,6 +18,7 @@ pub use shard::{DEFAULT_ACCOUNT_SHARD, shard_name};
 mod types;
 
 pub use check::check_plan;
+pub(crate) use check::truncated as check_truncated;
 pub use diff::{diff_config, diff_environment, fill_defaults};
 pub use file::{PlanFile, PlanFileError};
 pub(crate) use planner::desired_config;

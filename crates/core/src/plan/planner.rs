@@ -141,7 +141,10 @@ fn plan_function(
 ) -> Result<FunctionPlan, PlanError> {
     let desired = desired_config(f, tags);
     let (action, mut steps) = match &live.info {
-        None => (Action::Create, create_steps(f, tags)),
+        None => (
+            Action::Create,
+            with_provisioned(create_steps(f, tags), f, live),
+        ),
         // Lambda cannot repair a function whose creation failed: delete, create again.
         Some(info) if matches!(info.state, Some(FunctionStateKind::Failed)) => {
             let mut steps = vec![Step::DeleteFailedFunction {
@@ -149,7 +152,9 @@ fn plan_function(
                 reason_code: info.state_reason_code.clone(),
             }];
             steps.extend(create_steps(f, tags));
-            (Action::Replace, steps)
+            // The function is created again: nothing provisioned survives it.
+            let missing = LiveFunction::default();
+            (Action::Replace, with_provisioned(steps, f, &missing))
         }
         Some(info) => {
             let steps = update_steps(
@@ -160,6 +165,7 @@ fn plan_function(
                 live.latest_published.as_ref(),
                 artifact,
             )?;
+            let steps = with_provisioned(steps, f, live);
             let action = if steps.is_empty() {
                 Action::NoChange
             } else {
@@ -288,6 +294,13 @@ fn add_rollout_steps(
     })
 }
 
+/// `steps` followed by the provisioned concurrency steps (last: after the alias move
+/// and the reserved concurrency).
+fn with_provisioned(mut steps: Vec<Step>, f: &Function, live: &LiveFunction) -> Vec<Step> {
+    steps.extend(super::provisioned::provisioned_steps(f, live));
+    steps
+}
+
 /// The artifact's local source relative to the manifest's folder (the model holds
 /// absolute paths inside that folder), so a saved plan works from any checkout.
 /// The content-addressed S3 object of an uploaded zip: its key carries the zip's
@@ -340,6 +353,7 @@ pub(crate) fn desired_config(f: &Function, tags: &BTreeMap<String, String>) -> D
         reserved_concurrency: f.reserved_concurrency,
         publish: f.publish,
         alias: f.alias.as_ref().map(|a| a.as_str().to_owned()),
+        provisioned_concurrency: f.provisioned_concurrency,
     }
 }
 

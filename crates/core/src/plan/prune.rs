@@ -95,6 +95,7 @@ fn delete_plan(
             reserved_concurrency: info.reserved_concurrency,
             publish: false,
             alias: None,
+            provisioned_concurrency: None,
         },
         depends_on,
         retry: RetryPolicy::default().into(),

@@ -271,6 +271,11 @@ pub struct DesiredConfig {
     pub publish: bool,
     /// Alias moved to the version this plan publishes.
     pub alias: Option<String>,
+    /// Provisioned concurrency on the alias: `0` removes it; `None` leaves it alone.
+    /// When at least 1, every move of the alias waits until Lambda has allocated it on
+    /// the version(s) the alias routes to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisioned_concurrency: Option<u32>,
 }
 
 /// One environment value in a plan.
@@ -477,6 +482,25 @@ pub enum Step {
         /// Reserved concurrency when observed (for display).
         old: u32,
     },
+    /// PutProvisionedConcurrencyConfig on the alias (after the alias has its new
+    /// version), then a wait until Lambda reports the allocation `READY`; `FAILED`
+    /// fails the function with Lambda's `StatusReason`.
+    PutProvisionedConcurrency {
+        /// Alias name (never `$LATEST`).
+        alias: String,
+        /// Provisioned concurrency on the alias when observed (for display).
+        #[serde(default)]
+        old: Option<u32>,
+        /// Environments to keep initialized, at least 1.
+        count: u32,
+    },
+    /// DeleteProvisionedConcurrencyConfig of the alias (the manifest sets `0`).
+    DeleteProvisionedConcurrency {
+        /// Alias name.
+        alias: String,
+        /// Provisioned concurrency on the alias when observed (for display).
+        old: u32,
+    },
     /// DeleteFunction of a managed function that left the manifest ([`Action::Delete`]).
     /// Apply first re-reads the function's tags and refuses it (stale) unless it
     /// still carries every one of `owner_tags`.
@@ -575,6 +599,8 @@ impl Step {
             Step::CreateEventSourceMapping { .. } => "CreateEventSourceMapping",
             Step::UpdateEventSourceMapping { .. } => "UpdateEventSourceMapping",
             Step::DeleteEventSourceMapping { .. } => "DeleteEventSourceMapping",
+            Step::PutProvisionedConcurrency { .. } => "PutProvisionedConcurrencyConfig",
+            Step::DeleteProvisionedConcurrency { .. } => "DeleteProvisionedConcurrencyConfig",
         }
     }
 }

@@ -256,6 +256,22 @@ fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
         | Step::UpdateEventSourceMapping { .. }
         | Step::DeleteEventSourceMapping { .. }
         | Step::DeleteVersions { .. } => {}
+        Step::PutProvisionedConcurrency { alias, old, count } => out.push(Line {
+            sign: if old.is_some() {
+                Sign::Change
+            } else {
+                Sign::Add
+            },
+            label: "provisioned concurrency".to_owned(),
+            old: old.map(|o| o.to_string()),
+            new: Some(format!("{count} on alias {alias}")),
+        }),
+        Step::DeleteProvisionedConcurrency { alias, old } => out.push(Line {
+            sign: Sign::Remove,
+            label: "provisioned concurrency".to_owned(),
+            old: Some(format!("{old} on alias {alias}")),
+            new: None,
+        }),
         // The whole function goes; the heading says so and says why.
         Step::DeleteFunction { owner_tags: _ } => {}
         Step::DeleteFailedFunction {

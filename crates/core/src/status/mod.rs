@@ -193,6 +193,9 @@ fn drifted_fields(fp: &FunctionPlan, live: &LiveFunction) -> Vec<String> {
             ),
             // Old versions are housekeeping, not drift.
             Step::DeleteVersions { .. } => {}
+            Step::PutProvisionedConcurrency { .. } | Step::DeleteProvisionedConcurrency { .. } => {
+                fields.push("provisioned_concurrency".to_owned());
+            }
         }
     }
     let code_or_config = fp.steps.iter().any(|s| {

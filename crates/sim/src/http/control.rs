@@ -217,6 +217,14 @@ pub(crate) fn handle(
             let region = from_query("region").unwrap_or(region);
             Ok((200, Some(alarms_state(sim, account, region))))
         }
+        ("GET", ["provisioned-concurrency", function]) => {
+            let account = from_query("account").unwrap_or(account);
+            let region = from_query("region").unwrap_or(region);
+            let states = sim
+                .provisioned_states(account, region, function)
+                .map_err(api_to_sim)?;
+            Ok((200, Some(json!({ "configs": to_json(&states) }))))
+        }
         ("GET", ["counters"]) => Ok((200, Some(to_json(&sim.counters())))),
         ("GET", ["s3"]) => Ok((200, Some(to_json(&sim.s3_counters())))),
         ("POST", ["outside-write"]) => {

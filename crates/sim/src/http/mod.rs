@@ -12,6 +12,7 @@ mod cloudwatch;
 mod control;
 mod invoke;
 mod layers;
+mod provisioned;
 mod routes;
 mod s3_routes;
 mod sts;

@@ -301,6 +301,9 @@ pub(crate) async fn handle(sim: &Sim, req: LambdaRequest<'_>, raw_path: &str) ->
             .await?;
             Ok((204, None))
         }
+        (_, ["2019-09-30", "functions", f, "provisioned-concurrency"]) => {
+            super::provisioned::handle(sim, &req, f).await
+        }
         ("GET" | "POST", ["2018-10-31", "layers", layer, "versions"]) => {
             super::layers::handle(sim, &req, layer).await
         }
