@@ -148,11 +148,19 @@ pub(crate) fn trigger_steps(f: &Function, live: Option<&LiveAround>) -> Vec<Step
     let Some(triggers) = &f.around.triggers else {
         return Vec::new();
     };
+    let function = mapping_target(f);
+    // Only the target's own mappings (an endpoint that lists every qualifier's mappings
+    // for a qualified name must not make another qualifier's ours).
+    let suffix = format!(":function:{function}");
     let mappings: Vec<&MappingInfo> = live
         .and_then(|l| l.mappings.as_ref())
-        .map(|m| m.iter().filter(|m| m.state != "Deleting").collect())
+        .map(|m| {
+            m.iter()
+                .filter(|m| m.state != "Deleting")
+                .filter(|m| m.function_arn.is_empty() || m.function_arn.ends_with(&suffix))
+                .collect()
+        })
         .unwrap_or_default();
-    let function = mapping_target(f);
     let (mut deletes, mut updates, mut creates) = (Vec::new(), Vec::new(), Vec::new());
     for m in &mappings {
         if !triggers.iter().any(|t| t.source == m.event_source_arn) {
