@@ -372,3 +372,65 @@ fn bad_trigger_values_are_refused_with_a_help() {
         assert!(out.all().contains(help), "{help:?} not in:\n{}", out.all());
     }
 }
+
+#[test]
+fn a_saved_plan_with_tampered_trigger_steps_is_refused_whole() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let sim = Sim::start(dir, &[]);
+    write_manifest(
+        dir,
+        "v1",
+        "    triggers:\n      jobs: { source: arn:aws:sqs:eu-north-1:111111111111:jobs }\n",
+    );
+    run(flo(dir, &sim, &[PLAN, &["-o", "plan.json"]].concat())).expect_code(0);
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("plan.json")).expect("plan.json"))
+            .expect("plan JSON");
+    let step_at = saved["functions"][0]["steps"]
+        .as_array()
+        .and_then(|s| {
+            s.iter()
+                .position(|s| s["step"] == "create_event_source_mapping")
+        })
+        .expect("a create_event_source_mapping step");
+    let cases: [(&str, serde_json::Value, &str); 2] = [
+        (
+            "function",
+            serde_json::json!("someone-elses-function"),
+            "create a mapping on `someone-elses-function`",
+        ),
+        (
+            "settings",
+            serde_json::json!({ "batch_size": 20000 }),
+            "batch size outside 1–10000",
+        ),
+    ];
+    for (member, value, expect) in cases {
+        let mut p = saved.clone();
+        p["functions"][0]["steps"][step_at][member] = value;
+        std::fs::write(dir.join("tampered.json"), p.to_string()).expect("write plan");
+        let out = run(flo(dir, &sim, &["apply", "tampered.json"])).expect_code(1);
+        assert!(out.stderr.contains(expect), "{member}: {}", out.stderr);
+        assert!(out.stderr.contains("refusing all of it"), "{}", out.stderr);
+    }
+    assert!(mappings_or_none(&sim).is_empty());
+}
+
+/// The mappings of `worker-staging:live`, or none when the function does not exist.
+fn mappings_or_none(sim: &Sim) -> Vec<serde_json::Value> {
+    let (status, body) = signed(
+        sim,
+        "GET",
+        "/2015-03-31/event-source-mappings?FunctionName=worker-staging%3Alive",
+        "",
+    );
+    if status == 404 {
+        return Vec::new();
+    }
+    assert_eq!(status, 200, "{body}");
+    body["EventSourceMappings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}

@@ -148,11 +148,19 @@ pub(crate) fn trigger_steps(f: &Function, live: Option<&LiveAround>) -> Vec<Step
     let Some(triggers) = &f.around.triggers else {
         return Vec::new();
     };
+    let function = mapping_target(f);
+    // Only the target's own mappings (an endpoint that lists every qualifier's mappings
+    // for a qualified name must not make another qualifier's ours).
+    let suffix = format!(":function:{function}");
     let mappings: Vec<&MappingInfo> = live
         .and_then(|l| l.mappings.as_ref())
-        .map(|m| m.iter().filter(|m| m.state != "Deleting").collect())
+        .map(|m| {
+            m.iter()
+                .filter(|m| m.state != "Deleting")
+                .filter(|m| m.function_arn.is_empty() || m.function_arn.ends_with(&suffix))
+                .collect()
+        })
         .unwrap_or_default();
-    let function = mapping_target(f);
     let (mut deletes, mut updates, mut creates) = (Vec::new(), Vec::new(), Vec::new());
     for m in &mappings {
         if !triggers.iter().any(|t| t.source == m.event_source_arn) {
@@ -262,6 +270,94 @@ pub(crate) fn add_steps(f: &Function, live: Option<&LiveAround>, fp: &mut Functi
         fp.action = Action::Update;
     }
     fp.steps.extend(extra);
+}
+
+/// The saved-plan check of the trigger and `keep_versions` steps: values within
+/// Lambda's rules, mappings only on this function (or its alias), UUIDs and version
+/// numbers well formed.
+pub(crate) fn check_steps(
+    f: &FunctionPlan,
+    wrong: &impl Fn(&str) -> String,
+    say: &mut impl FnMut(String),
+) {
+    let target = match &f.desired.alias {
+        Some(a) => format!("{}:{a}", f.name),
+        None => f.name.clone(),
+    };
+    let values = |s: &MappingSettings, say: &mut dyn FnMut(String)| {
+        if s.batch_size.is_some_and(|b| !(1..=10_000).contains(&b)) {
+            say(wrong("set a batch size outside 1–10000"));
+        }
+        if s.batching_window_secs
+            .is_some_and(|w| u64::from(w) > crate::model::around_triggers::MAX_WINDOW_SECS)
+        {
+            say(wrong("set a batching window above 300 s"));
+        }
+        if s.maximum_retry_attempts
+            .is_some_and(|r| !(-1..=10_000).contains(&r))
+        {
+            say(wrong("set maximum retry attempts outside -1–10000"));
+        }
+        if let Some(filters) = &s.filters {
+            let bad = filters.len() > crate::model::around_triggers::MAX_FILTERS
+                || filters.iter().any(|p| {
+                    p.chars().count() > crate::model::around_triggers::MAX_PATTERN
+                        || !serde_json::from_str::<serde_json::Value>(p)
+                            .is_ok_and(|v| v.is_object())
+                });
+            if bad {
+                say(wrong(
+                    "set more than 5 filters or a filter that is not a JSON object",
+                ));
+            }
+        }
+    };
+    let uuid_ok = |u: &str| u.len() == 36 && u.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+    for s in &f.steps {
+        match s {
+            Step::CreateEventSourceMapping {
+                function,
+                source,
+                settings,
+                ..
+            } => {
+                if *function != target {
+                    say(wrong(&format!(
+                        "create a mapping on `{function}`, not on `{target}`"
+                    )));
+                }
+                if SourceKind::of_arn(source).is_none() {
+                    say(wrong(
+                        "create a mapping of a source that is not an SQS, Kinesis, DynamoDB stream or MSK ARN",
+                    ));
+                }
+                values(settings, say);
+            }
+            Step::UpdateEventSourceMapping { uuid, settings, .. } => {
+                if !uuid_ok(uuid) {
+                    say(wrong("update a mapping whose UUID is not one"));
+                }
+                values(settings, say);
+            }
+            Step::DeleteEventSourceMapping { uuid, .. } if !uuid_ok(uuid) => {
+                say(wrong("delete a mapping whose UUID is not one"));
+            }
+            Step::DeleteVersions { keep, versions } => {
+                if *keep == 0 || !f.desired.publish {
+                    say(wrong("delete versions without publishing, or keeping none"));
+                }
+                if versions
+                    .iter()
+                    .any(|v| v.is_empty() || !v.chars().all(|c| c.is_ascii_digit()))
+                {
+                    say(wrong(
+                        "delete a version that is not a published version number",
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 #[cfg(test)]

@@ -305,6 +305,7 @@ fn check_change(
             }
             let publishes = steps.iter().any(|s| matches!(s, Step::PublishVersion));
             check_shifts(steps, wrong, say);
+            super::around_triggers::check_steps(f, wrong, say);
             for s in steps {
                 match s {
                     Step::PublishVersion if !f.desired.publish => {
