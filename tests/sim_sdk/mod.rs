@@ -8,5 +8,6 @@ mod harness;
 mod invoke;
 mod layers;
 mod lifecycle;
+mod policy;
 mod resources;
 mod wire_shapes;

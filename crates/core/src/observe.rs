@@ -1,5 +1,7 @@
 //! Read-only calls that turn the live fleet into [`LiveState`].
 
+pub mod around_url;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -42,6 +44,9 @@ pub struct LiveFunction {
     pub alias: Option<AliasInfo>,
     /// The highest-numbered published version, when the function publishes.
     pub latest_published: Option<VersionInfo>,
+    /// The resource-based policy, read only when the manifest has `permissions`
+    /// (`None`: not read, or the function has none).
+    pub policy: Option<around_url::LivePolicy>,
 }
 
 /// Hands out the Lambda client for an account (`None`: the credentials' own) and region.
@@ -144,10 +149,12 @@ async fn observe_one(
     } else {
         None
     };
+    let policy = around_url::observe_policy(f, &reader, api.as_ref()).await?;
     Ok(LiveFunction {
         info: Some(info),
         alias,
         latest_published,
+        policy,
     })
 }
 

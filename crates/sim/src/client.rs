@@ -240,4 +240,38 @@ impl LambdaApi for SimClient {
         tokio::time::sleep(latency).await;
         Ok(output)
     }
+
+    async fn get_policy(
+        &self,
+        name: &str,
+        qualifier: Option<&str>,
+    ) -> ApiResult<flotilla_cloud::lambda::PolicyInfo> {
+        let n = name_of(name);
+        self.run(ApiOp::GetPolicy, Some(&n), |w, c| {
+            w.get_policy(c, name, qualifier)
+        })
+        .await
+    }
+
+    async fn add_permission(
+        &self,
+        input: flotilla_cloud::lambda::AddPermissionInput,
+    ) -> ApiResult<String> {
+        let n = name_of(&input.function_name);
+        self.run(ApiOp::AddPermission, Some(&n), |w, c| {
+            w.add_permission(c, input)
+        })
+        .await
+    }
+
+    async fn remove_permission(
+        &self,
+        input: flotilla_cloud::lambda::RemovePermissionInput,
+    ) -> ApiResult<()> {
+        let n = name_of(&input.function_name);
+        self.run(ApiOp::RemovePermission, Some(&n), |w, c| {
+            w.remove_permission(c, input)
+        })
+        .await
+    }
 }

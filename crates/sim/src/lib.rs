@@ -23,6 +23,7 @@ mod ops_checks;
 mod ops_function;
 mod ops_invoke;
 mod ops_layer;
+mod ops_url;
 mod ops_version;
 mod quota;
 mod s3;

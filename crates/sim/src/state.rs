@@ -111,6 +111,8 @@ pub(crate) struct FunctionRecord {
     pub reserved_concurrency: Option<u32>,
     /// A competing release (fault) still to finish on this function.
     pub competing: Option<CompetingStage>,
+    /// Resource-based policies, by qualifier (`ops_url.rs`).
+    pub policies: crate::ops_url::Policies,
 }
 
 /// The stage a competing release (fault) is at.

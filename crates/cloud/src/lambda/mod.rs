@@ -8,6 +8,7 @@ mod code_download;
 mod config;
 mod config_structured;
 mod error;
+mod permission;
 #[cfg(feature = "sdk")]
 mod sdk;
 #[cfg(feature = "sdk")]
@@ -24,6 +25,7 @@ pub use code_download::{download_code, download_code_limited};
 pub use config::*;
 pub use config_structured::*;
 pub use error::ApiError;
+pub use permission::*;
 #[cfg(feature = "sdk")]
 pub use sdk::{ClientOptions, SdkFactory, SdkLambda};
 pub use types::*;
@@ -104,5 +106,34 @@ pub trait LambdaApi: Send + Sync {
                 input.function_name
             ),
         })
+    }
+
+    /// GetPolicy of the function (`qualifier`: a version or alias). A function without
+    /// a policy gives 404 (`NotFound`). The default: this client cannot.
+    async fn get_policy(&self, name: &str, qualifier: Option<&str>) -> ApiResult<PolicyInfo> {
+        let _ = qualifier;
+        Err(unsupported("read the policy of", name))
+    }
+
+    /// AddPermission; returns the statement Lambda added (JSON text). The default: this
+    /// client cannot.
+    async fn add_permission(&self, input: AddPermissionInput) -> ApiResult<String> {
+        Err(unsupported("add a permission to", &input.function_name))
+    }
+
+    /// RemovePermission. The default: this client cannot.
+    async fn remove_permission(&self, input: RemovePermissionInput) -> ApiResult<()> {
+        Err(unsupported(
+            "remove a permission from",
+            &input.function_name,
+        ))
+    }
+}
+
+/// The error of a call a client does not implement.
+fn unsupported(what: &str, name: &str) -> ApiError {
+    ApiError::Fatal {
+        code: "UnsupportedOperation".to_owned(),
+        message: format!("this client cannot {what} functions (asked for {name})"),
     }
 }

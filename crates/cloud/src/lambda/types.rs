@@ -472,11 +472,17 @@ pub enum ApiOp {
     PublishLayerVersion,
     /// Invoke (the data plane: no control-plane quota).
     Invoke,
+    /// GetPolicy.
+    GetPolicy,
+    /// AddPermission.
+    AddPermission,
+    /// RemovePermission.
+    RemovePermission,
 }
 
 impl ApiOp {
     /// Every operation, in declaration order.
-    pub const ALL: [ApiOp; 21] = [
+    pub const ALL: [ApiOp; 24] = [
         ApiOp::GetFunction,
         ApiOp::GetFunctionConfiguration,
         ApiOp::CreateFunction,
@@ -498,6 +504,9 @@ impl ApiOp {
         ApiOp::ListLayerVersions,
         ApiOp::PublishLayerVersion,
         ApiOp::Invoke,
+        ApiOp::GetPolicy,
+        ApiOp::AddPermission,
+        ApiOp::RemovePermission,
     ];
 
     /// Lambda's operation name.
@@ -524,6 +533,9 @@ impl ApiOp {
             ApiOp::ListLayerVersions => "ListLayerVersions",
             ApiOp::PublishLayerVersion => "PublishLayerVersion",
             ApiOp::Invoke => "Invoke",
+            ApiOp::GetPolicy => "GetPolicy",
+            ApiOp::AddPermission => "AddPermission",
+            ApiOp::RemovePermission => "RemovePermission",
         }
     }
 
@@ -560,6 +572,8 @@ impl ApiOp {
                 | ApiOp::DeleteFunctionConcurrency
                 | ApiOp::DeleteFunction
                 | ApiOp::PublishLayerVersion
+                | ApiOp::AddPermission
+                | ApiOp::RemovePermission
         )
     }
 }

@@ -289,6 +289,14 @@ impl FnRun<'_> {
             Step::UntagResource { keys } => self.untag_resource(keys).await,
             Step::PutConcurrency { old: _, reserved } => self.put_concurrency(*reserved).await,
             Step::DeleteConcurrency { old: _ } => self.delete_concurrency().await,
+            Step::RemovePermission { qualifier, sid, .. } => {
+                self.remove_permission(qualifier.as_deref(), sid).await
+            }
+            Step::AddPermission {
+                qualifier,
+                permission,
+                ..
+            } => self.add_permission(qualifier.as_deref(), permission).await,
             Step::DeleteFunction { owner_tags } => self.delete_function(owner_tags).await,
             Step::DeleteFailedFunction {
                 reason: _,

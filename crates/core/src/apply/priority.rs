@@ -47,7 +47,9 @@ fn expected_secs(f: &FunctionPlan, step: &Step) -> u64 {
         | Step::PutConcurrency { .. }
         | Step::DeleteConcurrency { .. }
         | Step::DeleteFunction { .. }
-        | Step::DeleteFailedFunction { .. } => 0,
+        | Step::DeleteFailedFunction { .. }
+        | Step::RemovePermission { .. }
+        | Step::AddPermission { .. } => 0,
     }
 }
 

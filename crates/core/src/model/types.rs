@@ -432,6 +432,9 @@ pub struct Function {
     pub wait: WaitPolicy,
     /// How the alias moves to a new version (`None`: at once, unwatched).
     pub rollout: Option<super::rollout::Rollout>,
+    /// The resource-based policy's statements the manifest manages (`None`: the live
+    /// policy is left alone).
+    pub permissions: super::around_url::Permissions,
     /// Keys of functions that must be deployed first.
     pub depends_on: Vec<FunctionKey>,
     /// Globs of source paths the function is built from (monorepo selection).

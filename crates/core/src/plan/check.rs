@@ -123,7 +123,7 @@ fn check_values(f: &FunctionPlan, say: &mut impl FnMut(String)) {
 const SHIFT_RANK: u8 = 5;
 
 /// Rank of a step in the order `plan()` writes them; each rank at most once but
-/// [`SHIFT_RANK`].
+/// [`SHIFT_RANK`] and the permission steps (10, 11).
 fn rank(step: &Step) -> u8 {
     match step {
         Step::CreateFunction { .. }
@@ -139,6 +139,8 @@ fn rank(step: &Step) -> u8 {
         Step::TagResource { .. } => 7,
         Step::UntagResource { .. } => 8,
         Step::PutConcurrency { .. } | Step::DeleteConcurrency { .. } => 9,
+        Step::RemovePermission { .. } => 10,
+        Step::AddPermission { .. } => 11,
     }
 }
 
@@ -261,7 +263,7 @@ fn check_change(
             let ranks: Vec<u8> = steps.iter().map(rank).collect();
             if ranks
                 .windows(2)
-                .any(|w| w[0] > w[1] || (w[0] == w[1] && w[0] != SHIFT_RANK))
+                .any(|w| w[0] > w[1] || (w[0] == w[1] && w[0] != SHIFT_RANK && w[0] < 10))
             {
                 say(wrong("are out of order or repeated"));
             }

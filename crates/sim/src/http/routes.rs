@@ -301,6 +301,9 @@ pub(crate) async fn handle(sim: &Sim, req: LambdaRequest<'_>, raw_path: &str) ->
             .await?;
             Ok((204, None))
         }
+        (_, ["2015-03-31", "functions", f, "policy", rest @ ..]) => {
+            crate::ops_url::http::handle(sim, &req, f, rest).await
+        }
         ("GET" | "POST", ["2018-10-31", "layers", layer, "versions"]) => {
             super::layers::handle(sim, &req, layer).await
         }
