@@ -328,3 +328,60 @@ fn bad_permissions_are_refused_by_validate_with_a_help() {
         out.all()
     );
 }
+
+/// The same deploy against MiniStack 1.5.33, which serves GetPolicy, AddPermission and
+/// RemovePermission (it writes an account principal as `{"AWS": "ACCOUNT"}` and does not
+/// check the policy's `RevisionId`; Flotilla reads both).
+#[ignore = "needs tests/tools/install.sh"]
+#[test]
+fn permissions_deploy_against_ministack() {
+    use crate::support::{MINISTACK_ACCOUNT, REGION as MS_REGION, start_ministack, venv};
+    let ministack = start_ministack(&venv());
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("src")).expect("create artifact folder");
+    std::fs::write(dir.join("src/app.py"), "def handler(e, c):\n    return 1\n")
+        .expect("write handler");
+    let write = |permissions: &str| {
+        let mut yaml = format!(
+            "version: 1\n\
+             defaults:\n  runtime: python3.12\n  handler: app.handler\n\
+             \x20 role: arn:aws:iam::{MINISTACK_ACCOUNT}:role/fleet\n  region: {MS_REGION}\n\
+             environments:\n  staging: {{ account: \"{MINISTACK_ACCOUNT}\" }}\n\
+             functions:\n  api:\n    name: perm-api-{}\n    artifact: {{ dir: src }}\n\
+             \x20   publish: true\n    alias: live\n    permissions:\n",
+            std::process::id()
+        );
+        for line in permissions.lines() {
+            yaml.push_str(&format!("      {line}\n"));
+        }
+        std::fs::write(dir.join("deploy.yaml"), yaml).expect("write the manifest");
+    };
+    let flotilla_ms = |args: &[&str]| {
+        let mut cmd = flotilla(dir, "test");
+        cmd.args(args)
+            .args(["--endpoint-url", &ministack.url()])
+            .env("AWS_REGION", MS_REGION);
+        run(cmd)
+    };
+    let plan_args = [
+        "plan",
+        "-f",
+        "deploy.yaml",
+        "--env",
+        "staging",
+        "--detailed-exitcode",
+    ];
+    write(BASE);
+    flotilla_ms(APPLY).expect_code(0);
+    flotilla_ms(&plan_args).expect_code(0);
+    write(&BASE.replace("arn:aws:s3:::uploads-bucket", "arn:aws:s3:::other-bucket"));
+    let p = flotilla_ms(&plan_args).expect_code(2);
+    assert!(
+        p.stdout.contains("~ permission s3-upload (replaced)"),
+        "{}",
+        p.stdout
+    );
+    flotilla_ms(APPLY).expect_code(0);
+    flotilla_ms(&plan_args).expect_code(0);
+}

@@ -152,3 +152,81 @@ fn account_of_root(arn: &str) -> Option<&str> {
     let account = rest.strip_suffix(":root")?;
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some(account)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(doc: serde_json::Value) -> LivePolicy {
+        parse_policy(&PolicyInfo {
+            policy: doc.to_string(),
+            revision_id: Some("r1".to_owned()),
+        })
+    }
+
+    #[test]
+    fn lambdas_statements_read_back_as_written() {
+        let p = parse(serde_json::json!({
+            "Version": "2012-10-17", "Id": "default",
+            "Statement": [
+                {"Sid": "s3", "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+                 "Action": "lambda:InvokeFunction", "Resource": "arn:aws:lambda:r:1:function:f",
+                 "Condition": {"StringEquals": {"AWS:SourceAccount": "123456789012"},
+                               "ArnLike": {"AWS:SourceArn": "arn:aws:s3:::b"}}},
+                {"Sid": "acct", "Effect": "Allow",
+                 "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
+                 "Action": "lambda:InvokeFunction", "Resource": "x"},
+                {"Sid": "org", "Effect": "Allow", "Principal": "*", "Action": "lambda:*",
+                 "Resource": "x", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}},
+            ]
+        }));
+        assert_eq!(p.revision_id.as_deref(), Some("r1"));
+        let by: Vec<(&str, &str, bool)> = p
+            .statements
+            .iter()
+            .map(|s| {
+                (
+                    s.permission.sid.as_str(),
+                    s.permission.principal.as_str(),
+                    s.exact,
+                )
+            })
+            .collect();
+        assert_eq!(
+            by,
+            [
+                ("s3", "s3.amazonaws.com", true),
+                ("acct", "210987654321", true),
+                ("org", "*", true)
+            ]
+        );
+        let s3 = &p.statements[0].permission;
+        assert_eq!(s3.source_arn.as_deref(), Some("arn:aws:s3:::b"));
+        assert_eq!(s3.source_account.as_deref(), Some("123456789012"));
+        assert_eq!(
+            p.statements[2].permission.principal_org_id.as_deref(),
+            Some("o-a1b2c3d4e5")
+        );
+    }
+
+    #[test]
+    fn what_a_permission_cannot_say_is_not_exact() {
+        let p = parse(serde_json::json!({
+            "Statement": [
+                {"Sid": "two-actions", "Effect": "Allow", "Principal": "*",
+                 "Action": ["lambda:InvokeFunction", "lambda:GetFunction"]},
+                {"Sid": "other-condition", "Effect": "Allow", "Principal": "*",
+                 "Action": "lambda:InvokeFunction",
+                 "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}},
+                {"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction"},
+            ]
+        }));
+        assert_eq!(p.statements.len(), 2, "a statement without Sid is skipped");
+        assert!(p.statements.iter().all(|s| !s.exact));
+        assert!(
+            parse(serde_json::json!("not a policy"))
+                .statements
+                .is_empty()
+        );
+    }
+}
