@@ -385,3 +385,65 @@ fn permissions_deploy_against_ministack() {
     flotilla_ms(APPLY).expect_code(0);
     flotilla_ms(&plan_args).expect_code(0);
 }
+
+/// Apply's 412 path, in process: someone changes the policy between apply's GetPolicy
+/// and its AddPermission (the test client adds a statement then), so the `RevisionId`
+/// passed is stale; apply reads the policy again and retries once, and converges.
+#[tokio::test]
+async fn a_stale_policy_revision_is_read_again_and_retried_once() {
+    use crate::apply_common::{self, ACCOUNT, REGION};
+    use flotilla_cloud::lambda::{LambdaApi, Permission};
+    use flotilla_core::plan::{Action, Step};
+
+    let sim = apply_common::new_sim(3);
+    apply_common::seed_fleet(&sim, &["racy".to_owned()]);
+    let mut fp = apply_common::function_plan(&sim, "racy");
+    fp.action = Action::Update;
+    let permission = Permission {
+        sid: "race-s3".to_owned(),
+        action: "lambda:InvokeFunction".to_owned(),
+        principal: "s3.amazonaws.com".to_owned(),
+        source_arn: Some("arn:aws:s3:::uploads".to_owned()),
+        source_account: None,
+        principal_org_id: None,
+        function_url_auth_type: None,
+    };
+    fp.steps = vec![Step::AddPermission {
+        qualifier: None,
+        permission: permission.clone(),
+        replaced: false,
+    }];
+    // A policy exists already, so apply's GetPolicy gives a RevisionId to pass.
+    sim.client(ACCOUNT, REGION)
+        .add_permission(flotilla_cloud::lambda::AddPermissionInput {
+            function_name: "racy".to_owned(),
+            qualifier: None,
+            permission: Permission {
+                sid: "existing".to_owned(),
+                ..permission.clone()
+            },
+            revision_id: None,
+        })
+        .await
+        .expect("seed a statement");
+    let (ctx, _) = apply_common::context(&sim, 3);
+    let report = flotilla_core::apply::apply(&apply_common::plan(vec![fp]), ctx).await;
+    let f = &report.functions[0];
+    assert_eq!(
+        f.outcome,
+        flotilla_core::apply::Outcome::Converged,
+        "{report:?}"
+    );
+    assert_eq!(f.steps_done, ["AddPermission"]);
+    let policy = sim
+        .client(ACCOUNT, REGION)
+        .get_policy("racy", None)
+        .await
+        .expect("a policy");
+    assert!(
+        policy.policy.contains("\"Sid\":\"race-s3\"")
+            && policy.policy.contains("\"Sid\":\"intruder\""),
+        "{}",
+        policy.policy
+    );
+}
