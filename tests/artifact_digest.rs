@@ -45,6 +45,7 @@ fn function(key: &str, artifact: ArtifactSource) -> Function {
         wait: WaitPolicy::default(),
         rollout: None,
         around: Default::default(),
+        permissions: None,
         depends_on: Vec::new(),
         paths: Vec::new(),
     }

@@ -346,7 +346,7 @@ fn a_canary_on_an_alias_with_provisioned_concurrency_never_shifts_during_an_allo
         "AWS4-HMAC-SHA256 Credential={FLEET_ACCOUNT}/20250101/{REGION}/lambda/aws4_request, \
          SignedHeaders=host, Signature=0"
     );
-    let (status, text) = crate::support::http(
+    let (status, text) = crate::support::http_patient(
         sim.port,
         "GET",
         &format!("/2015-03-31/functions/{NAME}/aliases/live"),

@@ -84,25 +84,16 @@ fn alias(sim: &Sim, name: &str) -> serde_json::Value {
         "AWS4-HMAC-SHA256 Credential={FLEET_ACCOUNT}/20250101/{REGION}/lambda/aws4_request, \
          SignedHeaders=host, Signature=0"
     );
-    // The test's reads share the emulator's quota with the apply it watches: a 429 is
-    // waited out, as any client would.
-    for _ in 0..100 {
-        let (status, text) = crate::support::http(
-            sim.port,
-            "GET",
-            &format!("/2015-03-31/functions/{name}/aliases/live"),
-            &[("Authorization", &auth)],
-            "",
-        )
-        .expect("the sim answers");
-        if status == 429 {
-            std::thread::sleep(Duration::from_millis(100));
-            continue;
-        }
-        assert_eq!(status, 200, "GetAlias {name}: {text}");
-        return serde_json::from_str(&text).expect("GetAlias answers JSON");
-    }
-    panic!("GetAlias {name} was throttled 100 times");
+    let (status, text) = crate::support::http_patient(
+        sim.port,
+        "GET",
+        &format!("/2015-03-31/functions/{name}/aliases/live"),
+        &[("Authorization", &auth)],
+        "",
+    )
+    .expect("the sim answers");
+    assert_eq!(status, 200, "GetAlias {name}: {text}");
+    serde_json::from_str(&text).expect("GetAlias answers JSON")
 }
 
 /// `(primary version, additional weights)` of `name`'s alias.
@@ -454,7 +445,7 @@ fn a_weighted_alias_is_refused_by_plan_shown_by_status_and_ended_by_rollback() {
         "FunctionVersion": "2",
         "RoutingConfig": {"AdditionalVersionWeights": {"1": 0.2}},
     });
-    let (status, text) = crate::support::http(
+    let (status, text) = crate::support::http_patient(
         sim.port,
         "PUT",
         "/2015-03-31/functions/fn-000-staging/aliases/live",

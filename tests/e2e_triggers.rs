@@ -66,7 +66,7 @@ fn signed(sim: &Sim, method: &str, path: &str, body: &str) -> (u16, serde_json::
         "AWS4-HMAC-SHA256 Credential={FLEET_ACCOUNT}/20250101/{REGION}/lambda/aws4_request, \
          SignedHeaders=host, Signature=0"
     );
-    let (status, text) = crate::support::http(
+    let (status, text) = crate::support::http_patient(
         sim.port,
         method,
         path,

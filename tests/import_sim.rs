@@ -357,11 +357,12 @@ fn configure(sim: &Sim, region: &str, name: &str, body: &Value) {
     ];
     let path = format!("/2015-03-31/functions/{name}/configuration");
     let (status, text) =
-        crate::support::http(sim.port, "PUT", &path, &headers, &body.to_string()).unwrap();
+        crate::support::http_patient(sim.port, "PUT", &path, &headers, &body.to_string()).unwrap();
     assert_eq!(status, 200, "UpdateFunctionConfiguration {name}: {text}");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
-        let (status, text) = crate::support::http(sim.port, "GET", &path, &headers, "").unwrap();
+        let (status, text) =
+            crate::support::http_patient(sim.port, "GET", &path, &headers, "").unwrap();
         assert_eq!(status, 200, "{text}");
         let config: Value = serde_json::from_str(&text).unwrap();
         if config["LastUpdateStatus"] == "Successful" {

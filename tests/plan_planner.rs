@@ -408,6 +408,7 @@ fn alias_already_at_the_latest_matching_version_needs_nothing() {
         alias: Some(alias(&f, "live", "3")),
         latest_published: Some(version("3", SHA_A)),
         provisioned: None,
+        policy: None,
     };
     let p = single(&f, Some(l), zip(SHA_A));
     assert_eq!(p.action, Action::NoChange, "{:?}", p.steps);
@@ -421,6 +422,7 @@ fn change_publishes_and_moves_the_alias() {
         alias: Some(alias(&f, "live", "3")),
         latest_published: Some(version("3", SHA_A)),
         provisioned: None,
+        policy: None,
     };
     let p = single(&f, Some(l), zip(SHA_B));
     assert!(
@@ -442,6 +444,7 @@ fn alias_on_an_older_version_is_moved_even_without_changes() {
         alias: Some(alias(&f, "live", "2")),
         latest_published: Some(version("3", SHA_A)),
         provisioned: None,
+        policy: None,
     };
     let p = single(&f, Some(l), zip(SHA_A));
     assert_eq!(
@@ -464,6 +467,7 @@ fn missing_alias_is_created() {
         alias: None,
         latest_published: Some(version("3", SHA_A)),
         provisioned: None,
+        policy: None,
     };
     let p = single(&f, Some(l), zip(SHA_A));
     assert_eq!(
@@ -485,6 +489,7 @@ fn unpublished_latest_code_is_published() {
         alias: None,
         latest_published: Some(version("3", SHA_A)),
         provisioned: None,
+        policy: None,
     };
     assert_eq!(
         single(&f, Some(l), zip(SHA_B)).steps,
@@ -495,6 +500,7 @@ fn unpublished_latest_code_is_published() {
         alias: None,
         latest_published: Some(version("4", SHA_B)),
         provisioned: None,
+        policy: None,
     };
     assert!(single(&f, Some(l), zip(SHA_B)).steps.is_empty());
 }

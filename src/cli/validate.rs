@@ -72,6 +72,9 @@ fn check(args: &Args) -> Result<Vec<Model>, ManifestError> {
         match source.check(&opts) {
             Ok(c) => {
                 unset.extend(c.unset_from_env);
+                for w in &c.warnings {
+                    eprintln!("warning: {w}");
+                }
                 models.push(c.model);
             }
             Err(e) => errors.push(e),

@@ -322,6 +322,35 @@ impl LambdaApi for Recording {
     ) -> ApiResult<Vec<flotilla_cloud::lambda::LayerVersionInfo>> {
         self.inner.list_layer_versions(layer_name).await
     }
+    async fn get_policy(
+        &self,
+        name: &str,
+        qualifier: Option<&str>,
+    ) -> ApiResult<flotilla_cloud::lambda::PolicyInfo> {
+        self.inner.get_policy(name, qualifier).await
+    }
+    /// A statement id starting `race-` is raced: another writer adds `intruder` between
+    /// the caller's GetPolicy and its AddPermission, so the `RevisionId` it passes is
+    /// stale (once).
+    async fn add_permission(
+        &self,
+        input: flotilla_cloud::lambda::AddPermissionInput,
+    ) -> ApiResult<String> {
+        if input.permission.sid.starts_with("race-") && input.revision_id.is_some() {
+            let mut intruder = input.clone();
+            intruder.permission.sid = "intruder".to_owned();
+            intruder.revision_id = None;
+            // The second time, `intruder` exists already and the race is over.
+            let _ = self.inner.add_permission(intruder).await;
+        }
+        self.inner.add_permission(input).await
+    }
+    async fn remove_permission(
+        &self,
+        input: flotilla_cloud::lambda::RemovePermissionInput,
+    ) -> ApiResult<()> {
+        self.inner.remove_permission(input).await
+    }
 }
 
 /// A context wired to the sim through a [`Recording`] client, secrets from a map,

@@ -49,6 +49,7 @@ pub fn function(key: &str) -> Function {
         wait: WaitPolicy::default(),
         rollout: None,
         around: Default::default(),
+        permissions: None,
         depends_on: Vec::new(),
         paths: Vec::new(),
     }
@@ -169,6 +170,7 @@ pub fn existing(info: FunctionInfo) -> LiveFunction {
         alias: None,
         latest_published: None,
         provisioned: None,
+        policy: None,
     }
 }
 
@@ -247,6 +249,7 @@ pub fn fleet() -> (Model, LiveState, Artifacts) {
                 alias: Some(alias(&update, "live", "7")),
                 latest_published: Some(version("7", SHA_A)),
                 provisioned: None,
+                policy: None,
             },
         ),
         (&same, existing(live_info(&same, SHA_A))),

@@ -8,6 +8,7 @@ mod harness;
 mod invoke;
 mod layers;
 mod lifecycle;
+mod policy;
 mod provisioned;
 mod resources;
 mod triggers;

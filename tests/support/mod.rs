@@ -323,6 +323,26 @@ fn form_encode(s: &str) -> String {
         .collect()
 }
 
+/// [`http`] for a test's own calls to an emulator that an apply is using at the same
+/// time: they share its quota, so a 429 is waited out (every 100 ms, 100 times at most),
+/// as any client would.
+pub fn http_patient(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Option<(u16, String)> {
+    for _ in 0..100 {
+        let answer = http(port, method, path, headers, body)?;
+        if answer.0 != 429 {
+            return Some(answer);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{method} {path} was throttled 100 times");
+}
+
 /// A minimal HTTP/1.1 exchange on 127.0.0.1 (`Connection: close`); `None` when nothing
 /// answers. Enough for health checks and control APIs without an HTTP client crate.
 pub fn http(

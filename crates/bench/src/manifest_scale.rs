@@ -151,6 +151,7 @@ pub fn synthetic_live(model: &Model) -> LiveState {
                 alias: None,
                 latest_published: None,
                 provisioned: None,
+                policy: None,
             },
         );
     }

@@ -1,5 +1,7 @@
 //! Read-only calls that turn the live fleet into [`LiveState`].
 
+pub mod around_url;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -49,6 +51,9 @@ pub struct LiveFunction {
     /// The alias's provisioned concurrency; read only when the manifest has
     /// `provisioned_concurrency` and the alias exists.
     pub provisioned: Option<ProvisionedConcurrencyInfo>,
+    /// The resource-based policy, read only when the manifest has `permissions`
+    /// (`None`: not read, or the function has none).
+    pub policy: Option<around_url::LivePolicy>,
 }
 
 /// Hands out the Lambda client for an account (`None`: the credentials' own) and region.
@@ -166,6 +171,7 @@ async fn observe_one(
         }
         _ => None,
     };
+    let policy = around_url::observe_policy(f, &reader, api.as_ref()).await?;
     let around = observe_around(f, api.as_ref(), &reader).await?;
     Ok((
         LiveFunction {
@@ -173,6 +179,7 @@ async fn observe_one(
             alias,
             latest_published,
             provisioned,
+            policy,
         },
         around,
     ))

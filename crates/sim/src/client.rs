@@ -311,6 +311,18 @@ impl LambdaApi for SimClient {
         .await
     }
 
+    async fn get_policy(
+        &self,
+        name: &str,
+        qualifier: Option<&str>,
+    ) -> ApiResult<flotilla_cloud::lambda::PolicyInfo> {
+        let n = name_of(name);
+        self.run(ApiOp::GetPolicy, Some(&n), |w, c| {
+            w.get_policy(c, name, qualifier)
+        })
+        .await
+    }
+
     async fn get_event_source_mapping(
         &self,
         uuid: &str,
@@ -318,6 +330,17 @@ impl LambdaApi for SimClient {
         let n = self.sim.mapping_function(&self.account, &self.region, uuid);
         self.run(ApiOp::GetEventSourceMapping, n.as_deref(), |w, c| {
             w.get_mapping(c, uuid).map(|v| v.info)
+        })
+        .await
+    }
+
+    async fn add_permission(
+        &self,
+        input: flotilla_cloud::lambda::AddPermissionInput,
+    ) -> ApiResult<String> {
+        let n = name_of(&input.function_name);
+        self.run(ApiOp::AddPermission, Some(&n), |w, c| {
+            w.add_permission(c, input)
         })
         .await
     }
@@ -338,6 +361,17 @@ impl LambdaApi for SimClient {
         let n = name_of(name);
         self.run(ApiOp::DeleteFunction, Some(&n), |w, c| {
             w.delete_function(c, name, Some(version))
+        })
+        .await
+    }
+
+    async fn remove_permission(
+        &self,
+        input: flotilla_cloud::lambda::RemovePermissionInput,
+    ) -> ApiResult<()> {
+        let n = name_of(&input.function_name);
+        self.run(ApiOp::RemovePermission, Some(&n), |w, c| {
+            w.remove_permission(c, input)
         })
         .await
     }

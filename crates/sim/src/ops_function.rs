@@ -294,6 +294,7 @@ impl World {
             reserved_concurrency: None,
             provisioned: BTreeMap::new(),
             competing: None,
+            policies: Default::default(),
         };
         self.region_mut(call).insert(name.clone(), record);
         if input.publish {
@@ -591,6 +592,7 @@ impl World {
             reserved_concurrency: seed.reserved_concurrency,
             provisioned: BTreeMap::new(),
             competing: None,
+            policies: Default::default(),
         };
         let info = record.latest_info(true);
         self.region_mut(call).insert(name, record);

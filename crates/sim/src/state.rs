@@ -113,6 +113,8 @@ pub(crate) struct FunctionRecord {
     pub provisioned: BTreeMap<String, super::ops_provisioned::ProvisionedRecord>,
     /// A competing release (fault) still to finish on this function.
     pub competing: Option<CompetingStage>,
+    /// Resource-based policies, by qualifier (`ops_url.rs`).
+    pub policies: crate::ops_url::Policies,
 }
 
 /// The stage a competing release (fault) is at.

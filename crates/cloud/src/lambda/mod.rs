@@ -8,6 +8,7 @@ mod code_download;
 mod config;
 mod config_structured;
 mod error;
+mod permission;
 mod provisioned;
 #[cfg(feature = "sdk")]
 mod sdk;
@@ -26,6 +27,7 @@ pub use code_download::{download_code, download_code_limited};
 pub use config::*;
 pub use config_structured::*;
 pub use error::ApiError;
+pub use permission::*;
 pub use provisioned::{ProvisionedConcurrencyInfo, ProvisionedStatus};
 #[cfg(feature = "sdk")]
 pub use sdk::{ClientOptions, SdkFactory, SdkLambda};
@@ -183,6 +185,24 @@ pub trait LambdaApi: Send + Sync {
                 input.function_name
             ),
         })
+    }
+
+    /// GetPolicy of the function (`qualifier`: a version or alias). A function without
+    /// a policy gives 404 (`NotFound`). The default: this client cannot.
+    async fn get_policy(&self, name: &str, qualifier: Option<&str>) -> ApiResult<PolicyInfo> {
+        let _ = qualifier;
+        Err(unsupported("GetPolicy", name))
+    }
+
+    /// AddPermission; returns the statement Lambda added (JSON text). The default: this
+    /// client cannot.
+    async fn add_permission(&self, input: AddPermissionInput) -> ApiResult<String> {
+        Err(unsupported("AddPermission", &input.function_name))
+    }
+
+    /// RemovePermission. The default: this client cannot.
+    async fn remove_permission(&self, input: RemovePermissionInput) -> ApiResult<()> {
+        Err(unsupported("RemovePermission", &input.function_name))
     }
 }
 

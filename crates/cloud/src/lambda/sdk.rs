@@ -750,6 +750,63 @@ impl LambdaApi for SdkLambda {
             .collect())
     }
 
+    async fn get_policy(
+        &self,
+        name: &str,
+        qualifier: Option<&str>,
+    ) -> ApiResult<super::PolicyInfo> {
+        let out = self
+            .client
+            .get_policy()
+            .function_name(name)
+            .set_qualifier(qualifier.map(str::to_owned))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(super::PolicyInfo {
+            policy: out.policy().unwrap_or_default().to_owned(),
+            revision_id: out.revision_id().map(str::to_owned),
+        })
+    }
+
+    async fn add_permission(&self, input: super::AddPermissionInput) -> ApiResult<String> {
+        let p = input.permission;
+        let out = self
+            .client
+            .add_permission()
+            .function_name(input.function_name)
+            .set_qualifier(input.qualifier)
+            .statement_id(p.sid)
+            .action(p.action)
+            .principal(p.principal)
+            .set_source_arn(p.source_arn)
+            .set_source_account(p.source_account)
+            .set_principal_org_id(p.principal_org_id)
+            .set_function_url_auth_type(
+                p.function_url_auth_type
+                    .as_deref()
+                    .map(aws::FunctionUrlAuthType::from),
+            )
+            .set_revision_id(input.revision_id)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(out.statement().unwrap_or_default().to_owned())
+    }
+
+    async fn remove_permission(&self, input: super::RemovePermissionInput) -> ApiResult<()> {
+        self.client
+            .remove_permission()
+            .function_name(input.function_name)
+            .set_qualifier(input.qualifier)
+            .statement_id(input.sid)
+            .set_revision_id(input.revision_id)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
     async fn list_layer_versions(&self, layer_name: &str) -> ApiResult<Vec<LayerVersionInfo>> {
         let versions: Vec<aws::LayerVersionsListItem> = self
             .client

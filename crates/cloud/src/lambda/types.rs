@@ -490,11 +490,17 @@ pub enum ApiOp {
     DeleteProvisionedConcurrencyConfig,
     /// ListProvisionedConcurrencyConfigs.
     ListProvisionedConcurrencyConfigs,
+    /// GetPolicy.
+    GetPolicy,
+    /// AddPermission.
+    AddPermission,
+    /// RemovePermission.
+    RemovePermission,
 }
 
 impl ApiOp {
     /// Every operation, in declaration order.
-    pub const ALL: [ApiOp; 30] = [
+    pub const ALL: [ApiOp; 33] = [
         ApiOp::GetFunction,
         ApiOp::GetFunctionConfiguration,
         ApiOp::CreateFunction,
@@ -525,6 +531,9 @@ impl ApiOp {
         ApiOp::PutProvisionedConcurrencyConfig,
         ApiOp::DeleteProvisionedConcurrencyConfig,
         ApiOp::ListProvisionedConcurrencyConfigs,
+        ApiOp::GetPolicy,
+        ApiOp::AddPermission,
+        ApiOp::RemovePermission,
     ];
 
     /// Lambda's operation name.
@@ -560,6 +569,9 @@ impl ApiOp {
             ApiOp::PutProvisionedConcurrencyConfig => "PutProvisionedConcurrencyConfig",
             ApiOp::DeleteProvisionedConcurrencyConfig => "DeleteProvisionedConcurrencyConfig",
             ApiOp::ListProvisionedConcurrencyConfigs => "ListProvisionedConcurrencyConfigs",
+            ApiOp::GetPolicy => "GetPolicy",
+            ApiOp::AddPermission => "AddPermission",
+            ApiOp::RemovePermission => "RemovePermission",
         }
     }
 
@@ -601,6 +613,8 @@ impl ApiOp {
                 | ApiOp::DeleteEventSourceMapping
                 | ApiOp::PutProvisionedConcurrencyConfig
                 | ApiOp::DeleteProvisionedConcurrencyConfig
+                | ApiOp::AddPermission
+                | ApiOp::RemovePermission
         )
     }
 }

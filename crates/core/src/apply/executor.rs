@@ -313,6 +313,14 @@ impl FnRun<'_> {
             Step::DeleteProvisionedConcurrency { alias, old: _ } => {
                 self.delete_provisioned(alias).await
             }
+            Step::RemovePermission { qualifier, sid, .. } => {
+                self.remove_permission(qualifier.as_deref(), sid).await
+            }
+            Step::AddPermission {
+                qualifier,
+                permission,
+                ..
+            } => self.add_permission(qualifier.as_deref(), permission).await,
             Step::DeleteFunction { owner_tags } => self.delete_function(owner_tags).await,
             Step::DeleteFailedFunction {
                 reason: _,

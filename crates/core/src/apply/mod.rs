@@ -12,6 +12,7 @@
 //! function whose live `RevisionId` moved since the plan.
 
 mod around_triggers;
+mod around_url;
 mod cancel;
 mod context;
 mod delete;

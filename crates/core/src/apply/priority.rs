@@ -55,6 +55,7 @@ fn expected_secs(f: &FunctionPlan, step: &Step) -> u64 {
         Step::CreateEventSourceMapping { .. }
         | Step::UpdateEventSourceMapping { .. }
         | Step::DeleteEventSourceMapping { .. } => 1,
+        Step::RemovePermission { .. } | Step::AddPermission { .. } => 0,
     }
 }
 

@@ -306,6 +306,13 @@ pub struct RawSettings {
     /// kept.
     #[schemars(range(min = 1))]
     pub keep_versions: Option<Sp<u32>>,
+    /// The function's resource-based policy: statements by id (1–100 letters, digits,
+    /// `-` or `_`), each granting `action` to `principal`, applied to the alias when the
+    /// function has one. Present: the manifest owns the policy's statements (others are
+    /// removed; `{}` removes them all). Taken whole from the last layer; absent: left
+    /// alone.
+    #[schemars(extend("propertyNames" = { "pattern": "^[a-zA-Z0-9_-]{1,100}$" }))]
+    pub permissions: Option<Sp<Entries<Sp<RawPermission>>>>,
 }
 }
 
@@ -354,6 +361,35 @@ pub struct RawTrigger {
     /// MSK: the topic to read (exactly one). Fixed once created.
     #[schemars(length(min = 1, max = 1))]
     pub topics: Option<Sp<Vec<Sp<String>>>>,
+}
+
+/// One statement of a function's resource-based policy (AddPermission).
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawPermission {
+    /// Who may call: a service (`s3.amazonaws.com`), a 12-digit account id, an IAM ARN
+    /// or `*`.
+    #[schemars(required, length(min = 1, max = 2048))]
+    pub principal: Option<Sp<String>>,
+    /// The action granted.
+    #[schemars(
+        regex(pattern = r"^(lambda:[*]|lambda:[a-zA-Z]+|[*])$"),
+        extend("default" = "lambda:InvokeFunction")
+    )]
+    pub action: Option<Sp<String>>,
+    /// Only calls on behalf of this resource (an S3 bucket, an EventBridge rule, ...).
+    pub source_arn: Option<Sp<String>>,
+    /// Only calls on behalf of resources this 12-digit account owns.
+    #[schemars(regex(pattern = r"^([0-9]{12}|.*\$\{.*)$"))]
+    pub source_account: Option<Sp<String>>,
+    /// Only principals of this AWS Organizations organization (`o-` and 10–32
+    /// lowercase letters or digits).
+    #[schemars(regex(pattern = r"^(o-[a-z0-9]{10,32}|.*\$\{.*)$"))]
+    pub principal_org_id: Option<Sp<String>>,
+    /// Only for calls through the function URL with this auth type: `aws_iam` or
+    /// `none` (with `action: lambda:InvokeFunctionUrl`).
+    #[schemars(extend("enum" = ["aws_iam", "none"]))]
+    pub function_url_auth_type: Option<Sp<String>>,
 }
 
 /// A gradual deployment of each published version through the alias.

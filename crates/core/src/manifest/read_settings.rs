@@ -6,6 +6,7 @@
 //! compile until its `ReadValue` impl is written.
 
 use super::node::Node;
+use super::raw::RawPermission;
 use super::raw::{
     Entries, RawArchitecture, RawDuration, RawEnvValue, RawFileSystem, RawImageConfig, RawLogging,
     RawRetry, RawScalar, RawSettings, RawUpload, RawVpc, RawWait, Sp,
@@ -169,6 +170,39 @@ impl ReadValue for Sp<RawRollout> {
             },
             node.pos,
         ))
+    }
+}
+
+impl ReadValue for Sp<Entries<Sp<RawPermission>>> {
+    fn read_value(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Self> {
+        let keys = [
+            "principal",
+            "action",
+            "source_arn",
+            "source_account",
+            "principal_org_id",
+            "function_url_auth_type",
+        ];
+        let entries = r.entries(node, path, |r, n, p| {
+            let f = r.map(n, p, &keys)?;
+            Some(Sp::new(
+                RawPermission {
+                    principal: r.field(&f, p, "principal", Reader::string),
+                    action: r.field(&f, p, "action", Reader::string),
+                    source_arn: r.field(&f, p, "source_arn", Reader::string),
+                    source_account: r.field(&f, p, "source_account", Reader::string),
+                    principal_org_id: r.field(&f, p, "principal_org_id", Reader::string),
+                    function_url_auth_type: r.field(
+                        &f,
+                        p,
+                        "function_url_auth_type",
+                        Reader::string,
+                    ),
+                },
+                n.pos,
+            ))
+        })?;
+        Some(Sp::new(entries, node.pos))
     }
 }
 

@@ -68,6 +68,8 @@ pub struct Checked {
     pub model: Model,
     /// `from_env` variables that were unset (with [`LoadOptions::lenient_from_env`]).
     pub unset_from_env: Vec<String>,
+    /// Warnings: allowed, but probably not meant (line, message and help).
+    pub warnings: Vec<String>,
 }
 
 /// A manifest read from disk, not yet validated for an environment.
@@ -318,9 +320,22 @@ impl Source {
             problems: &mut problems,
             vars: BTreeMap::new(),
             unset_from_env: BTreeSet::new(),
+            warnings: Vec::new(),
         };
         let validated = validator.run();
         let unset_from_env = validator.unset_from_env.into_iter().collect();
+        let warnings = validator
+            .warnings
+            .iter()
+            .map(|w| {
+                let help = w
+                    .help
+                    .as_deref()
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default();
+                format!("line {}: {}{help}", w.line(), w.message)
+            })
+            .collect();
         suppress_consequences(&mut problems, self.problems.len());
         match validated {
             Some(v) if problems.is_empty() => Ok(Checked {
@@ -338,6 +353,7 @@ impl Source {
                     ),
                 },
                 unset_from_env,
+                warnings,
             }),
             _ => Err(self.error(ErrorKind::Invalid, problems)),
         }

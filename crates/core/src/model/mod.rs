@@ -5,6 +5,7 @@
 //! or a [`ManifestError`] listing every problem.
 
 pub mod around_triggers;
+pub mod around_url;
 mod artifact_check;
 mod assume_role;
 mod env_vars;

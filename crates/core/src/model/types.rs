@@ -437,6 +437,9 @@ pub struct Function {
     pub rollout: Option<super::rollout::Rollout>,
     /// `triggers` and `keep_versions` (default: neither managed).
     pub around: super::around_triggers::Around,
+    /// The resource-based policy's statements the manifest manages (`None`: the live
+    /// policy is left alone).
+    pub permissions: super::around_url::Permissions,
     /// Keys of functions that must be deployed first.
     pub depends_on: Vec<FunctionKey>,
     /// Globs of source paths the function is built from (monorepo selection).

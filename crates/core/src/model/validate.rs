@@ -34,6 +34,8 @@ pub(crate) struct Validator<'a> {
     pub vars: BTreeMap<String, String>,
     /// `from_env` variables that were unset (only with `lenient_from_env`).
     pub unset_from_env: BTreeSet<String>,
+    /// What is allowed but probably not meant (a public permission), for `validate`.
+    pub warnings: Vec<Problem>,
 }
 
 /// What validation produces when nothing is wrong.
@@ -47,6 +49,11 @@ pub(crate) struct Validated {
 impl<'a> Validator<'a> {
     pub(crate) fn push(&mut self, p: Problem) {
         self.problems.push(p);
+    }
+
+    /// Records a warning: allowed, but probably not meant.
+    pub(crate) fn warn(&mut self, p: Problem) {
+        self.warnings.push(p);
     }
 
     /// Interpolates a positioned string, reporting failure at its node.
@@ -588,6 +595,7 @@ impl<'a> Validator<'a> {
             layers.pick(|s| s.alias.as_ref()).is_some(),
             reserved_concurrency,
         );
+        let permissions = self.permissions(layers, &ctx, &path);
         let depends_on = f
             .depends_on
             .iter()
@@ -642,6 +650,7 @@ impl<'a> Validator<'a> {
             wait: wait?,
             rollout: rollout.ok()?,
             around: around.ok()?,
+            permissions: permissions?,
             depends_on,
             paths: paths?,
         };

@@ -122,17 +122,23 @@ fn check_values(f: &FunctionPlan, say: &mut impl FnMut(String)) {
 /// The one rank that repeats: a linear rollout's shares.
 const SHIFT_RANK: u8 = 5;
 
+/// The rank of permission removals; additions follow. Each repeats (one step per
+/// statement).
+const PERMISSION_RANK: u8 = 11;
+
 /// The rank of trigger deletions; updates and creations follow. Each repeats (one step
 /// per trigger).
-const TRIGGER_RANK: u8 = 11;
+const TRIGGER_RANK: u8 = 13;
 
 /// Whether steps of `rank` may follow one another.
 fn repeats(rank: u8) -> bool {
-    rank == SHIFT_RANK || (TRIGGER_RANK..TRIGGER_RANK + 3).contains(&rank)
+    rank == SHIFT_RANK
+        || (PERMISSION_RANK..PERMISSION_RANK + 2).contains(&rank)
+        || (TRIGGER_RANK..TRIGGER_RANK + 3).contains(&rank)
 }
 
 /// Rank of a step in the order `plan()` writes them; each rank at most once but
-/// [`SHIFT_RANK`].
+/// [`SHIFT_RANK`] and the permission steps (10, 11).
 fn rank(step: &Step) -> u8 {
     match step {
         Step::CreateFunction { .. }
@@ -149,6 +155,8 @@ fn rank(step: &Step) -> u8 {
         Step::UntagResource { .. } => 8,
         Step::PutConcurrency { .. } | Step::DeleteConcurrency { .. } => 9,
         Step::PutProvisionedConcurrency { .. } | Step::DeleteProvisionedConcurrency { .. } => 10,
+        Step::RemovePermission { .. } => PERMISSION_RANK,
+        Step::AddPermission { .. } => PERMISSION_RANK + 1,
         Step::DeleteEventSourceMapping { .. } => TRIGGER_RANK,
         Step::UpdateEventSourceMapping { .. } => TRIGGER_RANK + 1,
         Step::CreateEventSourceMapping { .. } => TRIGGER_RANK + 2,

@@ -6,6 +6,7 @@
 //! they live).
 
 pub mod around_triggers;
+pub mod around_url;
 mod check;
 mod diff;
 mod file;

@@ -178,6 +178,12 @@ fn plan_function(
         .rollout
         .as_ref()
         .and_then(|r| add_rollout_steps(r, live.alias.as_ref(), &mut steps));
+    steps.extend(super::around_url::permission_steps(f, live));
+    let action = if action == Action::NoChange && !steps.is_empty() {
+        Action::Update
+    } else {
+        action
+    };
     Ok(FunctionPlan {
         key: f.key.clone(),
         name: f.name.as_str().to_owned(),

@@ -572,6 +572,32 @@ pub enum Step {
         /// The versions found to delete when planning.
         versions: Vec<String>,
     },
+    /// RemovePermission of one statement of the function's resource-based policy (on
+    /// the alias when the function has one), passing the policy's `RevisionId` read just
+    /// before (a 412 re-reads it and retries once).
+    RemovePermission {
+        /// The alias the policy is on; `None`: the unqualified function.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        qualifier: Option<String>,
+        /// Statement id.
+        sid: String,
+        /// The statement changed: an [`Step::AddPermission`] of the same id follows
+        /// (Lambda has no update of a statement).
+        #[serde(default)]
+        replaced: bool,
+    },
+    /// AddPermission of one statement (on the alias when the function has one), passing
+    /// the policy's `RevisionId` read just before.
+    AddPermission {
+        /// The alias the policy is on; `None`: the unqualified function.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        qualifier: Option<String>,
+        /// The statement.
+        permission: flotilla_cloud::lambda::Permission,
+        /// It replaces a live statement of the same id, removed just before.
+        #[serde(default)]
+        replaced: bool,
+    },
 }
 
 impl Step {
@@ -601,6 +627,8 @@ impl Step {
             Step::DeleteEventSourceMapping { .. } => "DeleteEventSourceMapping",
             Step::PutProvisionedConcurrency { .. } => "PutProvisionedConcurrencyConfig",
             Step::DeleteProvisionedConcurrency { .. } => "DeleteProvisionedConcurrencyConfig",
+            Step::RemovePermission { .. } => "RemovePermission",
+            Step::AddPermission { .. } => "AddPermission",
         }
     }
 }

@@ -273,6 +273,9 @@ fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
             new: None,
         }),
         // The whole function goes; the heading says so and says why.
+        Step::RemovePermission { .. } | Step::AddPermission { .. } => {
+            super::around_url::step_lines(step, out);
+        }
         Step::DeleteFunction { owner_tags: _ } => {}
         Step::DeleteFailedFunction {
             reason,

@@ -171,6 +171,13 @@ fn drifted_fields(fp: &FunctionPlan, live: &LiveFunction) -> Vec<String> {
                 fields.extend(tags.keys().map(|k| format!("tags.{k}")));
             }
             Step::UntagResource { keys } => fields.extend(keys.iter().map(|k| format!("tags.{k}"))),
+            Step::RemovePermission { sid, .. } => fields.push(format!("permissions.{sid}")),
+            Step::AddPermission {
+                permission,
+                replaced: false,
+                ..
+            } => fields.push(format!("permissions.{}", permission.sid)),
+            Step::AddPermission { .. } => {}
             Step::PutConcurrency { .. } | Step::DeleteConcurrency { .. } => {
                 fields.push("reserved_concurrency".to_owned());
             }

@@ -13,7 +13,7 @@ mod control;
 mod invoke;
 mod layers;
 mod provisioned;
-mod routes;
+pub(crate) mod routes;
 mod s3_routes;
 mod sts;
 mod triggers;

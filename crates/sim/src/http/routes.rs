@@ -304,6 +304,9 @@ pub(crate) async fn handle(sim: &Sim, req: LambdaRequest<'_>, raw_path: &str) ->
         (_, ["2019-09-30", "functions", f, "provisioned-concurrency"]) => {
             super::provisioned::handle(sim, &req, f).await
         }
+        (_, ["2015-03-31", "functions", f, "policy", rest @ ..]) => {
+            crate::ops_url::http::handle(sim, &req, f, rest).await
+        }
         ("GET" | "POST", ["2018-10-31", "layers", layer, "versions"]) => {
             super::layers::handle(sim, &req, layer).await
         }
