@@ -43,6 +43,7 @@ fn function(key: &str, artifact: ArtifactSource) -> Function {
         retry: RetryPolicy::default(),
         wait: WaitPolicy::default(),
         rollout: None,
+        around: Default::default(),
         depends_on: Vec::new(),
         paths: Vec::new(),
     }

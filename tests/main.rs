@@ -35,6 +35,7 @@ mod compat_ministack_layers;
 mod compat_moto;
 mod docs_commands;
 mod e2e_apply;
+mod e2e_around_async;
 mod e2e_layers_images;
 mod e2e_ops;
 mod e2e_plan;

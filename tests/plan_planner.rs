@@ -407,6 +407,7 @@ fn alias_already_at_the_latest_matching_version_needs_nothing() {
         info: Some(live_info(&f, SHA_A)),
         alias: Some(alias(&f, "live", "3")),
         latest_published: Some(version("3", SHA_A)),
+        ..Default::default()
     };
     let p = single(&f, Some(l), zip(SHA_A));
     assert_eq!(p.action, Action::NoChange, "{:?}", p.steps);
@@ -419,6 +420,7 @@ fn change_publishes_and_moves_the_alias() {
         info: Some(live_info(&f, SHA_A)),
         alias: Some(alias(&f, "live", "3")),
         latest_published: Some(version("3", SHA_A)),
+        ..Default::default()
     };
     let p = single(&f, Some(l), zip(SHA_B));
     assert!(
@@ -439,6 +441,7 @@ fn alias_on_an_older_version_is_moved_even_without_changes() {
         info: Some(live_info(&f, SHA_A)),
         alias: Some(alias(&f, "live", "2")),
         latest_published: Some(version("3", SHA_A)),
+        ..Default::default()
     };
     let p = single(&f, Some(l), zip(SHA_A));
     assert_eq!(
@@ -460,6 +463,7 @@ fn missing_alias_is_created() {
         info: Some(live_info(&f, SHA_A)),
         alias: None,
         latest_published: Some(version("3", SHA_A)),
+        ..Default::default()
     };
     let p = single(&f, Some(l), zip(SHA_A));
     assert_eq!(
@@ -480,6 +484,7 @@ fn unpublished_latest_code_is_published() {
         info: Some(live_info(&f, SHA_B)),
         alias: None,
         latest_published: Some(version("3", SHA_A)),
+        ..Default::default()
     };
     assert_eq!(
         single(&f, Some(l), zip(SHA_B)).steps,
@@ -489,6 +494,7 @@ fn unpublished_latest_code_is_published() {
         info: Some(live_info(&f, SHA_B)),
         alias: None,
         latest_published: Some(version("4", SHA_B)),
+        ..Default::default()
     };
     assert!(single(&f, Some(l), zip(SHA_B)).steps.is_empty());
 }

@@ -47,6 +47,7 @@ pub fn function(key: &str) -> Function {
         retry: RetryPolicy::default(),
         wait: WaitPolicy::default(),
         rollout: None,
+        around: Default::default(),
         depends_on: Vec::new(),
         paths: Vec::new(),
     }
@@ -166,6 +167,7 @@ pub fn existing(info: FunctionInfo) -> LiveFunction {
         info: Some(info),
         alias: None,
         latest_published: None,
+        ..Default::default()
     }
 }
 
@@ -243,6 +245,7 @@ pub fn fleet() -> (Model, LiveState, Artifacts) {
                 info: Some(update_live),
                 alias: Some(alias(&update, "live", "7")),
                 latest_published: Some(version("7", SHA_A)),
+                ..Default::default()
             },
         ),
         (&same, existing(live_info(&same, SHA_A))),

@@ -150,6 +150,7 @@ pub fn synthetic_live(model: &Model) -> LiveState {
                 info: Some(info),
                 alias: None,
                 latest_published: None,
+                ..Default::default()
             },
         );
     }

@@ -1,5 +1,9 @@
 //! Read-only calls that turn the live fleet into [`LiveState`].
 
+mod around;
+
+pub use around::LiveAround;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -42,6 +46,8 @@ pub struct LiveFunction {
     pub alias: Option<AliasInfo>,
     /// The highest-numbered published version, when the function publishes.
     pub latest_published: Option<VersionInfo>,
+    /// The resources around it the manifest manages (`async`).
+    pub around: around::LiveAround,
 }
 
 /// Hands out the Lambda client for an account (`None`: the credentials' own) and region.
@@ -144,10 +150,12 @@ async fn observe_one(
     } else {
         None
     };
+    let around = around::observe_around(f, api.as_ref(), &reader).await?;
     Ok(LiveFunction {
         info: Some(info),
         alias,
         latest_published,
+        around,
     })
 }
 

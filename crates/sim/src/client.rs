@@ -196,6 +196,37 @@ impl LambdaApi for SimClient {
         .await
     }
 
+    async fn get_event_invoke_config(
+        &self,
+        name: &str,
+    ) -> ApiResult<flotilla_cloud::lambda::EventInvokeConfig> {
+        let n = name_of(name);
+        self.run(ApiOp::GetFunctionEventInvokeConfig, Some(&n), |w, c| {
+            w.get_event_invoke_config(c, name)
+        })
+        .await
+    }
+
+    async fn put_event_invoke_config(
+        &self,
+        name: &str,
+        config: flotilla_cloud::lambda::EventInvokeConfig,
+    ) -> ApiResult<flotilla_cloud::lambda::EventInvokeConfig> {
+        let n = name_of(name);
+        self.run(ApiOp::PutFunctionEventInvokeConfig, Some(&n), |w, c| {
+            w.put_event_invoke_config(c, name, config)
+        })
+        .await
+    }
+
+    async fn delete_event_invoke_config(&self, name: &str) -> ApiResult<()> {
+        let n = name_of(name);
+        self.run(ApiOp::DeleteFunctionEventInvokeConfig, Some(&n), |w, c| {
+            w.delete_event_invoke_config(c, name)
+        })
+        .await
+    }
+
     async fn delete_function(&self, name: &str) -> ApiResult<()> {
         let n = name_of(name);
         self.run(ApiOp::DeleteFunction, Some(&n), |w, c| {

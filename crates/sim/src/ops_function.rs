@@ -293,6 +293,7 @@ impl World {
             tags: input.tags,
             reserved_concurrency: None,
             competing: None,
+            around: Default::default(),
         };
         self.region_mut(call).insert(name.clone(), record);
         if input.publish {
@@ -589,6 +590,7 @@ impl World {
             tags: seed.tags,
             reserved_concurrency: seed.reserved_concurrency,
             competing: None,
+            around: Default::default(),
         };
         let info = record.latest_info(true);
         self.region_mut(call).insert(name, record);

@@ -109,6 +109,8 @@ pub(crate) struct FunctionRecord {
     pub aliases: BTreeMap<String, AliasInfo>,
     pub tags: BTreeMap<String, String>,
     pub reserved_concurrency: Option<u32>,
+    /// The event invoke configuration and the other resources around it.
+    pub around: crate::ops_async::AroundState,
     /// A competing release (fault) still to finish on this function.
     pub competing: Option<CompetingStage>,
 }

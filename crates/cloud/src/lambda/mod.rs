@@ -4,6 +4,7 @@
 //! and the emulator in `sim` implements the same trait in process. One `LambdaApi` value
 //! talks to one account and region.
 
+mod around;
 mod code_download;
 mod config;
 mod config_structured;
@@ -18,6 +19,7 @@ mod sdk_convert;
 pub(crate) mod sdk_error;
 mod types;
 
+pub use around::*;
 pub use code_download::{DownloadError, MAX_CODE_BYTES};
 #[cfg(feature = "sdk")]
 pub use code_download::{download_code, download_code_limited};
@@ -94,6 +96,27 @@ pub trait LambdaApi: Send + Sync {
         Err(DownloadError::Unsupported)
     }
 
+    /// GetFunctionEventInvokeConfig on the unqualified function; NotFound when it has
+    /// none. The default: this client cannot ([`unsupported`]).
+    async fn get_event_invoke_config(&self, name: &str) -> ApiResult<EventInvokeConfig> {
+        Err(unsupported("GetFunctionEventInvokeConfig", name))
+    }
+
+    /// PutFunctionEventInvokeConfig on the unqualified function (replaces it whole).
+    async fn put_event_invoke_config(
+        &self,
+        name: &str,
+        config: EventInvokeConfig,
+    ) -> ApiResult<EventInvokeConfig> {
+        let _ = config;
+        Err(unsupported("PutFunctionEventInvokeConfig", name))
+    }
+
+    /// DeleteFunctionEventInvokeConfig on the unqualified function.
+    async fn delete_event_invoke_config(&self, name: &str) -> ApiResult<()> {
+        Err(unsupported("DeleteFunctionEventInvokeConfig", name))
+    }
+
     /// Invoke, synchronously: a function error is an `Ok` with `function_error` set.
     /// Clients that cannot invoke refuse it (the default).
     async fn invoke(&self, input: InvokeInput) -> ApiResult<InvokeOutput> {
@@ -104,5 +127,13 @@ pub trait LambdaApi: Send + Sync {
                 input.function_name
             ),
         })
+    }
+}
+
+/// The error of a call a client does not make.
+pub fn unsupported(op: &str, function: &str) -> ApiError {
+    ApiError::Fatal {
+        code: "UnsupportedOperation".to_owned(),
+        message: format!("this client cannot call {op} (asked for {function})"),
     }
 }

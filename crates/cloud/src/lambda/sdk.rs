@@ -548,6 +548,53 @@ impl LambdaApi for SdkLambda {
         Ok(())
     }
 
+    async fn get_event_invoke_config(&self, name: &str) -> ApiResult<super::EventInvokeConfig> {
+        let out = self
+            .client
+            .get_function_event_invoke_config()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(super::sdk_convert::event_invoke_config(
+            out.maximum_retry_attempts(),
+            out.maximum_event_age_in_seconds(),
+            out.destination_config(),
+        ))
+    }
+
+    async fn put_event_invoke_config(
+        &self,
+        name: &str,
+        config: super::EventInvokeConfig,
+    ) -> ApiResult<super::EventInvokeConfig> {
+        let out = self
+            .client
+            .put_function_event_invoke_config()
+            .function_name(name)
+            .set_maximum_retry_attempts(config.retries.map(to_i32))
+            .set_maximum_event_age_in_seconds(config.max_age_secs.map(to_i32))
+            .set_destination_config(super::sdk_convert::destination_config(&config))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(super::sdk_convert::event_invoke_config(
+            out.maximum_retry_attempts(),
+            out.maximum_event_age_in_seconds(),
+            out.destination_config(),
+        ))
+    }
+
+    async fn delete_event_invoke_config(&self, name: &str) -> ApiResult<()> {
+        self.client
+            .delete_function_event_invoke_config()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
     async fn delete_function(&self, name: &str) -> ApiResult<()> {
         self.client
             .delete_function()

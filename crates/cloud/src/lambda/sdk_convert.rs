@@ -536,6 +536,47 @@ pub(crate) fn architecture(a: Architecture) -> aws::Architecture {
     aws::Architecture::from(a.as_api_str())
 }
 
+/// An event invoke configuration as Lambda returned it (members as given, no defaults).
+pub(super) fn event_invoke_config(
+    retries: Option<i32>,
+    max_age: Option<i32>,
+    destinations: Option<&aws::DestinationConfig>,
+) -> super::EventInvokeConfig {
+    let non_negative = |n: i32| u32::try_from(n).ok();
+    super::EventInvokeConfig {
+        retries: retries.and_then(non_negative),
+        max_age_secs: max_age.and_then(non_negative),
+        on_success: destinations
+            .and_then(aws::DestinationConfig::on_success)
+            .and_then(aws::OnSuccess::destination)
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned),
+        on_failure: destinations
+            .and_then(aws::DestinationConfig::on_failure)
+            .and_then(aws::OnFailure::destination)
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned),
+    }
+}
+
+/// The `DestinationConfig` sent with PutFunctionEventInvokeConfig: only the ends that
+/// have a destination (Put replaces the whole configuration, so an end left out has none).
+pub(super) fn destination_config(
+    config: &super::EventInvokeConfig,
+) -> Option<aws::DestinationConfig> {
+    if config.on_success.is_none() && config.on_failure.is_none() {
+        return None;
+    }
+    let mut out = aws::DestinationConfig::builder();
+    if let Some(d) = &config.on_success {
+        out = out.on_success(aws::OnSuccess::builder().destination(d).build());
+    }
+    if let Some(d) = &config.on_failure {
+        out = out.on_failure(aws::OnFailure::builder().destination(d).build());
+    }
+    Some(out.build())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -472,11 +472,17 @@ pub enum ApiOp {
     PublishLayerVersion,
     /// Invoke (the data plane: no control-plane quota).
     Invoke,
+    /// GetFunctionEventInvokeConfig.
+    GetFunctionEventInvokeConfig,
+    /// PutFunctionEventInvokeConfig.
+    PutFunctionEventInvokeConfig,
+    /// DeleteFunctionEventInvokeConfig.
+    DeleteFunctionEventInvokeConfig,
 }
 
 impl ApiOp {
     /// Every operation, in declaration order.
-    pub const ALL: [ApiOp; 21] = [
+    pub const ALL: [ApiOp; 24] = [
         ApiOp::GetFunction,
         ApiOp::GetFunctionConfiguration,
         ApiOp::CreateFunction,
@@ -498,6 +504,9 @@ impl ApiOp {
         ApiOp::ListLayerVersions,
         ApiOp::PublishLayerVersion,
         ApiOp::Invoke,
+        ApiOp::GetFunctionEventInvokeConfig,
+        ApiOp::PutFunctionEventInvokeConfig,
+        ApiOp::DeleteFunctionEventInvokeConfig,
     ];
 
     /// Lambda's operation name.
@@ -524,6 +533,9 @@ impl ApiOp {
             ApiOp::ListLayerVersions => "ListLayerVersions",
             ApiOp::PublishLayerVersion => "PublishLayerVersion",
             ApiOp::Invoke => "Invoke",
+            ApiOp::GetFunctionEventInvokeConfig => "GetFunctionEventInvokeConfig",
+            ApiOp::PutFunctionEventInvokeConfig => "PutFunctionEventInvokeConfig",
+            ApiOp::DeleteFunctionEventInvokeConfig => "DeleteFunctionEventInvokeConfig",
         }
     }
 
@@ -560,6 +572,8 @@ impl ApiOp {
                 | ApiOp::DeleteFunctionConcurrency
                 | ApiOp::DeleteFunction
                 | ApiOp::PublishLayerVersion
+                | ApiOp::PutFunctionEventInvokeConfig
+                | ApiOp::DeleteFunctionEventInvokeConfig
         )
     }
 }

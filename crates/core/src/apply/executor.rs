@@ -289,6 +289,10 @@ impl FnRun<'_> {
             Step::UntagResource { keys } => self.untag_resource(keys).await,
             Step::PutConcurrency { old: _, reserved } => self.put_concurrency(*reserved).await,
             Step::DeleteConcurrency { old: _ } => self.delete_concurrency().await,
+            Step::PutEventInvokeConfig { old: _, config } => {
+                self.put_event_invoke_config(config).await
+            }
+            Step::DeleteEventInvokeConfig { old: _ } => self.delete_event_invoke_config().await,
             Step::DeleteFunction { owner_tags } => self.delete_function(owner_tags).await,
             Step::DeleteFailedFunction {
                 reason: _,

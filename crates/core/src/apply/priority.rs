@@ -46,6 +46,8 @@ fn expected_secs(f: &FunctionPlan, step: &Step) -> u64 {
         | Step::UntagResource { .. }
         | Step::PutConcurrency { .. }
         | Step::DeleteConcurrency { .. }
+        | Step::PutEventInvokeConfig { .. }
+        | Step::DeleteEventInvokeConfig { .. }
         | Step::DeleteFunction { .. }
         | Step::DeleteFailedFunction { .. } => 0,
     }
@@ -144,6 +146,7 @@ mod tests {
                 config,
                 tags: std::collections::BTreeMap::new(),
                 reserved_concurrency: None,
+                around: Default::default(),
                 publish: true,
                 alias: None,
             },

@@ -149,16 +149,24 @@ macro_rules! raw_settings {
 
         impl RawSettings {
             /// Every key, in declaration order.
-            pub const KEYS: &'static [&'static str] = &[$(stringify!($field)),*];
+            pub const KEYS: &'static [&'static str] = &[$(unraw(stringify!($field))),*];
 
             /// Every field, read by its key.
             pub(crate) fn read_with(read: &mut impl super::read_settings::ReadSetting) -> Self {
                 RawSettings {
-                    $($field: read.setting(stringify!($field)),)*
+                    $($field: read.setting(unraw(stringify!($field))),)*
                 }
             }
         }
     };
+}
+
+/// A field's key: its name without the `r#` of a keyword (`r#async` is `async`).
+const fn unraw(name: &'static str) -> &'static str {
+    match name.as_bytes() {
+        [b'r', b'#', ..] => name.split_at(2).1,
+        _ => name,
+    }
 }
 
 raw_settings! {
@@ -289,7 +297,32 @@ pub struct RawSettings {
     /// `publish: true` and `alias`), the alarms that stop it and a smoke invoke first.
     /// Each key layers like every setting.
     pub rollout: Option<Sp<RawRollout>>,
+    /// Asynchronous invocation (PutFunctionEventInvokeConfig on the unqualified
+    /// function): `retries` (0–2, default 2), `max_age` (60s–6h, default 6h) and the
+    /// `on_success`/`on_failure` destination ARNs. `{}` removes the configuration;
+    /// absent: left alone. Taken whole from the last layer that has it.
+    pub r#async: Option<Sp<RawAsync>>,
 }
+}
+
+/// The asynchronous invocation configuration of a function.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawAsync {
+    /// Retries after a function error, 0–2 (Lambda's default: 2).
+    #[schemars(range(min = 0, max = 2), extend("default" = 2))]
+    pub retries: Option<Sp<u32>>,
+    /// How long an event is kept for processing, 60s–6h: seconds as a number, or a
+    /// duration such as `1h` (Lambda's default: 6h).
+    #[serde(default)]
+    #[schemars(schema_with = "duration_schema")]
+    pub max_age: Option<Sp<RawDuration>>,
+    /// Where a record of each successful invocation goes: an SQS queue, SNS topic,
+    /// Lambda function or EventBridge event bus ARN.
+    pub on_success: Option<Sp<String>>,
+    /// Where a record of each failed invocation goes: an SQS queue, SNS topic, Lambda
+    /// function, EventBridge event bus or S3 bucket ARN.
+    pub on_failure: Option<Sp<String>>,
 }
 
 /// A gradual deployment of each published version through the alias.

@@ -432,6 +432,8 @@ pub struct Function {
     pub wait: WaitPolicy,
     /// How the alias moves to a new version (`None`: at once, unwatched).
     pub rollout: Option<super::rollout::Rollout>,
+    /// The resources around the function the manifest manages (`async`).
+    pub around: super::around_async::Around,
     /// Keys of functions that must be deployed first.
     pub depends_on: Vec<FunctionKey>,
     /// Globs of source paths the function is built from (monorepo selection).

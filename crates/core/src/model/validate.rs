@@ -580,6 +580,7 @@ impl<'a> Validator<'a> {
         let retry = self.retry(layers, &path);
         let wait = self.wait(layers, &path);
         let rollout = self.rollout(layers, &path, publish, alias.is_some());
+        let around = self.around(layers, &ctx, &path);
         let depends_on = f
             .depends_on
             .iter()
@@ -632,6 +633,7 @@ impl<'a> Validator<'a> {
             retry: retry?,
             wait: wait?,
             rollout: rollout.ok()?,
+            around: around?,
             depends_on,
             paths: paths?,
         };

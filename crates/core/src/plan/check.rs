@@ -139,6 +139,7 @@ fn rank(step: &Step) -> u8 {
         Step::TagResource { .. } => 7,
         Step::UntagResource { .. } => 8,
         Step::PutConcurrency { .. } | Step::DeleteConcurrency { .. } => 9,
+        Step::PutEventInvokeConfig { .. } | Step::DeleteEventInvokeConfig { .. } => 10,
     }
 }
 
@@ -282,6 +283,7 @@ fn check_change(
                             | Step::TagResource { .. }
                             | Step::UntagResource { .. }
                             | Step::DeleteConcurrency { .. }
+                            | Step::DeleteEventInvokeConfig { .. }
                     )
                 })
             {
@@ -291,6 +293,11 @@ fn check_change(
             check_shifts(steps, wrong, say);
             for s in steps {
                 match s {
+                    Step::PutEventInvokeConfig { config, .. } => {
+                        if let Some(why) = super::around_async::config_problem(config) {
+                            say(wrong(&why));
+                        }
+                    }
                     Step::PublishVersion if !f.desired.publish => {
                         say(wrong(
                             "publish a version the desired configuration does not",

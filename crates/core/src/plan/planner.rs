@@ -138,7 +138,7 @@ fn plan_function(
     manifest_dir: &Path,
 ) -> Result<FunctionPlan, PlanError> {
     let desired = desired_config(f, tags);
-    let (action, mut steps) = match &live.info {
+    let (mut action, mut steps) = match &live.info {
         None => (Action::Create, create_steps(f, tags)),
         // Lambda cannot repair a function whose creation failed: delete, create again.
         Some(info) if matches!(info.state, Some(FunctionStateKind::Failed)) => {
@@ -170,6 +170,7 @@ fn plan_function(
         .rollout
         .as_ref()
         .and_then(|r| add_rollout_steps(r, live.alias.as_ref(), &mut steps));
+    super::around_async::add_around_steps(f, live, &mut action, &mut steps);
     Ok(FunctionPlan {
         key: f.key.clone(),
         name: f.name.as_str().to_owned(),
@@ -336,6 +337,7 @@ pub(crate) fn desired_config(f: &Function, tags: &BTreeMap<String, String>) -> D
         config,
         tags: tags.clone(),
         reserved_concurrency: f.reserved_concurrency,
+        around: f.around.clone(),
         publish: f.publish,
         alias: f.alias.as_ref().map(|a| a.as_str().to_owned()),
     }

@@ -267,6 +267,12 @@ pub struct DesiredConfig {
     pub tags: BTreeMap<String, String>,
     /// Reserved concurrency; `None` means unreserved.
     pub reserved_concurrency: Option<u32>,
+    /// The resources around the function the manifest manages (`async`); absent: none.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::model::around_async::Around::is_empty"
+    )]
+    pub around: crate::model::around_async::Around,
     /// Publish a version after changes.
     pub publish: bool,
     /// Alias moved to the version this plan publishes.
@@ -477,6 +483,19 @@ pub enum Step {
         /// Reserved concurrency when observed (for display).
         old: u32,
     },
+    /// PutFunctionEventInvokeConfig on the unqualified function: the manifest's `async`,
+    /// Lambda's defaults filled, replacing the whole configuration.
+    PutEventInvokeConfig {
+        /// The configuration when observed, defaults filled (for display); `None`: none.
+        old: Option<flotilla_cloud::lambda::EventInvokeConfig>,
+        /// The configuration to set.
+        config: flotilla_cloud::lambda::EventInvokeConfig,
+    },
+    /// DeleteFunctionEventInvokeConfig on the unqualified function (`async: {}`).
+    DeleteEventInvokeConfig {
+        /// The configuration when observed, defaults filled (for display).
+        old: flotilla_cloud::lambda::EventInvokeConfig,
+    },
     /// DeleteFunction of a managed function that left the manifest ([`Action::Delete`]).
     /// Apply first re-reads the function's tags and refuses it (stale) unless it
     /// still carries every one of `owner_tags`.
@@ -517,6 +536,8 @@ impl Step {
             Step::UntagResource { .. } => "UntagResource",
             Step::PutConcurrency { .. } => "PutFunctionConcurrency",
             Step::DeleteConcurrency { .. } => "DeleteFunctionConcurrency",
+            Step::PutEventInvokeConfig { .. } => "PutFunctionEventInvokeConfig",
+            Step::DeleteEventInvokeConfig { .. } => "DeleteFunctionEventInvokeConfig",
             Step::DeleteFunction { .. } | Step::DeleteFailedFunction { .. } => "DeleteFunction",
         }
     }

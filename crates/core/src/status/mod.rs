@@ -174,6 +174,9 @@ fn drifted_fields(fp: &FunctionPlan, live: &LiveFunction) -> Vec<String> {
             Step::PutConcurrency { .. } | Step::DeleteConcurrency { .. } => {
                 fields.push("reserved_concurrency".to_owned());
             }
+            Step::PutEventInvokeConfig { .. } | Step::DeleteEventInvokeConfig { .. } => {
+                fields.push("async".to_owned());
+            }
         }
     }
     let code_or_config = fp.steps.iter().any(|s| {

@@ -12,7 +12,7 @@ mod cloudwatch;
 mod control;
 mod invoke;
 mod layers;
-mod routes;
+pub(crate) mod routes;
 mod s3_routes;
 mod sts;
 mod wire;

@@ -301,6 +301,7 @@ pub(crate) async fn handle(sim: &Sim, req: LambdaRequest<'_>, raw_path: &str) ->
             .await?;
             Ok((204, None))
         }
+        (_, segs) if crate::ops_async::handles(segs) => crate::ops_async::handle(sim, &req).await,
         ("GET" | "POST", ["2018-10-31", "layers", layer, "versions"]) => {
             super::layers::handle(sim, &req, layer).await
         }

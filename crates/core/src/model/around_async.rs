@@ -1,0 +1,179 @@
+//! The resources around a function with calls of their own: `async` (the event invoke
+//! configuration). Each section is taken whole from the last layer that has it
+//! (`defaults` < environment < function < function in environment); absent, the live
+//! resource is left alone; written empty (`async: {}`), what Flotilla manages is removed.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use flotilla_cloud::lambda::{
+    DestinationKind, EventInvokeConfig, MAX_ASYNC_RETRIES, MIN_ASYNC_MAX_AGE_SECS,
+    destination_problem,
+};
+
+use crate::manifest::Problem;
+use crate::manifest::interpolate::Context;
+use crate::manifest::raw::Sp;
+
+use super::layers::Layers;
+use super::validate::Validator;
+
+/// A managed resource around a function: set to a value, or removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Managed<T> {
+    /// The manifest writes the section empty: Flotilla removes the live one.
+    Remove,
+    /// The manifest sets this (Lambda's defaults filled).
+    Set(T),
+}
+
+/// What the manifest manages around one function; `None`: the section is absent and
+/// the live resource is left alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Around {
+    /// `async`: the event invoke configuration of the unqualified function.
+    #[serde(rename = "async", default, skip_serializing_if = "Option::is_none")]
+    pub event_invoke: Option<Managed<EventInvokeConfig>>,
+}
+
+impl Around {
+    /// True when the manifest manages none of these resources (no extra calls).
+    pub fn is_empty(&self) -> bool {
+        self.event_invoke.is_none()
+    }
+}
+
+impl<'a> Validator<'a> {
+    /// The sections around the function, each from the last layer that has it.
+    pub(crate) fn around(
+        &mut self,
+        layers: &Layers<'a>,
+        ctx: &Context<'_>,
+        path: &str,
+    ) -> Option<Around> {
+        let event_invoke = match layers.pick(|s| s.r#async.as_ref()) {
+            None => None,
+            Some(section) => Some(self.event_invoke(section, ctx, &format!("{path}.async"))?),
+        };
+        Some(Around { event_invoke })
+    }
+
+    fn event_invoke(
+        &mut self,
+        section: &Sp<crate::manifest::raw::RawAsync>,
+        ctx: &Context<'_>,
+        path: &str,
+    ) -> Option<Managed<EventInvokeConfig>> {
+        let raw = &section.value;
+        if raw.retries.is_none()
+            && raw.max_age.is_none()
+            && raw.on_success.is_none()
+            && raw.on_failure.is_none()
+        {
+            return Some(Managed::Remove);
+        }
+        let mut ok = true;
+        let retries = match &raw.retries {
+            Some(r) if r.value > MAX_ASYNC_RETRIES => {
+                self.push(
+                    Problem::new(
+                        r.pos,
+                        format!("`{path}.retries` is {}: it must be 0–2", r.value),
+                        "outside 0–2",
+                    )
+                    .help("Lambda retries a failed asynchronous invocation at most twice; write 0, 1 or 2"),
+                );
+                ok = false;
+                None
+            }
+            Some(r) => Some(r.value),
+            None => None,
+        };
+        let max_age = match &raw.max_age {
+            Some(d) => {
+                let secs = d.value.0.as_secs();
+                let whole = d.value.0 == Duration::from_secs(secs);
+                if !whole
+                    || secs < u64::from(MIN_ASYNC_MAX_AGE_SECS)
+                    || secs > u64::from(flotilla_cloud::lambda::DEFAULT_ASYNC_MAX_AGE_SECS)
+                {
+                    self.push(
+                        Problem::new(
+                            d.pos,
+                            format!("`{path}.max_age` must be whole seconds from 60s to 6h"),
+                            "outside 60s–6h",
+                        )
+                        .help("how long Lambda keeps an event for processing: e.g. `1h`, or seconds such as `3600`"),
+                    );
+                    ok = false;
+                    None
+                } else {
+                    u32::try_from(secs).ok()
+                }
+            }
+            None => None,
+        };
+        let on_success = self.destination(
+            raw.on_success.as_ref(),
+            ctx,
+            &format!("{path}.on_success"),
+            DestinationKind::OnSuccess,
+        );
+        let on_failure = self.destination(
+            raw.on_failure.as_ref(),
+            ctx,
+            &format!("{path}.on_failure"),
+            DestinationKind::OnFailure,
+        );
+        let (Some(on_success), Some(on_failure)) = (on_success, on_failure) else {
+            return None;
+        };
+        if !ok {
+            return None;
+        }
+        Some(Managed::Set(
+            EventInvokeConfig {
+                retries,
+                max_age_secs: max_age,
+                on_success,
+                on_failure,
+            }
+            .filled(),
+        ))
+    }
+
+    /// A destination ARN; `Some(None)` when absent, `None` when refused.
+    fn destination(
+        &mut self,
+        src: Option<&Sp<String>>,
+        ctx: &Context<'_>,
+        path: &str,
+        kind: DestinationKind,
+    ) -> Option<Option<String>> {
+        let Some(src) = src else {
+            return Some(None);
+        };
+        let value = self.text(src, ctx, path)?;
+        match destination_problem(&value, kind) {
+            None => Some(Some(value)),
+            Some(why) => {
+                let also_s3 = if kind == DestinationKind::OnFailure {
+                    ", `arn:aws:s3:::failed-events-bucket`"
+                } else {
+                    ""
+                };
+                self.push(
+                    Problem::new(src.pos, format!("`{path}` {why}"), "not a destination")
+                        .help(format!(
+                            "give the ARN of an SQS queue, SNS topic, Lambda function or EventBridge event bus{}, e.g. `arn:aws:sqs:eu-north-1:${{account}}:events`, `arn:aws:events:eu-north-1:${{account}}:event-bus/default`{also_s3}",
+                            if kind == DestinationKind::OnFailure { " (or, on failure, an S3 bucket)" } else { "" }
+                        )),
+                );
+                None
+            }
+        }
+    }
+}

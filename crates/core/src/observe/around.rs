@@ -1,0 +1,37 @@
+//! Reads of the resources around a function (`async`), made only for the sections the
+//! manifest has: a fleet without them makes no extra call.
+
+use flotilla_cloud::lambda::{ApiOp, EventInvokeConfig, LambdaApi};
+
+use super::{ObserveError, Reader};
+use crate::model::Function;
+use crate::model::around_async::Around;
+
+/// The live resources around one function, for the sections the manifest has.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LiveAround {
+    /// The event invoke configuration (as Lambda returned it, defaults not filled);
+    /// `None`: the function has none, or `async` is absent from the manifest.
+    pub event_invoke: Option<EventInvokeConfig>,
+}
+
+/// GetFunctionEventInvokeConfig when the manifest has `async` (404: none).
+pub(crate) async fn observe_around(
+    f: &Function,
+    api: &dyn LambdaApi,
+    reader: &Reader<'_>,
+) -> Result<LiveAround, ObserveError> {
+    let Around { event_invoke } = &f.around;
+    let name = f.name.as_str();
+    let event_invoke = match event_invoke {
+        Some(_) => {
+            reader
+                .call(ApiOp::GetFunctionEventInvokeConfig, || {
+                    api.get_event_invoke_config(name)
+                })
+                .await?
+        }
+        None => None,
+    };
+    Ok(LiveAround { event_invoke })
+}

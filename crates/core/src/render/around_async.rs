@@ -1,0 +1,65 @@
+//! The display lines of the steps around a function (`async.retries 2 → 0`), one line
+//! per member that the step adds, changes or removes.
+
+use flotilla_cloud::lambda::EventInvokeConfig;
+
+use super::lines::{Line, Sign, duration_words};
+use crate::plan::Step;
+
+/// Lines for one of the steps of `plan/around_async.rs`; other steps add nothing.
+pub(super) fn step_lines(step: &Step, out: &mut Vec<Line>) {
+    match step {
+        Step::PutEventInvokeConfig { old, config } => {
+            let old = old.as_ref().map(members);
+            let new = members(config);
+            for (i, (label, value)) in new.iter().enumerate() {
+                let before = old.as_ref().and_then(|o| o[i].1.clone());
+                if before == *value {
+                    continue;
+                }
+                out.push(Line {
+                    sign: match (&before, value) {
+                        (None, _) => Sign::Add,
+                        (Some(_), None) => Sign::Remove,
+                        (Some(_), Some(_)) => Sign::Change,
+                    },
+                    label: format!("async.{label}"),
+                    old: before,
+                    new: value.clone(),
+                });
+            }
+        }
+        Step::DeleteEventInvokeConfig { old } => {
+            for (label, value) in members(old) {
+                if let Some(value) = value {
+                    out.push(Line {
+                        sign: Sign::Remove,
+                        label: format!("async.{label}"),
+                        old: Some(value),
+                        new: None,
+                    });
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The members as the manifest names them, with their displayed values.
+fn members(c: &EventInvokeConfig) -> [(&'static str, Option<String>); 4] {
+    [
+        ("retries", c.retries.map(|n| n.to_string())),
+        (
+            "max_age",
+            c.max_age_secs.map(|s| duration_words(u64::from(s))),
+        ),
+        (
+            "on_success",
+            c.on_success.as_ref().map(|a| format!("{a:?}")),
+        ),
+        (
+            "on_failure",
+            c.on_failure.as_ref().map(|a| format!("{a:?}")),
+        ),
+    ]
+}
