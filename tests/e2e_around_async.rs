@@ -7,6 +7,8 @@
 //!   holds only Lambda's defaults shows no change against a manifest that writes them;
 //!   a function without `async` is left alone; `async: {}` removes it; a bad value is
 //!   refused by `validate` with exit 1 and a help.
+//! - The same deploy against MiniStack 1.5.33, which serves the three calls (ignored
+//!   without `tests/tools/install.sh`).
 
 use std::path::Path;
 use std::process::Command;
@@ -17,6 +19,11 @@ const REGION: &str = "eu-north-1";
 
 /// `fn-a` and `fn-b` with the settings given (`a`, `b`), `fn-c` without `async`.
 fn write_manifest(dir: &Path, b: &str, a: &str) {
+    write_manifest_in(dir, FLEET_ACCOUNT, REGION, b, a);
+}
+
+/// [`write_manifest`] for another account and region.
+fn write_manifest_in(dir: &Path, account: &str, region: &str, b: &str, a: &str) {
     for key in ["fn-a", "fn-b", "fn-c"] {
         let code = dir.join("fns").join(key);
         std::fs::create_dir_all(&code).expect("create artifact folder");
@@ -31,11 +38,11 @@ fn write_manifest(dir: &Path, b: &str, a: &str) {
          defaults:\n  runtime: python3.12\n  handler: app.handler\n\
          \x20 role: arn:aws:iam::${{account}}:role/fleet\n\
          \x20 retry: {{ max_attempts: 10, backoff: {{ initial: 100ms, max: 2s }} }}\n\
-         environments:\n  staging: {{ account: \"{FLEET_ACCOUNT}\" }}\n\
+         environments:\n  staging: {{ account: \"{account}\" }}\n\
          functions:\n\
-         \x20 fn-a:\n    region: {REGION}\n    artifact: {{ dir: fns/fn-a }}\n{a}\
-         \x20 fn-b:\n    region: {REGION}\n    artifact: {{ dir: fns/fn-b }}\n{b}\
-         \x20 fn-c:\n    region: {REGION}\n    artifact: {{ dir: fns/fn-c }}\n"
+         \x20 fn-a:\n    region: {region}\n    artifact: {{ dir: fns/fn-a }}\n{a}\
+         \x20 fn-b:\n    region: {region}\n    artifact: {{ dir: fns/fn-b }}\n{b}\
+         \x20 fn-c:\n    region: {region}\n    artifact: {{ dir: fns/fn-c }}\n"
     );
     std::fs::write(dir.join("deploy.yaml"), yaml).expect("write the manifest");
 }
@@ -156,11 +163,11 @@ fn event_invoke(sim: &Sim, name: &str) -> (u16, serde_json::Value) {
 /// Lambda's defaults, written out.
 const B_DEFAULTS: &str = "    async: { retries: 2, max_age: 6h }\n";
 const A_V1: &str = "    async:\n      retries: 0\n      max_age: 1h\n      \
-     on_success: arn:aws:sqs:eu-north-1:${account}:done\n      \
+     on_success: arn:aws:sqs:${region}:${account}:done\n      \
      on_failure: arn:aws:s3:::failed-events\n";
 const A_V2: &str = "    async:\n      retries: 2\n      max_age: 7200\n      \
-     on_success: arn:aws:sns:eu-north-1:${account}:done\n      \
-     on_failure: arn:aws:lambda:eu-north-1:${account}:function:on-failure\n";
+     on_success: arn:aws:sns:${region}:${account}:done\n      \
+     on_failure: arn:aws:lambda:${region}:${account}:function:on-failure\n";
 
 #[test]
 fn async_config_deploys_changes_and_removes() {
@@ -332,6 +339,11 @@ fn bad_async_values_are_refused_by_validate() {
             "names the service `dynamodb`",
             "S3 bucket",
         ),
+        (
+            "    async: { on_failure: arn:aws:sqs:us-east-1:111111111111:q }\n",
+            "is in us-east-1, not in the function's region eu-north-1",
+            "own region",
+        ),
     ];
     for (a_async, message, help) in cases {
         write_manifest(root, "", a_async);
@@ -347,4 +359,59 @@ fn bad_async_values_are_refused_by_validate() {
             "{a_async}: no `{message}` / `{help}` in\n{all}"
         );
     }
+}
+
+#[ignore = "needs tests/tools/install.sh"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_config_deploys_against_ministack() {
+    use crate::support::{MINISTACK_ACCOUNT, REGION as MS_REGION, start_ministack, venv};
+    use flotilla_cloud::lambda::{ApiError, LambdaApi, SdkLambda};
+
+    let ministack = start_ministack(&venv());
+    let endpoint = ministack.url();
+    let api = SdkLambda::for_endpoint(&endpoint, MS_REGION);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    let role_account = MINISTACK_ACCOUNT;
+    let flo_ms = |args: &[&str]| {
+        let mut cmd = flotilla(root, "test");
+        cmd.env("AWS_REGION", MS_REGION)
+            .args(args)
+            .args(["--endpoint-url", &endpoint]);
+        run(cmd)
+    };
+    let plan_empty = || {
+        let out = flo_ms(&["plan", "-f", "deploy.yaml", "--env", "staging"]).expect_code(0);
+        assert!(
+            out.stdout.contains("0 to create, 0 to update, 3 unchanged"),
+            "{}",
+            out.stdout
+        );
+    };
+    write_manifest_in(root, role_account, MS_REGION, B_DEFAULTS, A_V1);
+    flo_ms(APPLY).expect_code(0);
+    let a = api.get_event_invoke_config("fn-a").await.expect("fn-a's");
+    assert_eq!(a.retries, Some(0));
+    assert_eq!(a.max_age_secs, Some(3600));
+    assert_eq!(a.on_failure.as_deref(), Some("arn:aws:s3:::failed-events"));
+    assert!(matches!(
+        api.get_event_invoke_config("fn-c").await,
+        Err(ApiError::NotFound { .. })
+    ));
+    plan_empty();
+
+    write_manifest_in(root, role_account, MS_REGION, B_DEFAULTS, A_V2);
+    flo_ms(APPLY).expect_code(0);
+    let a = api.get_event_invoke_config("fn-a").await.expect("fn-a's");
+    assert_eq!(a.retries, Some(2));
+    assert_eq!(a.max_age_secs, Some(7200));
+    plan_empty();
+
+    write_manifest_in(root, role_account, MS_REGION, B_DEFAULTS, "    async: {}\n");
+    flo_ms(APPLY).expect_code(0);
+    assert!(matches!(
+        api.get_event_invoke_config("fn-a").await,
+        Err(ApiError::NotFound { .. })
+    ));
+    plan_empty();
 }

@@ -1,7 +1,7 @@
 //! The event invoke configuration over the SDK: Put replaces it whole and answers
 //! `FunctionEventInvokeConfig`, Get reads it back, Delete removes it (204), and Lambda's
 //! errors: 404 for none, 400 for a value out of bounds, an S3 success destination, a
-//! qualifier the emulator does not model.
+//! destination in another region, a qualifier the emulator does not model.
 
 use std::time::Duration;
 
@@ -108,6 +108,12 @@ async fn event_invoke_config_round_trips_and_refuses_bad_values() {
         (None, Some(59), None, "maximumEventAgeInSeconds"),
         (None, Some(21_601), None, "maximumEventAgeInSeconds"),
         (None, None, Some("arn:aws:s3:::bucket"), "OnSuccess"),
+        (
+            None,
+            None,
+            Some("arn:aws:sqs:us-east-1:123456789012:q"),
+            "same region",
+        ),
     ] {
         let mut req = h
             .client

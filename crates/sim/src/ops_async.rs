@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use flotilla_cloud::lambda::{
     ApiOp, DestinationKind, EventInvokeConfig, MAX_ASYNC_RETRIES, MIN_ASYNC_MAX_AGE_SECS,
-    destination_problem,
+    destination_problem, destination_region,
 };
 
 use crate::Sim;
@@ -31,8 +31,9 @@ pub(crate) struct AroundState {
     pub event_invoke: Option<(EventInvokeConfig, f64)>,
 }
 
-/// Lambda's checks of a PutFunctionEventInvokeConfig's members.
-pub(crate) fn check_event_invoke(config: &EventInvokeConfig) -> Result<(), SimError> {
+/// Lambda's checks of a PutFunctionEventInvokeConfig's members, for a function in
+/// `region`.
+pub(crate) fn check_event_invoke(config: &EventInvokeConfig, region: &str) -> Result<(), SimError> {
     if let Some(r) = config.retries
         && r > MAX_ASYNC_RETRIES
     {
@@ -57,6 +58,13 @@ pub(crate) fn check_event_invoke(config: &EventInvokeConfig) -> Result<(), SimEr
         (&config.on_failure, DestinationKind::OnFailure, "OnFailure"),
     ];
     for (arn, kind, end) in ends {
+        if let Some(arn) = arn
+            && destination_region(arn).is_some_and(|r| r != region)
+        {
+            return Err(SimError::invalid(format!(
+                "The destination ARN {arn} must be in the same region as the Lambda function."
+            )));
+        }
         if let Some(arn) = arn
             && destination_problem(arn, kind).is_some()
         {
@@ -118,7 +126,7 @@ impl World {
         config: EventInvokeConfig,
     ) -> Result<EventInvokeConfig, SimError> {
         let name = unqualified(reference, None)?;
-        check_event_invoke(&config)?;
+        check_event_invoke(&config, call.region)?;
         let modified = EPOCH_START_SECS + self.elapsed(call.now).as_secs_f64();
         let (record, _) = self.function_mut(call, &name)?;
         record.around.event_invoke = Some((config.clone(), modified));

@@ -110,6 +110,12 @@ pub fn destination_problem(arn: &str, kind: DestinationKind) -> Option<String> {
     (!ok).then(|| format!("is not a well-formed `{service}` ARN"))
 }
 
+/// The region of a destination ARN, when it names one (an S3 bucket's does not).
+/// Lambda takes destinations in the function's own region only.
+pub fn destination_region(arn: &str) -> Option<&str> {
+    arn.split(':').nth(3).filter(|r| !r.is_empty())
+}
+
 /// A region code such as `eu-north-1` (`us-gov-west-1`, `eusc-de-east-1`).
 pub fn is_region(s: &str) -> bool {
     let mut parts: Vec<&str> = s.split('-').collect();

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use flotilla_cloud::lambda::{
     DestinationKind, EventInvokeConfig, MAX_ASYNC_RETRIES, MIN_ASYNC_MAX_AGE_SECS,
-    destination_problem,
+    destination_problem, destination_region,
 };
 
 use crate::manifest::Problem;
@@ -157,6 +157,19 @@ impl<'a> Validator<'a> {
             return Some(None);
         };
         let value = self.text(src, ctx, path)?;
+        if let (Some(there), Some(here)) = (destination_region(&value), ctx.region)
+            && there != here
+        {
+            self.push(
+                Problem::new(
+                    src.pos,
+                    format!("`{path}` is in {there}, not in the function's region {here}"),
+                    "another region",
+                )
+                .help("Lambda sends records only to destinations in the function's own region; use `${region}` in the ARN, e.g. `arn:aws:sqs:${region}:${account}:events`"),
+            );
+            return None;
+        }
         match destination_problem(&value, kind) {
             None => Some(Some(value)),
             Some(why) => {
