@@ -7,8 +7,10 @@
 //!   holds only Lambda's defaults shows no change against a manifest that writes them;
 //!   a function without `async` is left alone; `async: {}` removes it; a bad value is
 //!   refused by `validate` with exit 1 and a help.
-//! - The same deploy against MiniStack 1.5.33, which serves the three calls (ignored
-//!   without `tests/tools/install.sh`).
+//! - `recursion`: set at create against Lambda's default, changed, and left alone on a
+//!   function without it; a bad value refused by `validate`.
+//! - The `async` and `recursion` deploys against MiniStack 1.5.33, which serves their
+//!   calls (ignored without `tests/tools/install.sh`).
 
 use std::path::Path;
 use std::process::Command;
@@ -388,8 +390,15 @@ async fn async_config_deploys_against_ministack() {
             out.stdout
         );
     };
-    write_manifest_in(root, role_account, MS_REGION, B_DEFAULTS, A_V1);
+    let a_v1 = format!("{A_V1}    recursion: allow\n");
+    write_manifest_in(root, role_account, MS_REGION, B_DEFAULTS, &a_v1);
     flo_ms(APPLY).expect_code(0);
+    assert_eq!(
+        api.get_recursion_config("fn-a")
+            .await
+            .expect("fn-a's recursion"),
+        flotilla_cloud::lambda::RecursiveLoop::Allow
+    );
     let a = api.get_event_invoke_config("fn-a").await.expect("fn-a's");
     assert_eq!(a.retries, Some(0));
     assert_eq!(a.max_age_secs, Some(3600));
@@ -414,4 +423,92 @@ async fn async_config_deploys_against_ministack() {
         Err(ApiError::NotFound { .. })
     ));
     plan_empty();
+}
+
+fn recursion(sim: &Sim, name: &str) -> serde_json::Value {
+    let (status, body) = lambda(
+        sim,
+        "GET",
+        &format!("/2024-08-31/functions/{name}/recursion-config"),
+        "",
+    );
+    assert_eq!(status, 200, "{body}");
+    body["RecursiveLoop"].clone()
+}
+
+#[test]
+fn recursion_is_set_changed_and_left_alone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write_manifest(root, "", "    recursion: allow\n");
+    let sim = Sim::start(root, &[]);
+
+    let created = plan(root, &sim, "text");
+    assert!(
+        shows(&created.stdout, "~ recursion terminate → allow")
+            && shows(
+                &created.stdout,
+                "steps: CreateFunction → PutFunctionRecursionConfig"
+            ),
+        "{}",
+        created.stdout
+    );
+    run(flo(root, &sim, APPLY)).expect_code(0);
+    assert_eq!(recursion(&sim, "fn-a"), "Allow");
+    assert_eq!(recursion(&sim, "fn-b"), "Terminate");
+    plan_is_empty(root, &sim);
+
+    // fn-c does not manage `recursion`: someone else's setting stays.
+    let (status, body) = lambda(
+        &sim,
+        "PUT",
+        "/2024-08-31/functions/fn-c/recursion-config",
+        r#"{"RecursiveLoop": "Allow"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    plan_is_empty(root, &sim);
+
+    write_manifest(root, "", "    recursion: terminate\n");
+    let text = plan(root, &sim, "text");
+    assert!(
+        shows(&text.stdout, "~ recursion allow → terminate")
+            && text
+                .stdout
+                .contains("0 to create, 1 to update, 2 unchanged"),
+        "{}",
+        text.stdout
+    );
+    let md = plan(root, &sim, "markdown");
+    assert!(md.stdout.contains("recursion"), "{}", md.stdout);
+    let json = plan(root, &sim, "json");
+    let plan_json: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON plan");
+    let fa = plan_json["functions"]
+        .as_array()
+        .and_then(|fs| fs.iter().find(|f| f["key"] == "fn-a"))
+        .expect("fn-a in the plan")
+        .clone();
+    assert_eq!(fa["steps"][0]["step"], "put_recursion_config", "{fa}");
+    assert_eq!(fa["steps"][0]["old"], "allow");
+    assert_eq!(fa["steps"][0]["recursion"], "terminate");
+    assert_eq!(fa["desired"]["around"]["recursion"], "terminate", "{fa}");
+    run(flo(root, &sim, APPLY)).expect_code(0);
+    assert_eq!(recursion(&sim, "fn-a"), "Terminate");
+    plan_is_empty(root, &sim);
+    assert_eq!(recursion(&sim, "fn-c"), "Allow");
+
+    write_manifest(root, "", "    recursion: sometimes\n");
+    let out = run({
+        let mut cmd = flotilla(root, FLEET_ACCOUNT);
+        cmd.args(["validate", "-f", "deploy.yaml", "--env", "staging"]);
+        cmd
+    })
+    .expect_code(1);
+    assert!(
+        shows(
+            &out.all(),
+            "`functions.fn-a.recursion` is `sometimes`, not a known value"
+        ) && shows(&out.all(), "write `terminate`"),
+        "{}",
+        out.all()
+    );
 }

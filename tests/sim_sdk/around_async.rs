@@ -173,3 +173,55 @@ async fn event_invoke_config_round_trips_and_refuses_bad_values() {
         .into_service_error();
     assert!(gone.is_resource_not_found_exception(), "{gone:?}");
 }
+
+#[tokio::test]
+async fn recursion_config_round_trips_and_refuses_bad_values() {
+    use aws_sdk_lambda::types::RecursiveLoop;
+    let h = start(Duration::from_millis(5), QuotaConfig::off()).await;
+    seed(&h.sim, "svc");
+    let default = h
+        .client
+        .get_function_recursion_config()
+        .function_name("svc")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(default.recursive_loop, Some(RecursiveLoop::Terminate));
+    let put = h
+        .client
+        .put_function_recursion_config()
+        .function_name("svc")
+        .recursive_loop(RecursiveLoop::Allow)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(put.recursive_loop, Some(RecursiveLoop::Allow));
+    let got = h
+        .client
+        .get_function_recursion_config()
+        .function_name("svc")
+        .send()
+        .await
+        .expect("get again");
+    assert_eq!(got.recursive_loop, Some(RecursiveLoop::Allow));
+    let bad = h
+        .client
+        .put_function_recursion_config()
+        .function_name("svc")
+        .recursive_loop(RecursiveLoop::from("Sometimes"))
+        .send()
+        .await
+        .expect_err("not a value")
+        .into_service_error();
+    assert!(bad.is_invalid_parameter_value_exception(), "{bad:?}");
+    assert!(format!("{bad:?}").contains("recursiveLoop"), "{bad:?}");
+    let missing = h
+        .client
+        .get_function_recursion_config()
+        .function_name("nope")
+        .send()
+        .await
+        .expect_err("no such function")
+        .into_service_error();
+    assert!(missing.is_resource_not_found_exception(), "{missing:?}");
+}

@@ -219,6 +219,29 @@ impl LambdaApi for SimClient {
         .await
     }
 
+    async fn get_recursion_config(
+        &self,
+        name: &str,
+    ) -> ApiResult<flotilla_cloud::lambda::RecursiveLoop> {
+        let n = name_of(name);
+        self.run(ApiOp::GetFunctionRecursionConfig, Some(&n), |w, c| {
+            w.get_recursion_config(c, name)
+        })
+        .await
+    }
+
+    async fn put_recursion_config(
+        &self,
+        name: &str,
+        recursion: flotilla_cloud::lambda::RecursiveLoop,
+    ) -> ApiResult<flotilla_cloud::lambda::RecursiveLoop> {
+        let n = name_of(name);
+        self.run(ApiOp::PutFunctionRecursionConfig, Some(&n), |w, c| {
+            w.put_recursion_config(c, name, recursion)
+        })
+        .await
+    }
+
     async fn delete_event_invoke_config(&self, name: &str) -> ApiResult<()> {
         let n = name_of(name);
         self.run(ApiOp::DeleteFunctionEventInvokeConfig, Some(&n), |w, c| {

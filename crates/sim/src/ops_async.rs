@@ -1,6 +1,7 @@
 //! The resources around a function with calls of their own: the event invoke
 //! configuration (`/2019-09-25/functions/{FunctionName}/event-invoke-config`:
-//! Get/Put/DeleteFunctionEventInvokeConfig). Each is kept on the function's record,
+//! Get/Put/DeleteFunctionEventInvokeConfig) and the recursive-loop setting
+//! (`/2024-08-31/functions/{FunctionName}/recursion-config`). Each is kept on the function's record,
 //! so DeleteFunction takes it along; only the unqualified function is modelled (a
 //! qualifier is refused with 400, never dropped).
 //!
@@ -11,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use flotilla_cloud::lambda::{
     ApiOp, DestinationKind, EventInvokeConfig, MAX_ASYNC_RETRIES, MIN_ASYNC_MAX_AGE_SECS,
-    destination_problem, destination_region,
+    RecursiveLoop, destination_problem, destination_region,
 };
 
 use crate::Sim;
@@ -29,6 +30,8 @@ pub(crate) struct AroundState {
     /// The event invoke configuration and when it was last put (seconds since the
     /// epoch), when there is one.
     pub event_invoke: Option<(EventInvokeConfig, f64)>,
+    /// `RecursiveLoop` (Lambda's default: `Terminate`).
+    pub recursion: RecursiveLoop,
 }
 
 /// Lambda's checks of a PutFunctionEventInvokeConfig's members, for a function in
@@ -82,7 +85,7 @@ fn unqualified(reference: &str, qualifier: Option<&str>) -> Result<String, SimEr
     match q.as_deref().or(qualifier) {
         None | Some("$LATEST") => Ok(name),
         Some(q) => Err(SimError::invalid(format!(
-            "The emulator models the event invoke configuration of the unqualified function only, not of qualifier `{q}`; the request is refused rather than half done."
+            "The emulator models these settings of the unqualified function only, not of qualifier `{q}`; the request is refused rather than half done."
         ))),
     }
 }
@@ -147,6 +150,81 @@ impl World {
     }
 }
 
+impl World {
+    /// GetFunctionRecursionConfig.
+    pub(crate) fn get_recursion_config(
+        &mut self,
+        call: &Call<'_>,
+        reference: &str,
+    ) -> Result<RecursiveLoop, SimError> {
+        let name = unqualified(reference, None)?;
+        let (record, _) = self.function_mut(call, &name)?;
+        Ok(record.around.recursion)
+    }
+
+    /// PutFunctionRecursionConfig.
+    pub(crate) fn put_recursion_config(
+        &mut self,
+        call: &Call<'_>,
+        reference: &str,
+        recursion: RecursiveLoop,
+    ) -> Result<RecursiveLoop, SimError> {
+        let name = unqualified(reference, None)?;
+        let (record, _) = self.function_mut(call, &name)?;
+        record.around.recursion = recursion;
+        Ok(recursion)
+    }
+}
+
+/// Routes `/2024-08-31/functions/{FunctionName}/recursion-config`.
+async fn handle_recursion(sim: &Sim, req: &LambdaRequest<'_>, reference: &str) -> Reply {
+    let (acct, region) = (req.account.as_str(), req.region.as_str());
+    let name = unqualified(reference, req.query_value("Qualifier"))?;
+    let recursion = match req.method {
+        "GET" => {
+            sim.dispatch(
+                acct,
+                region,
+                ApiOp::GetFunctionRecursionConfig,
+                Some(&name),
+                |w, c| w.get_recursion_config(c, &name),
+            )
+            .await?
+        }
+        "PUT" => {
+            only(&req.body, "PutFunctionRecursionConfig", &["RecursiveLoop"])?;
+            let value = req
+                .body()
+                .str("RecursiveLoop")?
+                .ok_or_else(|| SimError::invalid("RecursiveLoop is required."))?;
+            let wanted = RecursiveLoop::from_api_str(&value).ok_or_else(|| {
+                SimError::invalid(format!(
+                    "1 validation error detected: Value '{value}' at 'recursiveLoop' failed to satisfy constraint: Member must satisfy enum value set: [Terminate, Allow]"
+                ))
+            })?;
+            sim.dispatch(
+                acct,
+                region,
+                ApiOp::PutFunctionRecursionConfig,
+                Some(&name),
+                |w, c| w.put_recursion_config(c, &name, wanted),
+            )
+            .await?
+        }
+        other => {
+            return Err(SimError::new(
+                404,
+                "UnknownOperationException",
+                format!("Unknown operation: {other} recursion-config"),
+            ));
+        }
+    };
+    Ok((
+        200,
+        Some(json!({ "RecursiveLoop": recursion.as_api_str() })),
+    ))
+}
+
 /// `FunctionEventInvokeConfig` on Lambda's wire.
 fn event_invoke_json(config: &EventInvokeConfig, modified: f64, arn: &str) -> Value {
     let mut out = json!({ "LastModified": modified, "FunctionArn": arn });
@@ -178,6 +256,7 @@ pub(crate) fn handles(segments: &[&str]) -> bool {
     matches!(
         segments,
         ["2019-09-25", "functions", _, "event-invoke-config"]
+            | ["2024-08-31", "functions", _, "recursion-config"]
     )
 }
 
@@ -228,6 +307,9 @@ pub(crate) async fn handle(sim: &Sim, req: &LambdaRequest<'_>) -> Reply {
     let Some(reference) = segs.get(2).copied() else {
         return Err(SimError::invalid("FunctionName is required."));
     };
+    if segs.first() == Some(&"2024-08-31") {
+        return handle_recursion(sim, req, reference).await;
+    }
     let (acct, region) = (req.account.as_str(), req.region.as_str());
     let qualifier = req.query_value("Qualifier");
     let name = unqualified(reference, qualifier)?;

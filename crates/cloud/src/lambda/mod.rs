@@ -117,6 +117,21 @@ pub trait LambdaApi: Send + Sync {
         Err(unsupported("DeleteFunctionEventInvokeConfig", name))
     }
 
+    /// GetFunctionRecursionConfig.
+    async fn get_recursion_config(&self, name: &str) -> ApiResult<RecursiveLoop> {
+        Err(unsupported("GetFunctionRecursionConfig", name))
+    }
+
+    /// PutFunctionRecursionConfig.
+    async fn put_recursion_config(
+        &self,
+        name: &str,
+        recursion: RecursiveLoop,
+    ) -> ApiResult<RecursiveLoop> {
+        let _ = recursion;
+        Err(unsupported("PutFunctionRecursionConfig", name))
+    }
+
     /// Invoke, synchronously: a function error is an `Ok` with `function_error` set.
     /// Clients that cannot invoke refuse it (the default).
     async fn invoke(&self, input: InvokeInput) -> ApiResult<InvokeOutput> {

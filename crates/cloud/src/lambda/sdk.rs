@@ -585,6 +585,33 @@ impl LambdaApi for SdkLambda {
         ))
     }
 
+    async fn get_recursion_config(&self, name: &str) -> ApiResult<super::RecursiveLoop> {
+        let out = self
+            .client
+            .get_function_recursion_config()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(super::sdk_convert::recursive_loop(out.recursive_loop()))
+    }
+
+    async fn put_recursion_config(
+        &self,
+        name: &str,
+        recursion: super::RecursiveLoop,
+    ) -> ApiResult<super::RecursiveLoop> {
+        let out = self
+            .client
+            .put_function_recursion_config()
+            .function_name(name)
+            .recursive_loop(aws::RecursiveLoop::from(recursion.as_api_str()))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(super::sdk_convert::recursive_loop(out.recursive_loop()))
+    }
+
     async fn delete_event_invoke_config(&self, name: &str) -> ApiResult<()> {
         self.client
             .delete_function_event_invoke_config()

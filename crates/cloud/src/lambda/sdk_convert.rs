@@ -536,6 +536,13 @@ pub(crate) fn architecture(a: Architecture) -> aws::Architecture {
     aws::Architecture::from(a.as_api_str())
 }
 
+/// `RecursiveLoop` as Lambda returned it; absent (or a value this build does not know)
+/// is Lambda's default, `Terminate`.
+pub(super) fn recursive_loop(v: Option<&aws::RecursiveLoop>) -> super::RecursiveLoop {
+    v.and_then(|r| super::RecursiveLoop::from_api_str(r.as_str()))
+        .unwrap_or_default()
+}
+
 /// An event invoke configuration as Lambda returned it (members as given, no defaults).
 pub(super) fn event_invoke_config(
     retries: Option<i32>,

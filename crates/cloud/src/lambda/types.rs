@@ -478,11 +478,15 @@ pub enum ApiOp {
     PutFunctionEventInvokeConfig,
     /// DeleteFunctionEventInvokeConfig.
     DeleteFunctionEventInvokeConfig,
+    /// GetFunctionRecursionConfig.
+    GetFunctionRecursionConfig,
+    /// PutFunctionRecursionConfig.
+    PutFunctionRecursionConfig,
 }
 
 impl ApiOp {
     /// Every operation, in declaration order.
-    pub const ALL: [ApiOp; 24] = [
+    pub const ALL: [ApiOp; 26] = [
         ApiOp::GetFunction,
         ApiOp::GetFunctionConfiguration,
         ApiOp::CreateFunction,
@@ -507,6 +511,8 @@ impl ApiOp {
         ApiOp::GetFunctionEventInvokeConfig,
         ApiOp::PutFunctionEventInvokeConfig,
         ApiOp::DeleteFunctionEventInvokeConfig,
+        ApiOp::GetFunctionRecursionConfig,
+        ApiOp::PutFunctionRecursionConfig,
     ];
 
     /// Lambda's operation name.
@@ -536,6 +542,8 @@ impl ApiOp {
             ApiOp::GetFunctionEventInvokeConfig => "GetFunctionEventInvokeConfig",
             ApiOp::PutFunctionEventInvokeConfig => "PutFunctionEventInvokeConfig",
             ApiOp::DeleteFunctionEventInvokeConfig => "DeleteFunctionEventInvokeConfig",
+            ApiOp::GetFunctionRecursionConfig => "GetFunctionRecursionConfig",
+            ApiOp::PutFunctionRecursionConfig => "PutFunctionRecursionConfig",
         }
     }
 
@@ -574,6 +582,7 @@ impl ApiOp {
                 | ApiOp::PublishLayerVersion
                 | ApiOp::PutFunctionEventInvokeConfig
                 | ApiOp::DeleteFunctionEventInvokeConfig
+                | ApiOp::PutFunctionRecursionConfig
         )
     }
 }

@@ -2,7 +2,7 @@
 //! region's limiter and retried by the function's policy through [`FnRun::mutate`].
 //! They do not change `$LATEST`'s configuration, so they wait for nothing.
 
-use flotilla_cloud::lambda::{ApiError, EventInvokeConfig};
+use flotilla_cloud::lambda::{ApiError, EventInvokeConfig, RecursiveLoop};
 
 use super::run::{FnRun, Guard, Stop};
 
@@ -51,6 +51,22 @@ impl FnRun<'_> {
                 })
             },
         )
+        .await?;
+        Ok(())
+    }
+
+    /// PutFunctionRecursionConfig (idempotent: a retry sets the same value).
+    pub(crate) async fn put_recursion_config(
+        &mut self,
+        recursion: RecursiveLoop,
+    ) -> Result<(), Stop> {
+        let api = self.api.clone();
+        let name = self.plan.name.clone();
+        self.mutate("PutFunctionRecursionConfig", Guard::None, None, move |_| {
+            let api = api.clone();
+            let name = name.clone();
+            Box::pin(async move { api.put_recursion_config(&name, recursion).await })
+        })
         .await?;
         Ok(())
     }

@@ -48,6 +48,7 @@ fn expected_secs(f: &FunctionPlan, step: &Step) -> u64 {
         | Step::DeleteConcurrency { .. }
         | Step::PutEventInvokeConfig { .. }
         | Step::DeleteEventInvokeConfig { .. }
+        | Step::PutRecursionConfig { .. }
         | Step::DeleteFunction { .. }
         | Step::DeleteFailedFunction { .. } => 0,
     }

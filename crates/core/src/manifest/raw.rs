@@ -302,6 +302,11 @@ pub struct RawSettings {
     /// `on_success`/`on_failure` destination ARNs. `{}` removes the configuration;
     /// absent: left alone. Taken whole from the last layer that has it.
     pub r#async: Option<Sp<RawAsync>>,
+    /// What Lambda does when it detects the function in a recursive loop
+    /// (PutFunctionRecursionConfig): `terminate` (Lambda's default) stops it, `allow`
+    /// lets it run. Absent: left alone.
+    #[schemars(extend("enum" = ["allow", "terminate"], "default" = "terminate"))]
+    pub recursion: Option<Sp<String>>,
 }
 }
 

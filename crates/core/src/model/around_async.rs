@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use flotilla_cloud::lambda::{
-    DestinationKind, EventInvokeConfig, MAX_ASYNC_RETRIES, MIN_ASYNC_MAX_AGE_SECS,
+    DestinationKind, EventInvokeConfig, MAX_ASYNC_RETRIES, MIN_ASYNC_MAX_AGE_SECS, RecursiveLoop,
     destination_problem, destination_region,
 };
 
@@ -37,12 +37,15 @@ pub struct Around {
     /// `async`: the event invoke configuration of the unqualified function.
     #[serde(rename = "async", default, skip_serializing_if = "Option::is_none")]
     pub event_invoke: Option<Managed<EventInvokeConfig>>,
+    /// `recursion`: what Lambda does in a recursive loop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recursion: Option<RecursiveLoop>,
 }
 
 impl Around {
     /// True when the manifest manages none of these resources (no extra calls).
     pub fn is_empty(&self) -> bool {
-        self.event_invoke.is_none()
+        self.event_invoke.is_none() && self.recursion.is_none()
     }
 }
 
@@ -58,7 +61,40 @@ impl<'a> Validator<'a> {
             None => None,
             Some(section) => Some(self.event_invoke(section, ctx, &format!("{path}.async"))?),
         };
-        Some(Around { event_invoke })
+        let recursion = match layers.pick(|s| s.recursion.as_ref()) {
+            None => None,
+            Some(src) => Some(self.recursion(src, ctx, &format!("{path}.recursion"))?),
+        };
+        Some(Around {
+            event_invoke,
+            recursion,
+        })
+    }
+
+    fn recursion(
+        &mut self,
+        src: &Sp<String>,
+        ctx: &Context<'_>,
+        path: &str,
+    ) -> Option<RecursiveLoop> {
+        let value = self.text(src, ctx, path)?;
+        match value.as_str() {
+            "allow" => Some(RecursiveLoop::Allow),
+            "terminate" => Some(RecursiveLoop::Terminate),
+            _ => {
+                self.push(
+                    Problem::new(
+                        src.pos,
+                        format!("`{path}` is `{value}`, not a known value"),
+                        "unknown value",
+                    )
+                    .help(
+                        "write `terminate` (Lambda stops a recursive loop, its default) or `allow`",
+                    ),
+                );
+                None
+            }
+        }
     }
 
     fn event_invoke(

@@ -1,7 +1,7 @@
 //! Reads of the resources around a function (`async`), made only for the sections the
 //! manifest has: a fleet without them makes no extra call.
 
-use flotilla_cloud::lambda::{ApiOp, EventInvokeConfig, LambdaApi};
+use flotilla_cloud::lambda::{ApiOp, EventInvokeConfig, LambdaApi, RecursiveLoop};
 
 use super::{ObserveError, Reader};
 use crate::model::Function;
@@ -13,15 +13,21 @@ pub struct LiveAround {
     /// The event invoke configuration (as Lambda returned it, defaults not filled);
     /// `None`: the function has none, or `async` is absent from the manifest.
     pub event_invoke: Option<EventInvokeConfig>,
+    /// The recursive-loop setting, when the manifest has `recursion` (`None`: not read).
+    pub recursion: Option<RecursiveLoop>,
 }
 
-/// GetFunctionEventInvokeConfig when the manifest has `async` (404: none).
+/// GetFunctionEventInvokeConfig when the manifest has `async` (404: none), and
+/// GetFunctionRecursionConfig when it has `recursion`.
 pub(crate) async fn observe_around(
     f: &Function,
     api: &dyn LambdaApi,
     reader: &Reader<'_>,
 ) -> Result<LiveAround, ObserveError> {
-    let Around { event_invoke } = &f.around;
+    let Around {
+        event_invoke,
+        recursion,
+    } = &f.around;
     let name = f.name.as_str();
     let event_invoke = match event_invoke {
         Some(_) => {
@@ -33,5 +39,18 @@ pub(crate) async fn observe_around(
         }
         None => None,
     };
-    Ok(LiveAround { event_invoke })
+    let recursion = match recursion {
+        Some(_) => {
+            reader
+                .call(ApiOp::GetFunctionRecursionConfig, || {
+                    api.get_recursion_config(name)
+                })
+                .await?
+        }
+        None => None,
+    };
+    Ok(LiveAround {
+        event_invoke,
+        recursion,
+    })
 }

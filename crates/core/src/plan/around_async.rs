@@ -41,6 +41,16 @@ pub(crate) fn add_around_steps(
             _ => {}
         }
     }
+    if let Some(wanted) = f.around.recursion {
+        // A new function, or one whose setting was not read, has Lambda's default.
+        let have = live.around.recursion.filter(|_| exists).unwrap_or_default();
+        if have != wanted {
+            added.push(Step::PutRecursionConfig {
+                old: have,
+                recursion: wanted,
+            });
+        }
+    }
     if !added.is_empty() && *action == Action::NoChange {
         *action = Action::Update;
     }

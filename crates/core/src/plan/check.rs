@@ -140,6 +140,7 @@ fn rank(step: &Step) -> u8 {
         Step::UntagResource { .. } => 8,
         Step::PutConcurrency { .. } | Step::DeleteConcurrency { .. } => 9,
         Step::PutEventInvokeConfig { .. } | Step::DeleteEventInvokeConfig { .. } => 10,
+        Step::PutRecursionConfig { .. } => 11,
     }
 }
 

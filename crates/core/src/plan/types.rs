@@ -496,6 +496,13 @@ pub enum Step {
         /// The configuration when observed, defaults filled (for display).
         old: flotilla_cloud::lambda::EventInvokeConfig,
     },
+    /// PutFunctionRecursionConfig (the manifest's `recursion`).
+    PutRecursionConfig {
+        /// The setting when observed (Lambda's default, `terminate`, for a new function).
+        old: flotilla_cloud::lambda::RecursiveLoop,
+        /// The setting to put.
+        recursion: flotilla_cloud::lambda::RecursiveLoop,
+    },
     /// DeleteFunction of a managed function that left the manifest ([`Action::Delete`]).
     /// Apply first re-reads the function's tags and refuses it (stale) unless it
     /// still carries every one of `owner_tags`.
@@ -538,6 +545,7 @@ impl Step {
             Step::DeleteConcurrency { .. } => "DeleteFunctionConcurrency",
             Step::PutEventInvokeConfig { .. } => "PutFunctionEventInvokeConfig",
             Step::DeleteEventInvokeConfig { .. } => "DeleteFunctionEventInvokeConfig",
+            Step::PutRecursionConfig { .. } => "PutFunctionRecursionConfig",
             Step::DeleteFunction { .. } | Step::DeleteFailedFunction { .. } => "DeleteFunction",
         }
     }

@@ -1,7 +1,7 @@
 //! The display lines of the steps around a function (`async.retries 2 → 0`), one line
 //! per member that the step adds, changes or removes.
 
-use flotilla_cloud::lambda::EventInvokeConfig;
+use flotilla_cloud::lambda::{EventInvokeConfig, RecursiveLoop};
 
 use super::lines::{Line, Sign, duration_words};
 use crate::plan::Step;
@@ -41,7 +41,21 @@ pub(super) fn step_lines(step: &Step, out: &mut Vec<Line>) {
                 }
             }
         }
+        Step::PutRecursionConfig { old, recursion } => out.push(Line {
+            sign: Sign::Change,
+            label: "recursion".to_owned(),
+            old: Some(recursion_word(*old).to_owned()),
+            new: Some(recursion_word(*recursion).to_owned()),
+        }),
         _ => {}
+    }
+}
+
+/// `allow` or `terminate`, as the manifest writes it.
+fn recursion_word(r: RecursiveLoop) -> &'static str {
+    match r {
+        RecursiveLoop::Allow => "allow",
+        RecursiveLoop::Terminate => "terminate",
     }
 }
 

@@ -247,7 +247,9 @@ fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
             old: Some(old.to_string()),
             new: None,
         }),
-        Step::PutEventInvokeConfig { .. } | Step::DeleteEventInvokeConfig { .. } => {
+        Step::PutEventInvokeConfig { .. }
+        | Step::DeleteEventInvokeConfig { .. }
+        | Step::PutRecursionConfig { .. } => {
             super::around_async::step_lines(step, out);
         }
         // The whole function goes; the heading says so and says why.

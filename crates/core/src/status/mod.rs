@@ -177,6 +177,7 @@ fn drifted_fields(fp: &FunctionPlan, live: &LiveFunction) -> Vec<String> {
             Step::PutEventInvokeConfig { .. } | Step::DeleteEventInvokeConfig { .. } => {
                 fields.push("async".to_owned());
             }
+            Step::PutRecursionConfig { .. } => fields.push("recursion".to_owned()),
         }
     }
     let code_or_config = fp.steps.iter().any(|s| {
