@@ -9,8 +9,12 @@
 //!   refused by `validate` with exit 1 and a help.
 //! - `recursion`: set at create against Lambda's default, changed, and left alone on a
 //!   function without it; a bad value refused by `validate`.
+//! - `runtime_management`: `function_update`, then a `manual` runtime version, planned
+//!   and applied; bad values refused by `validate`.
 //! - The `async` and `recursion` deploys against MiniStack 1.5.33, which serves their
-//!   calls (ignored without `tests/tools/install.sh`).
+//!   calls (ignored without `tests/tools/install.sh`). MiniStack has no
+//!   Get/PutRuntimeManagementConfig, so `runtime_management` is tested against
+//!   `flotilla sim` only.
 
 use std::path::Path;
 use std::process::Command;
@@ -511,4 +515,106 @@ fn recursion_is_set_changed_and_left_alone() {
         "{}",
         out.all()
     );
+}
+
+fn runtime_management(sim: &Sim, name: &str) -> serde_json::Value {
+    let (status, body) = lambda(
+        sim,
+        "GET",
+        &format!("/2021-07-20/functions/{name}/runtime-management-config"),
+        "",
+    );
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+const RUNTIME_VERSION: &str = "arn:aws:lambda:eu-north-1::runtime:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+#[test]
+fn runtime_management_is_set_and_changed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write_manifest(root, "", "    runtime_management: function_update\n");
+    let sim = Sim::start(root, &[]);
+    let created = plan(root, &sim, "text");
+    assert!(
+        shows(
+            &created.stdout,
+            "~ runtime_management auto → function_update"
+        ) && shows(
+            &created.stdout,
+            "steps: CreateFunction → PutRuntimeManagementConfig"
+        ),
+        "{}",
+        created.stdout
+    );
+    run(flo(root, &sim, APPLY)).expect_code(0);
+    assert_eq!(
+        runtime_management(&sim, "fn-a")["UpdateRuntimeOn"],
+        "FunctionUpdate"
+    );
+    assert_eq!(runtime_management(&sim, "fn-b")["UpdateRuntimeOn"], "Auto");
+    plan_is_empty(root, &sim);
+
+    let manual = format!("    runtime_management:\n      manual: {RUNTIME_VERSION}\n");
+    write_manifest(root, "", &manual);
+    let text = plan(root, &sim, "text");
+    assert!(
+        shows(
+            &text.stdout,
+            &format!("~ runtime_management function_update → manual \"{RUNTIME_VERSION}\"")
+        ),
+        "{}",
+        text.stdout
+    );
+    let md = plan(root, &sim, "markdown");
+    assert!(md.stdout.contains("runtime_management"), "{}", md.stdout);
+    let json = plan(root, &sim, "json");
+    let plan_json: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON plan");
+    let fa = plan_json["functions"]
+        .as_array()
+        .and_then(|fs| fs.iter().find(|f| f["key"] == "fn-a"))
+        .expect("fn-a in the plan")
+        .clone();
+    assert_eq!(
+        fa["steps"][0]["step"], "put_runtime_management_config",
+        "{fa}"
+    );
+    assert_eq!(fa["steps"][0]["old"]["update_on"], "function_update");
+    assert_eq!(fa["steps"][0]["config"]["update_on"], "manual");
+    assert_eq!(
+        fa["steps"][0]["config"]["runtime_version_arn"],
+        RUNTIME_VERSION
+    );
+    run(flo(root, &sim, APPLY)).expect_code(0);
+    let live = runtime_management(&sim, "fn-a");
+    assert_eq!(live["UpdateRuntimeOn"], "Manual", "{live}");
+    assert_eq!(live["RuntimeVersionArn"], RUNTIME_VERSION, "{live}");
+    plan_is_empty(root, &sim);
+
+    for (a, message, help) in [
+        (
+            "    runtime_management: sometimes\n",
+            "`functions.fn-a.runtime_management` is `sometimes`, not a known value",
+            "`function_update`",
+        ),
+        (
+            "    runtime_management:\n      manual: arn:aws:lambda:eu-north-1:111111111111:function:x\n",
+            "`functions.fn-a.runtime_management.manual` is not a runtime version ARN",
+            "(no account)",
+        ),
+    ] {
+        write_manifest(root, "", a);
+        let out = run({
+            let mut cmd = flotilla(root, FLEET_ACCOUNT);
+            cmd.args(["validate", "-f", "deploy.yaml", "--env", "staging"]);
+            cmd
+        })
+        .expect_code(1);
+        assert!(
+            shows(&out.all(), message) && shows(&out.all(), help),
+            "{a}: {}",
+            out.all()
+        );
+    }
 }

@@ -225,3 +225,68 @@ async fn recursion_config_round_trips_and_refuses_bad_values() {
         .into_service_error();
     assert!(missing.is_resource_not_found_exception(), "{missing:?}");
 }
+
+#[tokio::test]
+async fn runtime_management_config_round_trips_and_refuses_bad_values() {
+    use aws_sdk_lambda::types::UpdateRuntimeOn;
+    let h = start(Duration::from_millis(5), QuotaConfig::off()).await;
+    seed(&h.sim, "svc");
+    let version = format!("arn:aws:lambda:{REGION}::runtime:0123456789abcdef");
+    let default = h
+        .client
+        .get_runtime_management_config()
+        .function_name("svc")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(default.update_runtime_on, Some(UpdateRuntimeOn::Auto));
+    assert_eq!(default.runtime_version_arn, None);
+    let no_arn = h
+        .client
+        .put_runtime_management_config()
+        .function_name("svc")
+        .update_runtime_on(UpdateRuntimeOn::Manual)
+        .send()
+        .await
+        .expect_err("manual needs an ARN")
+        .into_service_error();
+    assert!(no_arn.is_invalid_parameter_value_exception(), "{no_arn:?}");
+    let extra_arn = h
+        .client
+        .put_runtime_management_config()
+        .function_name("svc")
+        .update_runtime_on(UpdateRuntimeOn::Auto)
+        .runtime_version_arn(&version)
+        .send()
+        .await
+        .expect_err("auto takes no ARN")
+        .into_service_error();
+    assert!(
+        extra_arn.is_invalid_parameter_value_exception(),
+        "{extra_arn:?}"
+    );
+    let put = h
+        .client
+        .put_runtime_management_config()
+        .function_name("svc")
+        .update_runtime_on(UpdateRuntimeOn::Manual)
+        .runtime_version_arn(&version)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(put.update_runtime_on, UpdateRuntimeOn::Manual);
+    assert_eq!(put.runtime_version_arn.as_deref(), Some(version.as_str()));
+    assert_eq!(
+        put.function_arn,
+        format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:svc:$LATEST")
+    );
+    let got = h
+        .client
+        .get_runtime_management_config()
+        .function_name("svc")
+        .send()
+        .await
+        .expect("get again");
+    assert_eq!(got.update_runtime_on, Some(UpdateRuntimeOn::Manual));
+    assert_eq!(got.runtime_version_arn.as_deref(), Some(version.as_str()));
+}

@@ -242,6 +242,30 @@ impl LambdaApi for SimClient {
         .await
     }
 
+    async fn get_runtime_management_config(
+        &self,
+        name: &str,
+    ) -> ApiResult<flotilla_cloud::lambda::RuntimeManagement> {
+        let n = name_of(name);
+        self.run(ApiOp::GetRuntimeManagementConfig, Some(&n), |w, c| {
+            w.get_runtime_management_config(c, name).map(|(r, _)| r)
+        })
+        .await
+    }
+
+    async fn put_runtime_management_config(
+        &self,
+        name: &str,
+        config: flotilla_cloud::lambda::RuntimeManagement,
+    ) -> ApiResult<flotilla_cloud::lambda::RuntimeManagement> {
+        let n = name_of(name);
+        self.run(ApiOp::PutRuntimeManagementConfig, Some(&n), |w, c| {
+            w.put_runtime_management_config(c, name, config)
+                .map(|(r, _)| r)
+        })
+        .await
+    }
+
     async fn delete_event_invoke_config(&self, name: &str) -> ApiResult<()> {
         let n = name_of(name);
         self.run(ApiOp::DeleteFunctionEventInvokeConfig, Some(&n), |w, c| {

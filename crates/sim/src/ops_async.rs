@@ -1,7 +1,8 @@
 //! The resources around a function with calls of their own: the event invoke
 //! configuration (`/2019-09-25/functions/{FunctionName}/event-invoke-config`:
 //! Get/Put/DeleteFunctionEventInvokeConfig) and the recursive-loop setting
-//! (`/2024-08-31/functions/{FunctionName}/recursion-config`). Each is kept on the function's record,
+//! (`/2024-08-31/functions/{FunctionName}/recursion-config`) and runtime management
+//! (`/2021-07-20/functions/{FunctionName}/runtime-management-config`). Each is kept on the function's record,
 //! so DeleteFunction takes it along; only the unqualified function is modelled (a
 //! qualifier is refused with 400, never dropped).
 //!
@@ -12,7 +13,7 @@ use serde_json::{Map, Value, json};
 
 use flotilla_cloud::lambda::{
     ApiOp, DestinationKind, EventInvokeConfig, MAX_ASYNC_RETRIES, MIN_ASYNC_MAX_AGE_SECS,
-    RecursiveLoop, destination_problem, destination_region,
+    RecursiveLoop, RuntimeManagement, UpdateRuntimeOn, destination_problem, destination_region,
 };
 
 use crate::Sim;
@@ -32,6 +33,8 @@ pub(crate) struct AroundState {
     pub event_invoke: Option<(EventInvokeConfig, f64)>,
     /// `RecursiveLoop` (Lambda's default: `Terminate`).
     pub recursion: RecursiveLoop,
+    /// The runtime management configuration (Lambda's default: `Auto`).
+    pub runtime_management: RuntimeManagement,
 }
 
 /// Lambda's checks of a PutFunctionEventInvokeConfig's members, for a function in
@@ -176,6 +179,121 @@ impl World {
     }
 }
 
+impl World {
+    /// GetRuntimeManagementConfig.
+    pub(crate) fn get_runtime_management_config(
+        &mut self,
+        call: &Call<'_>,
+        reference: &str,
+    ) -> Result<(RuntimeManagement, String), SimError> {
+        let name = unqualified(reference, None)?;
+        let arn = self.latest_arn(call, &name);
+        let (record, _) = self.function_mut(call, &name)?;
+        Ok((record.around.runtime_management.clone(), arn))
+    }
+
+    /// PutRuntimeManagementConfig: a runtime version ARN with `Manual` and only then;
+    /// zip functions only.
+    pub(crate) fn put_runtime_management_config(
+        &mut self,
+        call: &Call<'_>,
+        reference: &str,
+        config: RuntimeManagement,
+    ) -> Result<(RuntimeManagement, String), SimError> {
+        let name = unqualified(reference, None)?;
+        match (&config.update_on, &config.runtime_version_arn) {
+            (UpdateRuntimeOn::Manual, None) => {
+                return Err(SimError::invalid(
+                    "RuntimeVersionArn is required when UpdateRuntimeOn is Manual.",
+                ));
+            }
+            (UpdateRuntimeOn::Manual, Some(arn))
+                if !flotilla_cloud::lambda::is_runtime_version_arn(arn) =>
+            {
+                return Err(SimError::invalid(format!(
+                    "1 validation error detected: Value '{arn}' at 'runtimeVersionArn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{{2}}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{{1}}::runtime:.+"
+                )));
+            }
+            (UpdateRuntimeOn::Manual, Some(_)) | (_, None) => {}
+            (_, Some(_)) => {
+                return Err(SimError::invalid(
+                    "RuntimeVersionArn can be set only when UpdateRuntimeOn is Manual.",
+                ));
+            }
+        }
+        let arn = self.latest_arn(call, &name);
+        let (record, _) = self.function_mut(call, &name)?;
+        if record.config.package_type == flotilla_cloud::lambda::PackageType::Image {
+            return Err(SimError::invalid(
+                "Runtime management configuration is not supported for functions with package type Image.",
+            ));
+        }
+        record.around.runtime_management = config.clone();
+        Ok((config, arn))
+    }
+}
+
+/// Routes `/2021-07-20/functions/{FunctionName}/runtime-management-config`.
+async fn handle_runtime_management(sim: &Sim, req: &LambdaRequest<'_>, reference: &str) -> Reply {
+    let (acct, region) = (req.account.as_str(), req.region.as_str());
+    let name = unqualified(reference, req.query_value("Qualifier"))?;
+    let (config, arn) = match req.method {
+        "GET" => {
+            sim.dispatch(
+                acct,
+                region,
+                ApiOp::GetRuntimeManagementConfig,
+                Some(&name),
+                |w, c| w.get_runtime_management_config(c, &name),
+            )
+            .await?
+        }
+        "PUT" => {
+            only(
+                &req.body,
+                "PutRuntimeManagementConfig",
+                &["UpdateRuntimeOn", "RuntimeVersionArn"],
+            )?;
+            let b = req.body();
+            let value = b
+                .str("UpdateRuntimeOn")?
+                .ok_or_else(|| SimError::invalid("UpdateRuntimeOn is required."))?;
+            let update_on = UpdateRuntimeOn::from_api_str(&value).ok_or_else(|| {
+                SimError::invalid(format!(
+                    "1 validation error detected: Value '{value}' at 'updateRuntimeOn' failed to satisfy constraint: Member must satisfy enum value set: [Auto, Manual, FunctionUpdate]"
+                ))
+            })?;
+            let config = RuntimeManagement {
+                update_on,
+                runtime_version_arn: b.str("RuntimeVersionArn")?,
+            };
+            sim.dispatch(
+                acct,
+                region,
+                ApiOp::PutRuntimeManagementConfig,
+                Some(&name),
+                |w, c| w.put_runtime_management_config(c, &name, config),
+            )
+            .await?
+        }
+        other => {
+            return Err(SimError::new(
+                404,
+                "UnknownOperationException",
+                format!("Unknown operation: {other} runtime-management-config"),
+            ));
+        }
+    };
+    let mut body = json!({
+        "UpdateRuntimeOn": config.update_on.as_api_str(),
+        "FunctionArn": arn,
+    });
+    if let Some(v) = &config.runtime_version_arn {
+        body["RuntimeVersionArn"] = json!(v);
+    }
+    Ok((200, Some(body)))
+}
+
 /// Routes `/2024-08-31/functions/{FunctionName}/recursion-config`.
 async fn handle_recursion(sim: &Sim, req: &LambdaRequest<'_>, reference: &str) -> Reply {
     let (acct, region) = (req.account.as_str(), req.region.as_str());
@@ -257,6 +375,7 @@ pub(crate) fn handles(segments: &[&str]) -> bool {
         segments,
         ["2019-09-25", "functions", _, "event-invoke-config"]
             | ["2024-08-31", "functions", _, "recursion-config"]
+            | ["2021-07-20", "functions", _, "runtime-management-config"]
     )
 }
 
@@ -307,6 +426,9 @@ pub(crate) async fn handle(sim: &Sim, req: &LambdaRequest<'_>) -> Reply {
     let Some(reference) = segs.get(2).copied() else {
         return Err(SimError::invalid("FunctionName is required."));
     };
+    if segs.first() == Some(&"2021-07-20") {
+        return handle_runtime_management(sim, req, reference).await;
+    }
     if segs.first() == Some(&"2024-08-31") {
         return handle_recursion(sim, req, reference).await;
     }

@@ -166,3 +166,62 @@ impl RecursiveLoop {
         }
     }
 }
+
+/// When a function's runtime is updated (`UpdateRuntimeOn`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum UpdateRuntimeOn {
+    /// `Auto`: Lambda updates it (Lambda's default).
+    #[default]
+    Auto,
+    /// `FunctionUpdate`: on the function's next code or configuration update.
+    FunctionUpdate,
+    /// `Manual`: it stays on the runtime version named.
+    Manual,
+}
+
+impl UpdateRuntimeOn {
+    /// Lambda's spelling.
+    pub fn as_api_str(self) -> &'static str {
+        match self {
+            UpdateRuntimeOn::Auto => "Auto",
+            UpdateRuntimeOn::FunctionUpdate => "FunctionUpdate",
+            UpdateRuntimeOn::Manual => "Manual",
+        }
+    }
+
+    /// Parses Lambda's spelling.
+    pub fn from_api_str(s: &str) -> Option<Self> {
+        match s {
+            "Auto" => Some(UpdateRuntimeOn::Auto),
+            "FunctionUpdate" => Some(UpdateRuntimeOn::FunctionUpdate),
+            "Manual" => Some(UpdateRuntimeOn::Manual),
+            _ => None,
+        }
+    }
+}
+
+/// A function's runtime management configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeManagement {
+    /// When the runtime is updated.
+    pub update_on: UpdateRuntimeOn,
+    /// The runtime version, with `manual` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_version_arn: Option<String>,
+}
+
+/// A runtime version ARN (`arn:aws:lambda:REGION::runtime:HASH`), as Lambda's model
+/// spells it.
+pub fn is_runtime_version_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    matches!(
+        parts.as_slice(),
+        ["arn", partition, "lambda", region, "", rest]
+            if partition.starts_with("aws") && is_region(region)
+                && rest.strip_prefix("runtime:").is_some_and(|h| !h.is_empty())
+    ) && (26..=2048).contains(&arn.len())
+}

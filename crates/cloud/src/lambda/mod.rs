@@ -132,6 +132,21 @@ pub trait LambdaApi: Send + Sync {
         Err(unsupported("PutFunctionRecursionConfig", name))
     }
 
+    /// GetRuntimeManagementConfig on the unqualified function.
+    async fn get_runtime_management_config(&self, name: &str) -> ApiResult<RuntimeManagement> {
+        Err(unsupported("GetRuntimeManagementConfig", name))
+    }
+
+    /// PutRuntimeManagementConfig on the unqualified function.
+    async fn put_runtime_management_config(
+        &self,
+        name: &str,
+        config: RuntimeManagement,
+    ) -> ApiResult<RuntimeManagement> {
+        let _ = config;
+        Err(unsupported("PutRuntimeManagementConfig", name))
+    }
+
     /// Invoke, synchronously: a function error is an `Ok` with `function_error` set.
     /// Clients that cannot invoke refuse it (the default).
     async fn invoke(&self, input: InvokeInput) -> ApiResult<InvokeOutput> {

@@ -612,6 +612,43 @@ impl LambdaApi for SdkLambda {
         Ok(super::sdk_convert::recursive_loop(out.recursive_loop()))
     }
 
+    async fn get_runtime_management_config(
+        &self,
+        name: &str,
+    ) -> ApiResult<super::RuntimeManagement> {
+        let out = self
+            .client
+            .get_runtime_management_config()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(super::sdk_convert::runtime_management(
+            out.update_runtime_on(),
+            out.runtime_version_arn(),
+        ))
+    }
+
+    async fn put_runtime_management_config(
+        &self,
+        name: &str,
+        config: super::RuntimeManagement,
+    ) -> ApiResult<super::RuntimeManagement> {
+        let out = self
+            .client
+            .put_runtime_management_config()
+            .function_name(name)
+            .update_runtime_on(aws::UpdateRuntimeOn::from(config.update_on.as_api_str()))
+            .set_runtime_version_arn(config.runtime_version_arn)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(super::sdk_convert::runtime_management(
+            Some(out.update_runtime_on()),
+            out.runtime_version_arn(),
+        ))
+    }
+
     async fn delete_event_invoke_config(&self, name: &str) -> ApiResult<()> {
         self.client
             .delete_function_event_invoke_config()

@@ -543,6 +543,20 @@ pub(super) fn recursive_loop(v: Option<&aws::RecursiveLoop>) -> super::Recursive
         .unwrap_or_default()
 }
 
+/// A runtime management configuration as Lambda returned it; an absent or unknown
+/// `UpdateRuntimeOn` is Lambda's default, `Auto`.
+pub(super) fn runtime_management(
+    update_on: Option<&aws::UpdateRuntimeOn>,
+    arn: Option<&str>,
+) -> super::RuntimeManagement {
+    super::RuntimeManagement {
+        update_on: update_on
+            .and_then(|u| super::UpdateRuntimeOn::from_api_str(u.as_str()))
+            .unwrap_or_default(),
+        runtime_version_arn: arn.filter(|a| !a.is_empty()).map(str::to_owned),
+    }
+}
+
 /// An event invoke configuration as Lambda returned it (members as given, no defaults).
 pub(super) fn event_invoke_config(
     retries: Option<i32>,

@@ -482,11 +482,15 @@ pub enum ApiOp {
     GetFunctionRecursionConfig,
     /// PutFunctionRecursionConfig.
     PutFunctionRecursionConfig,
+    /// GetRuntimeManagementConfig.
+    GetRuntimeManagementConfig,
+    /// PutRuntimeManagementConfig.
+    PutRuntimeManagementConfig,
 }
 
 impl ApiOp {
     /// Every operation, in declaration order.
-    pub const ALL: [ApiOp; 26] = [
+    pub const ALL: [ApiOp; 28] = [
         ApiOp::GetFunction,
         ApiOp::GetFunctionConfiguration,
         ApiOp::CreateFunction,
@@ -513,6 +517,8 @@ impl ApiOp {
         ApiOp::DeleteFunctionEventInvokeConfig,
         ApiOp::GetFunctionRecursionConfig,
         ApiOp::PutFunctionRecursionConfig,
+        ApiOp::GetRuntimeManagementConfig,
+        ApiOp::PutRuntimeManagementConfig,
     ];
 
     /// Lambda's operation name.
@@ -544,6 +550,8 @@ impl ApiOp {
             ApiOp::DeleteFunctionEventInvokeConfig => "DeleteFunctionEventInvokeConfig",
             ApiOp::GetFunctionRecursionConfig => "GetFunctionRecursionConfig",
             ApiOp::PutFunctionRecursionConfig => "PutFunctionRecursionConfig",
+            ApiOp::GetRuntimeManagementConfig => "GetRuntimeManagementConfig",
+            ApiOp::PutRuntimeManagementConfig => "PutRuntimeManagementConfig",
         }
     }
 
@@ -583,6 +591,7 @@ impl ApiOp {
                 | ApiOp::PutFunctionEventInvokeConfig
                 | ApiOp::DeleteFunctionEventInvokeConfig
                 | ApiOp::PutFunctionRecursionConfig
+                | ApiOp::PutRuntimeManagementConfig
         )
     }
 }

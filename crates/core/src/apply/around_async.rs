@@ -2,7 +2,7 @@
 //! region's limiter and retried by the function's policy through [`FnRun::mutate`].
 //! They do not change `$LATEST`'s configuration, so they wait for nothing.
 
-use flotilla_cloud::lambda::{ApiError, EventInvokeConfig, RecursiveLoop};
+use flotilla_cloud::lambda::{ApiError, EventInvokeConfig, RecursiveLoop, RuntimeManagement};
 
 use super::run::{FnRun, Guard, Stop};
 
@@ -66,6 +66,24 @@ impl FnRun<'_> {
             let api = api.clone();
             let name = name.clone();
             Box::pin(async move { api.put_recursion_config(&name, recursion).await })
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// PutRuntimeManagementConfig (idempotent: a retry sets the same value).
+    pub(crate) async fn put_runtime_management_config(
+        &mut self,
+        config: &RuntimeManagement,
+    ) -> Result<(), Stop> {
+        let api = self.api.clone();
+        let name = self.plan.name.clone();
+        let config = config.clone();
+        self.mutate("PutRuntimeManagementConfig", Guard::None, None, move |_| {
+            let api = api.clone();
+            let name = name.clone();
+            let config = config.clone();
+            Box::pin(async move { api.put_runtime_management_config(&name, config).await })
         })
         .await?;
         Ok(())

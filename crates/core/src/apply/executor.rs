@@ -293,6 +293,9 @@ impl FnRun<'_> {
                 self.put_event_invoke_config(config).await
             }
             Step::DeleteEventInvokeConfig { old: _ } => self.delete_event_invoke_config().await,
+            Step::PutRuntimeManagementConfig { old: _, config } => {
+                self.put_runtime_management_config(config).await
+            }
             Step::PutRecursionConfig { old: _, recursion } => {
                 self.put_recursion_config(*recursion).await
             }

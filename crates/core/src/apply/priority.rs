@@ -49,6 +49,7 @@ fn expected_secs(f: &FunctionPlan, step: &Step) -> u64 {
         | Step::PutEventInvokeConfig { .. }
         | Step::DeleteEventInvokeConfig { .. }
         | Step::PutRecursionConfig { .. }
+        | Step::PutRuntimeManagementConfig { .. }
         | Step::DeleteFunction { .. }
         | Step::DeleteFailedFunction { .. } => 0,
     }

@@ -307,7 +307,46 @@ pub struct RawSettings {
     /// lets it run. Absent: left alone.
     #[schemars(extend("enum" = ["allow", "terminate"], "default" = "terminate"))]
     pub recursion: Option<Sp<String>>,
+    /// When Lambda updates the runtime (PutRuntimeManagementConfig; zip functions
+    /// only): `auto` (Lambda's default), `function_update` (with the function's next
+    /// update), or `{ manual: RUNTIME_VERSION_ARN }` to stay on one version. Absent:
+    /// left alone.
+    pub runtime_management: Option<Sp<RawRuntimeManagement>>,
 }
+}
+
+/// When Lambda updates a function's runtime: a mode, or a pinned runtime version.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawRuntimeManagement {
+    /// `auto` or `function_update`.
+    Mode(Sp<String>),
+    /// `{ manual: ARN }`; `None` when `manual` is missing.
+    Manual(Option<Sp<String>>),
+}
+
+impl JsonSchema for RawRuntimeManagement {
+    fn schema_name() -> Cow<'static, str> {
+        "RawRuntimeManagement".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "`auto`, `function_update`, or `{ manual: RUNTIME_VERSION_ARN }`.",
+            "anyOf": [
+                { "type": "string", "enum": ["auto", "function_update"] },
+                {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["manual"],
+                    "properties": {
+                        "manual": {
+                            "description": "The runtime version ARN to stay on, e.g. `arn:aws:lambda:eu-north-1::runtime:0123abcd…`.",
+                            "type": "string"
+                        }
+                    }
+                }
+            ]
+        })
+    }
 }
 
 /// The asynchronous invocation configuration of a function.

@@ -10,7 +10,7 @@ use super::raw::{
     Entries, RawArchitecture, RawDuration, RawEnvValue, RawFileSystem, RawImageConfig, RawLogging,
     RawRetry, RawScalar, RawSettings, RawUpload, RawVpc, RawWait, Sp,
 };
-use super::raw::{RawAsync, RawCanary, RawLinear, RawRollout, RawSmoke};
+use super::raw::{RawAsync, RawCanary, RawLinear, RawRollout, RawRuntimeManagement, RawSmoke};
 use super::read::{Fields, Reader};
 
 /// What `RawSettings::read_with` asks its source for.
@@ -261,5 +261,17 @@ impl ReadValue for Sp<RawAsync> {
             },
             node.pos,
         ))
+    }
+}
+
+impl ReadValue for Sp<RawRuntimeManagement> {
+    fn read_value(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Self> {
+        if matches!(node.value, super::node::Value::Map(_)) {
+            let f = r.map(node, path, &["manual"])?;
+            let arn = r.field(&f, path, "manual", Reader::string);
+            return Some(Sp::new(RawRuntimeManagement::Manual(arn), node.pos));
+        }
+        let mode = r.string(node, path)?;
+        Some(Sp::new(RawRuntimeManagement::Mode(mode), node.pos))
     }
 }

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use flotilla_cloud::lambda::{
     DestinationKind, EventInvokeConfig, MAX_ASYNC_RETRIES, MIN_ASYNC_MAX_AGE_SECS, RecursiveLoop,
-    destination_problem, destination_region,
+    RuntimeManagement, UpdateRuntimeOn, destination_problem, destination_region,
+    is_runtime_version_arn,
 };
 
 use crate::manifest::Problem;
@@ -40,12 +41,15 @@ pub struct Around {
     /// `recursion`: what Lambda does in a recursive loop.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recursion: Option<RecursiveLoop>,
+    /// `runtime_management`: when Lambda updates the runtime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_management: Option<RuntimeManagement>,
 }
 
 impl Around {
     /// True when the manifest manages none of these resources (no extra calls).
     pub fn is_empty(&self) -> bool {
-        self.event_invoke.is_none() && self.recursion.is_none()
+        self.event_invoke.is_none() && self.recursion.is_none() && self.runtime_management.is_none()
     }
 }
 
@@ -56,6 +60,7 @@ impl<'a> Validator<'a> {
         layers: &Layers<'a>,
         ctx: &Context<'_>,
         path: &str,
+        is_image: bool,
     ) -> Option<Around> {
         let event_invoke = match layers.pick(|s| s.r#async.as_ref()) {
             None => None,
@@ -65,10 +70,90 @@ impl<'a> Validator<'a> {
             None => None,
             Some(src) => Some(self.recursion(src, ctx, &format!("{path}.recursion"))?),
         };
+        let runtime_management = match layers.pick(|s| s.runtime_management.as_ref()) {
+            None => None,
+            Some(src) => Some(self.runtime_management(
+                src,
+                ctx,
+                &format!("{path}.runtime_management"),
+                is_image,
+            )?),
+        };
         Some(Around {
             event_invoke,
             recursion,
+            runtime_management,
         })
+    }
+
+    fn runtime_management(
+        &mut self,
+        src: &Sp<crate::manifest::raw::RawRuntimeManagement>,
+        ctx: &Context<'_>,
+        path: &str,
+        is_image: bool,
+    ) -> Option<RuntimeManagement> {
+        use crate::manifest::raw::RawRuntimeManagement as Raw;
+        if is_image {
+            self.push(
+                Problem::new(
+                    src.pos,
+                    format!("`{path}`: a container image brings its own runtime"),
+                    "image function",
+                )
+                .help("runtime management is for zip functions only; remove `runtime_management` from this function"),
+            );
+            return None;
+        }
+        match &src.value {
+            Raw::Mode(mode) => {
+                let value = self.text(mode, ctx, path)?;
+                let update_on = match value.as_str() {
+                    "auto" => UpdateRuntimeOn::Auto,
+                    "function_update" => UpdateRuntimeOn::FunctionUpdate,
+                    _ => {
+                        self.push(
+                            Problem::new(
+                                mode.pos,
+                                format!("`{path}` is `{value}`, not a known value"),
+                                "unknown value",
+                            )
+                            .help("write `auto` (Lambda's default), `function_update`, or `{ manual: arn:aws:lambda:REGION::runtime:… }`"),
+                        );
+                        return None;
+                    }
+                };
+                Some(RuntimeManagement {
+                    update_on,
+                    runtime_version_arn: None,
+                })
+            }
+            Raw::Manual(None) => {
+                self.push(
+                    Problem::new(src.pos, format!("`{path}.manual` is missing"), "no runtime version")
+                        .help("name the runtime version to stay on: `{ manual: arn:aws:lambda:REGION::runtime:… }` (the function's `RuntimeVersionConfig` shows the current one)"),
+                );
+                None
+            }
+            Raw::Manual(Some(arn)) => {
+                let value = self.text(arn, ctx, &format!("{path}.manual"))?;
+                if !is_runtime_version_arn(&value) {
+                    self.push(
+                        Problem::new(
+                            arn.pos,
+                            format!("`{path}.manual` is not a runtime version ARN"),
+                            "not a runtime version",
+                        )
+                        .help("a runtime version ARN looks like `arn:aws:lambda:eu-north-1::runtime:0123456789abcdef…` (no account); the function's `RuntimeVersionConfig` shows the current one"),
+                    );
+                    return None;
+                }
+                Some(RuntimeManagement {
+                    update_on: UpdateRuntimeOn::Manual,
+                    runtime_version_arn: Some(value),
+                })
+            }
+        }
     }
 
     fn recursion(

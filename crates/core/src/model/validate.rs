@@ -580,7 +580,7 @@ impl<'a> Validator<'a> {
         let retry = self.retry(layers, &path);
         let wait = self.wait(layers, &path);
         let rollout = self.rollout(layers, &path, publish, alias.is_some());
-        let around = self.around(layers, &ctx, &path);
+        let around = self.around(layers, &ctx, &path, is_image);
         let depends_on = f
             .depends_on
             .iter()

@@ -1,7 +1,9 @@
 //! Reads of the resources around a function (`async`), made only for the sections the
 //! manifest has: a fleet without them makes no extra call.
 
-use flotilla_cloud::lambda::{ApiOp, EventInvokeConfig, LambdaApi, RecursiveLoop};
+use flotilla_cloud::lambda::{
+    ApiOp, EventInvokeConfig, LambdaApi, RecursiveLoop, RuntimeManagement,
+};
 
 use super::{ObserveError, Reader};
 use crate::model::Function;
@@ -15,6 +17,8 @@ pub struct LiveAround {
     pub event_invoke: Option<EventInvokeConfig>,
     /// The recursive-loop setting, when the manifest has `recursion` (`None`: not read).
     pub recursion: Option<RecursiveLoop>,
+    /// The runtime management configuration, when the manifest has `runtime_management`.
+    pub runtime_management: Option<RuntimeManagement>,
 }
 
 /// GetFunctionEventInvokeConfig when the manifest has `async` (404: none), and
@@ -27,6 +31,7 @@ pub(crate) async fn observe_around(
     let Around {
         event_invoke,
         recursion,
+        runtime_management,
     } = &f.around;
     let name = f.name.as_str();
     let event_invoke = match event_invoke {
@@ -49,8 +54,19 @@ pub(crate) async fn observe_around(
         }
         None => None,
     };
+    let runtime_management = match runtime_management {
+        Some(_) => {
+            reader
+                .call(ApiOp::GetRuntimeManagementConfig, || {
+                    api.get_runtime_management_config(name)
+                })
+                .await?
+        }
+        None => None,
+    };
     Ok(LiveAround {
         event_invoke,
         recursion,
+        runtime_management,
     })
 }

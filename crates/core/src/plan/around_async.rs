@@ -51,6 +51,24 @@ pub(crate) fn add_around_steps(
             });
         }
     }
+    if let Some(wanted) = &f.around.runtime_management {
+        let have = live
+            .around
+            .runtime_management
+            .clone()
+            .filter(|_| exists)
+            .unwrap_or_default();
+        // Lambda reports the version in use for every mode; only `manual` names one.
+        let same = have.update_on == wanted.update_on
+            && (wanted.update_on != flotilla_cloud::lambda::UpdateRuntimeOn::Manual
+                || have.runtime_version_arn == wanted.runtime_version_arn);
+        if !same {
+            added.push(Step::PutRuntimeManagementConfig {
+                old: have,
+                config: wanted.clone(),
+            });
+        }
+    }
     if !added.is_empty() && *action == Action::NoChange {
         *action = Action::Update;
     }

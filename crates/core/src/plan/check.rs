@@ -141,6 +141,7 @@ fn rank(step: &Step) -> u8 {
         Step::PutConcurrency { .. } | Step::DeleteConcurrency { .. } => 9,
         Step::PutEventInvokeConfig { .. } | Step::DeleteEventInvokeConfig { .. } => 10,
         Step::PutRecursionConfig { .. } => 11,
+        Step::PutRuntimeManagementConfig { .. } => 12,
     }
 }
 
@@ -294,6 +295,18 @@ fn check_change(
             check_shifts(steps, wrong, say);
             for s in steps {
                 match s {
+                    Step::PutRuntimeManagementConfig { config, .. }
+                        if (config.update_on
+                            == flotilla_cloud::lambda::UpdateRuntimeOn::Manual)
+                            != config
+                                .runtime_version_arn
+                                .as_deref()
+                                .is_some_and(flotilla_cloud::lambda::is_runtime_version_arn) =>
+                    {
+                        say(wrong(
+                            "set runtime management without a runtime version ARN for `manual`, or with one for another mode",
+                        ));
+                    }
                     Step::PutEventInvokeConfig { config, .. } => {
                         if let Some(why) = super::around_async::config_problem(config) {
                             say(wrong(&why));

@@ -503,6 +503,13 @@ pub enum Step {
         /// The setting to put.
         recursion: flotilla_cloud::lambda::RecursiveLoop,
     },
+    /// PutRuntimeManagementConfig on the unqualified function (`runtime_management`).
+    PutRuntimeManagementConfig {
+        /// The configuration when observed (Lambda's default, `auto`, for a new function).
+        old: flotilla_cloud::lambda::RuntimeManagement,
+        /// The configuration to put.
+        config: flotilla_cloud::lambda::RuntimeManagement,
+    },
     /// DeleteFunction of a managed function that left the manifest ([`Action::Delete`]).
     /// Apply first re-reads the function's tags and refuses it (stale) unless it
     /// still carries every one of `owner_tags`.
@@ -546,6 +553,7 @@ impl Step {
             Step::PutEventInvokeConfig { .. } => "PutFunctionEventInvokeConfig",
             Step::DeleteEventInvokeConfig { .. } => "DeleteFunctionEventInvokeConfig",
             Step::PutRecursionConfig { .. } => "PutFunctionRecursionConfig",
+            Step::PutRuntimeManagementConfig { .. } => "PutRuntimeManagementConfig",
             Step::DeleteFunction { .. } | Step::DeleteFailedFunction { .. } => "DeleteFunction",
         }
     }

@@ -1,7 +1,9 @@
 //! The display lines of the steps around a function (`async.retries 2 → 0`), one line
 //! per member that the step adds, changes or removes.
 
-use flotilla_cloud::lambda::{EventInvokeConfig, RecursiveLoop};
+use flotilla_cloud::lambda::{
+    EventInvokeConfig, RecursiveLoop, RuntimeManagement, UpdateRuntimeOn,
+};
 
 use super::lines::{Line, Sign, duration_words};
 use crate::plan::Step;
@@ -47,7 +49,25 @@ pub(super) fn step_lines(step: &Step, out: &mut Vec<Line>) {
             old: Some(recursion_word(*old).to_owned()),
             new: Some(recursion_word(*recursion).to_owned()),
         }),
+        Step::PutRuntimeManagementConfig { old, config } => out.push(Line {
+            sign: Sign::Change,
+            label: "runtime_management".to_owned(),
+            old: Some(runtime_words(old)),
+            new: Some(runtime_words(config)),
+        }),
         _ => {}
+    }
+}
+
+/// `auto`, `function_update` or `manual ARN`, as the manifest writes it.
+fn runtime_words(r: &RuntimeManagement) -> String {
+    match r.update_on {
+        UpdateRuntimeOn::Auto => "auto".to_owned(),
+        UpdateRuntimeOn::FunctionUpdate => "function_update".to_owned(),
+        UpdateRuntimeOn::Manual => format!(
+            "manual {:?}",
+            r.runtime_version_arn.as_deref().unwrap_or_default()
+        ),
     }
 }
 

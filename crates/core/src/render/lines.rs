@@ -249,7 +249,8 @@ fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
         }),
         Step::PutEventInvokeConfig { .. }
         | Step::DeleteEventInvokeConfig { .. }
-        | Step::PutRecursionConfig { .. } => {
+        | Step::PutRecursionConfig { .. }
+        | Step::PutRuntimeManagementConfig { .. } => {
             super::around_async::step_lines(step, out);
         }
         // The whole function goes; the heading says so and says why.

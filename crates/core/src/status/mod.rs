@@ -178,6 +178,9 @@ fn drifted_fields(fp: &FunctionPlan, live: &LiveFunction) -> Vec<String> {
                 fields.push("async".to_owned());
             }
             Step::PutRecursionConfig { .. } => fields.push("recursion".to_owned()),
+            Step::PutRuntimeManagementConfig { .. } => {
+                fields.push("runtime_management".to_owned());
+            }
         }
     }
     let code_or_config = fp.steps.iter().any(|s| {
