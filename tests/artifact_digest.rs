@@ -46,6 +46,7 @@ fn function(key: &str, artifact: ArtifactSource) -> Function {
         rollout: None,
         around: Default::default(),
         permissions: None,
+        around_async: Default::default(),
         depends_on: Vec::new(),
         paths: Vec::new(),
     }

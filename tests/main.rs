@@ -36,6 +36,7 @@ mod compat_ministack_triggers;
 mod compat_moto;
 mod docs_commands;
 mod e2e_apply;
+mod e2e_around_async;
 mod e2e_around_url;
 mod e2e_layers_images;
 mod e2e_ops;

@@ -409,6 +409,7 @@ fn alias_already_at_the_latest_matching_version_needs_nothing() {
         latest_published: Some(version("3", SHA_A)),
         provisioned: None,
         policy: None,
+        ..Default::default()
     };
     let p = single(&f, Some(l), zip(SHA_A));
     assert_eq!(p.action, Action::NoChange, "{:?}", p.steps);
@@ -423,6 +424,7 @@ fn change_publishes_and_moves_the_alias() {
         latest_published: Some(version("3", SHA_A)),
         provisioned: None,
         policy: None,
+        ..Default::default()
     };
     let p = single(&f, Some(l), zip(SHA_B));
     assert!(
@@ -445,6 +447,7 @@ fn alias_on_an_older_version_is_moved_even_without_changes() {
         latest_published: Some(version("3", SHA_A)),
         provisioned: None,
         policy: None,
+        ..Default::default()
     };
     let p = single(&f, Some(l), zip(SHA_A));
     assert_eq!(
@@ -468,6 +471,7 @@ fn missing_alias_is_created() {
         latest_published: Some(version("3", SHA_A)),
         provisioned: None,
         policy: None,
+        ..Default::default()
     };
     let p = single(&f, Some(l), zip(SHA_A));
     assert_eq!(
@@ -490,6 +494,7 @@ fn unpublished_latest_code_is_published() {
         latest_published: Some(version("3", SHA_A)),
         provisioned: None,
         policy: None,
+        ..Default::default()
     };
     assert_eq!(
         single(&f, Some(l), zip(SHA_B)).steps,
@@ -501,6 +506,7 @@ fn unpublished_latest_code_is_published() {
         latest_published: Some(version("4", SHA_B)),
         provisioned: None,
         policy: None,
+        ..Default::default()
     };
     assert!(single(&f, Some(l), zip(SHA_B)).steps.is_empty());
 }

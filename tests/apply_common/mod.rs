@@ -90,6 +90,7 @@ fn desired(live: Option<&FunctionInfo>) -> DesiredConfig {
         },
         tags: BTreeMap::new(),
         reserved_concurrency: None,
+        around: Default::default(),
         publish: true,
         alias: Some(ALIAS.to_owned()),
         provisioned_concurrency: None,

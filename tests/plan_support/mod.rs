@@ -50,6 +50,7 @@ pub fn function(key: &str) -> Function {
         rollout: None,
         around: Default::default(),
         permissions: None,
+        around_async: Default::default(),
         depends_on: Vec::new(),
         paths: Vec::new(),
     }
@@ -171,6 +172,7 @@ pub fn existing(info: FunctionInfo) -> LiveFunction {
         latest_published: None,
         provisioned: None,
         policy: None,
+        ..Default::default()
     }
 }
 
@@ -250,6 +252,7 @@ pub fn fleet() -> (Model, LiveState, Artifacts) {
                 latest_published: Some(version("7", SHA_A)),
                 provisioned: None,
                 policy: None,
+                ..Default::default()
             },
         ),
         (&same, existing(live_info(&same, SHA_A))),

@@ -3,6 +3,7 @@
 //! versions and aliases, tags and concurrency. One test binary, split by concern.
 
 mod alarms;
+mod around_async;
 mod faults;
 mod harness;
 mod invoke;

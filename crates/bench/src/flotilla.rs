@@ -126,6 +126,7 @@ fn function_plan(f: &BenchFunction, live: &FunctionInfo, vpc_in_manifest: bool) 
         config,
         tags: live.tags.clone(),
         reserved_concurrency: live.reserved_concurrency,
+        around: Default::default(),
         publish: f.changes.contains(&Change::Publish),
         alias: f.changes.contains(&Change::Alias).then(|| ALIAS.to_owned()),
         provisioned_concurrency: None,

@@ -152,6 +152,7 @@ pub fn synthetic_live(model: &Model) -> LiveState {
                 latest_published: None,
                 provisioned: None,
                 policy: None,
+                ..Default::default()
             },
         );
     }

@@ -1,6 +1,9 @@
 //! Read-only calls that turn the live fleet into [`LiveState`].
 
+mod around;
 pub mod around_url;
+
+pub use around::LiveAround as LiveAroundAsync;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -54,6 +57,8 @@ pub struct LiveFunction {
     /// The resource-based policy, read only when the manifest has `permissions`
     /// (`None`: not read, or the function has none).
     pub policy: Option<around_url::LivePolicy>,
+    /// The resources around it the manifest manages (`async`).
+    pub around_async: around::LiveAround,
 }
 
 /// Hands out the Lambda client for an account (`None`: the credentials' own) and region.
@@ -172,6 +177,7 @@ async fn observe_one(
         _ => None,
     };
     let policy = around_url::observe_policy(f, &reader, api.as_ref()).await?;
+    let around_async = around::observe_around(f, api.as_ref(), &reader).await?;
     let around = observe_around(f, api.as_ref(), &reader).await?;
     Ok((
         LiveFunction {
@@ -180,6 +186,7 @@ async fn observe_one(
             latest_published,
             provisioned,
             policy,
+            around_async,
         },
         around,
     ))

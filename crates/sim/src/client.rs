@@ -208,6 +208,17 @@ impl LambdaApi for SimClient {
         .await
     }
 
+    async fn get_event_invoke_config(
+        &self,
+        name: &str,
+    ) -> ApiResult<flotilla_cloud::lambda::EventInvokeConfig> {
+        let n = name_of(name);
+        self.run(ApiOp::GetFunctionEventInvokeConfig, Some(&n), |w, c| {
+            w.get_event_invoke_config(c, name)
+        })
+        .await
+    }
+
     async fn put_provisioned_concurrency(
         &self,
         name: &str,
@@ -221,6 +232,18 @@ impl LambdaApi for SimClient {
         .await
     }
 
+    async fn put_event_invoke_config(
+        &self,
+        name: &str,
+        config: flotilla_cloud::lambda::EventInvokeConfig,
+    ) -> ApiResult<flotilla_cloud::lambda::EventInvokeConfig> {
+        let n = name_of(name);
+        self.run(ApiOp::PutFunctionEventInvokeConfig, Some(&n), |w, c| {
+            w.put_event_invoke_config(c, name, config)
+        })
+        .await
+    }
+
     async fn delete_provisioned_concurrency(&self, name: &str, qualifier: &str) -> ApiResult<()> {
         let n = name_of(name);
         self.run(
@@ -228,6 +251,61 @@ impl LambdaApi for SimClient {
             Some(&n),
             |w, c| w.delete_provisioned(c, name, qualifier),
         )
+        .await
+    }
+
+    async fn get_recursion_config(
+        &self,
+        name: &str,
+    ) -> ApiResult<flotilla_cloud::lambda::RecursiveLoop> {
+        let n = name_of(name);
+        self.run(ApiOp::GetFunctionRecursionConfig, Some(&n), |w, c| {
+            w.get_recursion_config(c, name)
+        })
+        .await
+    }
+
+    async fn put_recursion_config(
+        &self,
+        name: &str,
+        recursion: flotilla_cloud::lambda::RecursiveLoop,
+    ) -> ApiResult<flotilla_cloud::lambda::RecursiveLoop> {
+        let n = name_of(name);
+        self.run(ApiOp::PutFunctionRecursionConfig, Some(&n), |w, c| {
+            w.put_recursion_config(c, name, recursion)
+        })
+        .await
+    }
+
+    async fn get_runtime_management_config(
+        &self,
+        name: &str,
+    ) -> ApiResult<flotilla_cloud::lambda::RuntimeManagement> {
+        let n = name_of(name);
+        self.run(ApiOp::GetRuntimeManagementConfig, Some(&n), |w, c| {
+            w.get_runtime_management_config(c, name).map(|(r, _)| r)
+        })
+        .await
+    }
+
+    async fn put_runtime_management_config(
+        &self,
+        name: &str,
+        config: flotilla_cloud::lambda::RuntimeManagement,
+    ) -> ApiResult<flotilla_cloud::lambda::RuntimeManagement> {
+        let n = name_of(name);
+        self.run(ApiOp::PutRuntimeManagementConfig, Some(&n), |w, c| {
+            w.put_runtime_management_config(c, name, config)
+                .map(|(r, _)| r)
+        })
+        .await
+    }
+
+    async fn delete_event_invoke_config(&self, name: &str) -> ApiResult<()> {
+        let n = name_of(name);
+        self.run(ApiOp::DeleteFunctionEventInvokeConfig, Some(&n), |w, c| {
+            w.delete_event_invoke_config(c, name)
+        })
         .await
     }
 

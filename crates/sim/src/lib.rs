@@ -19,6 +19,7 @@ mod counters;
 mod faults;
 pub mod http;
 mod ops_alarms;
+mod ops_async;
 mod ops_checks;
 mod ops_function;
 mod ops_invoke;

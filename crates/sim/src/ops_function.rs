@@ -295,6 +295,7 @@ impl World {
             provisioned: BTreeMap::new(),
             competing: None,
             policies: Default::default(),
+            around: Default::default(),
         };
         self.region_mut(call).insert(name.clone(), record);
         if input.publish {
@@ -593,6 +594,7 @@ impl World {
             provisioned: BTreeMap::new(),
             competing: None,
             policies: Default::default(),
+            around: Default::default(),
         };
         let info = record.latest_info(true);
         self.region_mut(call).insert(name, record);

@@ -111,6 +111,8 @@ pub(crate) struct FunctionRecord {
     pub reserved_concurrency: Option<u32>,
     /// Provisioned concurrency configurations, by alias or version.
     pub provisioned: BTreeMap<String, super::ops_provisioned::ProvisionedRecord>,
+    /// The event invoke configuration and the other resources around it.
+    pub around: crate::ops_async::AroundState,
     /// A competing release (fault) still to finish on this function.
     pub competing: Option<CompetingStage>,
     /// Resource-based policies, by qualifier (`ops_url.rs`).

@@ -4,6 +4,7 @@
 //! and the emulator in `sim` implements the same trait in process. One `LambdaApi` value
 //! talks to one account and region.
 
+mod around;
 mod code_download;
 mod config;
 mod config_structured;
@@ -21,6 +22,7 @@ pub(crate) mod sdk_error;
 mod triggers;
 mod types;
 
+pub use around::*;
 pub use code_download::{DownloadError, MAX_CODE_BYTES};
 #[cfg(feature = "sdk")]
 pub use code_download::{download_code, download_code_limited};
@@ -175,6 +177,57 @@ pub trait LambdaApi: Send + Sync {
         ))
     }
 
+    /// GetFunctionEventInvokeConfig on the unqualified function; NotFound when it has
+    /// none. The default: this client cannot ([`unsupported`]).
+    async fn get_event_invoke_config(&self, name: &str) -> ApiResult<EventInvokeConfig> {
+        Err(unsupported("GetFunctionEventInvokeConfig", name))
+    }
+
+    /// PutFunctionEventInvokeConfig on the unqualified function (replaces it whole).
+    async fn put_event_invoke_config(
+        &self,
+        name: &str,
+        config: EventInvokeConfig,
+    ) -> ApiResult<EventInvokeConfig> {
+        let _ = config;
+        Err(unsupported("PutFunctionEventInvokeConfig", name))
+    }
+
+    /// DeleteFunctionEventInvokeConfig on the unqualified function.
+    async fn delete_event_invoke_config(&self, name: &str) -> ApiResult<()> {
+        Err(unsupported("DeleteFunctionEventInvokeConfig", name))
+    }
+
+    /// GetFunctionRecursionConfig.
+    async fn get_recursion_config(&self, name: &str) -> ApiResult<RecursiveLoop> {
+        Err(unsupported("GetFunctionRecursionConfig", name))
+    }
+
+    /// PutFunctionRecursionConfig.
+    async fn put_recursion_config(
+        &self,
+        name: &str,
+        recursion: RecursiveLoop,
+    ) -> ApiResult<RecursiveLoop> {
+        let _ = recursion;
+        Err(unsupported("PutFunctionRecursionConfig", name))
+    }
+
+    /// GetRuntimeManagementConfig on the unqualified function.
+    async fn get_runtime_management_config(&self, name: &str) -> ApiResult<RuntimeManagement> {
+        Err(unsupported("GetRuntimeManagementConfig", name))
+    }
+
+    /// PutRuntimeManagementConfig on the unqualified function.
+    async fn put_runtime_management_config(
+        &self,
+        name: &str,
+        config: RuntimeManagement,
+    ) -> ApiResult<RuntimeManagement> {
+        let _ = config;
+        Err(unsupported("PutRuntimeManagementConfig", name))
+    }
+
     /// Invoke, synchronously: a function error is an `Ok` with `function_error` set.
     /// Clients that cannot invoke refuse it (the default).
     async fn invoke(&self, input: InvokeInput) -> ApiResult<InvokeOutput> {
@@ -206,10 +259,10 @@ pub trait LambdaApi: Send + Sync {
     }
 }
 
-/// The error of a call a client does not implement.
-fn unsupported(op: &str, on: &str) -> ApiError {
+/// The error of a call a client does not make.
+pub fn unsupported(op: &str, function: &str) -> ApiError {
     ApiError::Fatal {
         code: "UnsupportedOperation".to_owned(),
-        message: format!("this client cannot call {op} (asked for {on})"),
+        message: format!("this client cannot call {op} (asked for {function})"),
     }
 }

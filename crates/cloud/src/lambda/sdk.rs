@@ -594,6 +594,117 @@ impl LambdaApi for SdkLambda {
         Ok(())
     }
 
+    async fn get_event_invoke_config(&self, name: &str) -> ApiResult<super::EventInvokeConfig> {
+        let out = self
+            .client
+            .get_function_event_invoke_config()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(super::sdk_convert::event_invoke_config(
+            out.maximum_retry_attempts(),
+            out.maximum_event_age_in_seconds(),
+            out.destination_config(),
+        ))
+    }
+
+    async fn put_event_invoke_config(
+        &self,
+        name: &str,
+        config: super::EventInvokeConfig,
+    ) -> ApiResult<super::EventInvokeConfig> {
+        let out = self
+            .client
+            .put_function_event_invoke_config()
+            .function_name(name)
+            .set_maximum_retry_attempts(config.retries.map(to_i32))
+            .set_maximum_event_age_in_seconds(config.max_age_secs.map(to_i32))
+            .set_destination_config(super::sdk_convert::destination_config(&config))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(super::sdk_convert::event_invoke_config(
+            out.maximum_retry_attempts(),
+            out.maximum_event_age_in_seconds(),
+            out.destination_config(),
+        ))
+    }
+
+    async fn get_recursion_config(&self, name: &str) -> ApiResult<super::RecursiveLoop> {
+        let out = self
+            .client
+            .get_function_recursion_config()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(super::sdk_convert::recursive_loop(out.recursive_loop()))
+    }
+
+    async fn put_recursion_config(
+        &self,
+        name: &str,
+        recursion: super::RecursiveLoop,
+    ) -> ApiResult<super::RecursiveLoop> {
+        let out = self
+            .client
+            .put_function_recursion_config()
+            .function_name(name)
+            .recursive_loop(aws::RecursiveLoop::from(recursion.as_api_str()))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(super::sdk_convert::recursive_loop(out.recursive_loop()))
+    }
+
+    async fn get_runtime_management_config(
+        &self,
+        name: &str,
+    ) -> ApiResult<super::RuntimeManagement> {
+        let out = self
+            .client
+            .get_runtime_management_config()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(super::sdk_convert::runtime_management(
+            out.update_runtime_on(),
+            out.runtime_version_arn(),
+        ))
+    }
+
+    async fn put_runtime_management_config(
+        &self,
+        name: &str,
+        config: super::RuntimeManagement,
+    ) -> ApiResult<super::RuntimeManagement> {
+        let out = self
+            .client
+            .put_runtime_management_config()
+            .function_name(name)
+            .update_runtime_on(aws::UpdateRuntimeOn::from(config.update_on.as_api_str()))
+            .set_runtime_version_arn(config.runtime_version_arn)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(super::sdk_convert::runtime_management(
+            Some(out.update_runtime_on()),
+            out.runtime_version_arn(),
+        ))
+    }
+
+    async fn delete_event_invoke_config(&self, name: &str) -> ApiResult<()> {
+        self.client
+            .delete_function_event_invoke_config()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
     async fn delete_function(&self, name: &str) -> ApiResult<()> {
         self.client
             .delete_function()

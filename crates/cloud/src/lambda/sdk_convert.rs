@@ -595,6 +595,68 @@ pub(crate) fn on_failure_config(destination: &str) -> aws::DestinationConfig {
         .build()
 }
 
+/// `RecursiveLoop` as Lambda returned it; absent (or a value this build does not know)
+/// is Lambda's default, `Terminate`.
+pub(super) fn recursive_loop(v: Option<&aws::RecursiveLoop>) -> super::RecursiveLoop {
+    v.and_then(|r| super::RecursiveLoop::from_api_str(r.as_str()))
+        .unwrap_or_default()
+}
+
+/// A runtime management configuration as Lambda returned it; an absent or unknown
+/// `UpdateRuntimeOn` is Lambda's default, `Auto`.
+pub(super) fn runtime_management(
+    update_on: Option<&aws::UpdateRuntimeOn>,
+    arn: Option<&str>,
+) -> super::RuntimeManagement {
+    super::RuntimeManagement {
+        update_on: update_on
+            .and_then(|u| super::UpdateRuntimeOn::from_api_str(u.as_str()))
+            .unwrap_or_default(),
+        runtime_version_arn: arn.filter(|a| !a.is_empty()).map(str::to_owned),
+    }
+}
+
+/// An event invoke configuration as Lambda returned it (members as given, no defaults).
+pub(super) fn event_invoke_config(
+    retries: Option<i32>,
+    max_age: Option<i32>,
+    destinations: Option<&aws::DestinationConfig>,
+) -> super::EventInvokeConfig {
+    let non_negative = |n: i32| u32::try_from(n).ok();
+    super::EventInvokeConfig {
+        retries: retries.and_then(non_negative),
+        max_age_secs: max_age.and_then(non_negative),
+        on_success: destinations
+            .and_then(aws::DestinationConfig::on_success)
+            .and_then(aws::OnSuccess::destination)
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned),
+        on_failure: destinations
+            .and_then(aws::DestinationConfig::on_failure)
+            .and_then(aws::OnFailure::destination)
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned),
+    }
+}
+
+/// The `DestinationConfig` sent with PutFunctionEventInvokeConfig: only the ends that
+/// have a destination (Put replaces the whole configuration, so an end left out has none).
+pub(super) fn destination_config(
+    config: &super::EventInvokeConfig,
+) -> Option<aws::DestinationConfig> {
+    if config.on_success.is_none() && config.on_failure.is_none() {
+        return None;
+    }
+    let mut out = aws::DestinationConfig::builder();
+    if let Some(d) = &config.on_success {
+        out = out.on_success(aws::OnSuccess::builder().destination(d).build());
+    }
+    if let Some(d) = &config.on_failure {
+        out = out.on_failure(aws::OnFailure::builder().destination(d).build());
+    }
+    Some(out.build())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

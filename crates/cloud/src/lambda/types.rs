@@ -496,11 +496,25 @@ pub enum ApiOp {
     AddPermission,
     /// RemovePermission.
     RemovePermission,
+    /// GetFunctionEventInvokeConfig.
+    GetFunctionEventInvokeConfig,
+    /// PutFunctionEventInvokeConfig.
+    PutFunctionEventInvokeConfig,
+    /// DeleteFunctionEventInvokeConfig.
+    DeleteFunctionEventInvokeConfig,
+    /// GetFunctionRecursionConfig.
+    GetFunctionRecursionConfig,
+    /// PutFunctionRecursionConfig.
+    PutFunctionRecursionConfig,
+    /// GetRuntimeManagementConfig.
+    GetRuntimeManagementConfig,
+    /// PutRuntimeManagementConfig.
+    PutRuntimeManagementConfig,
 }
 
 impl ApiOp {
     /// Every operation, in declaration order.
-    pub const ALL: [ApiOp; 33] = [
+    pub const ALL: [ApiOp; 40] = [
         ApiOp::GetFunction,
         ApiOp::GetFunctionConfiguration,
         ApiOp::CreateFunction,
@@ -534,6 +548,13 @@ impl ApiOp {
         ApiOp::GetPolicy,
         ApiOp::AddPermission,
         ApiOp::RemovePermission,
+        ApiOp::GetFunctionEventInvokeConfig,
+        ApiOp::PutFunctionEventInvokeConfig,
+        ApiOp::DeleteFunctionEventInvokeConfig,
+        ApiOp::GetFunctionRecursionConfig,
+        ApiOp::PutFunctionRecursionConfig,
+        ApiOp::GetRuntimeManagementConfig,
+        ApiOp::PutRuntimeManagementConfig,
     ];
 
     /// Lambda's operation name.
@@ -572,6 +593,13 @@ impl ApiOp {
             ApiOp::GetPolicy => "GetPolicy",
             ApiOp::AddPermission => "AddPermission",
             ApiOp::RemovePermission => "RemovePermission",
+            ApiOp::GetFunctionEventInvokeConfig => "GetFunctionEventInvokeConfig",
+            ApiOp::PutFunctionEventInvokeConfig => "PutFunctionEventInvokeConfig",
+            ApiOp::DeleteFunctionEventInvokeConfig => "DeleteFunctionEventInvokeConfig",
+            ApiOp::GetFunctionRecursionConfig => "GetFunctionRecursionConfig",
+            ApiOp::PutFunctionRecursionConfig => "PutFunctionRecursionConfig",
+            ApiOp::GetRuntimeManagementConfig => "GetRuntimeManagementConfig",
+            ApiOp::PutRuntimeManagementConfig => "PutRuntimeManagementConfig",
         }
     }
 
@@ -615,6 +643,10 @@ impl ApiOp {
                 | ApiOp::DeleteProvisionedConcurrencyConfig
                 | ApiOp::AddPermission
                 | ApiOp::RemovePermission
+                | ApiOp::PutFunctionEventInvokeConfig
+                | ApiOp::DeleteFunctionEventInvokeConfig
+                | ApiOp::PutFunctionRecursionConfig
+                | ApiOp::PutRuntimeManagementConfig
         )
     }
 }

@@ -321,6 +321,16 @@ impl FnRun<'_> {
                 permission,
                 ..
             } => self.add_permission(qualifier.as_deref(), permission).await,
+            Step::PutEventInvokeConfig { old: _, config } => {
+                self.put_event_invoke_config(config).await
+            }
+            Step::DeleteEventInvokeConfig { old: _ } => self.delete_event_invoke_config().await,
+            Step::PutRuntimeManagementConfig { old: _, config } => {
+                self.put_runtime_management_config(config).await
+            }
+            Step::PutRecursionConfig { old: _, recursion } => {
+                self.put_recursion_config(*recursion).await
+            }
             Step::DeleteFunction { owner_tags } => self.delete_function(owner_tags).await,
             Step::DeleteFailedFunction {
                 reason: _,

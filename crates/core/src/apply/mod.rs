@@ -11,6 +11,7 @@
 //! Apply never reads the manifest and decides nothing the plan did not: it refuses a
 //! function whose live `RevisionId` moved since the plan.
 
+mod around_async;
 mod around_triggers;
 mod around_url;
 mod cancel;

@@ -48,6 +48,10 @@ fn expected_secs(f: &FunctionPlan, step: &Step) -> u64 {
         | Step::DeleteConcurrency { .. }
         | Step::PutProvisionedConcurrency { .. }
         | Step::DeleteProvisionedConcurrency { .. }
+        | Step::PutEventInvokeConfig { .. }
+        | Step::DeleteEventInvokeConfig { .. }
+        | Step::PutRecursionConfig { .. }
+        | Step::PutRuntimeManagementConfig { .. }
         | Step::DeleteFunction { .. }
         | Step::DeleteFailedFunction { .. }
         | Step::DeleteVersions { .. } => 0,
@@ -152,6 +156,7 @@ mod tests {
                 config,
                 tags: std::collections::BTreeMap::new(),
                 reserved_concurrency: None,
+                around: Default::default(),
                 publish: true,
                 alias: None,
                 provisioned_concurrency: None,

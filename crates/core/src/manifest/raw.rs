@@ -149,16 +149,24 @@ macro_rules! raw_settings {
 
         impl RawSettings {
             /// Every key, in declaration order.
-            pub const KEYS: &'static [&'static str] = &[$(stringify!($field)),*];
+            pub const KEYS: &'static [&'static str] = &[$(unraw(stringify!($field))),*];
 
             /// Every field, read by its key.
             pub(crate) fn read_with(read: &mut impl super::read_settings::ReadSetting) -> Self {
                 RawSettings {
-                    $($field: read.setting(stringify!($field)),)*
+                    $($field: read.setting(unraw(stringify!($field))),)*
                 }
             }
         }
     };
+}
+
+/// A field's key: its name without the `r#` of a keyword (`r#async` is `async`).
+const fn unraw(name: &'static str) -> &'static str {
+    match name.as_bytes() {
+        [b'r', b'#', ..] => name.split_at(2).1,
+        _ => name,
+    }
 }
 
 raw_settings! {
@@ -313,6 +321,21 @@ pub struct RawSettings {
     /// alone.
     #[schemars(extend("propertyNames" = { "pattern": "^[a-zA-Z0-9_-]{1,100}$" }))]
     pub permissions: Option<Sp<Entries<Sp<RawPermission>>>>,
+    /// Asynchronous invocation (PutFunctionEventInvokeConfig on the unqualified
+    /// function): `retries` (0–2, default 2), `max_age` (60s–6h, default 6h) and the
+    /// `on_success`/`on_failure` destination ARNs. `{}` removes the configuration;
+    /// absent: left alone. Taken whole from the last layer that has it.
+    pub r#async: Option<Sp<RawAsync>>,
+    /// What Lambda does when it detects the function in a recursive loop
+    /// (PutFunctionRecursionConfig): `terminate` (Lambda's default) stops it, `allow`
+    /// lets it run. Absent: left alone.
+    #[schemars(extend("enum" = ["allow", "terminate"], "default" = "terminate"))]
+    pub recursion: Option<Sp<String>>,
+    /// When Lambda updates the runtime (PutRuntimeManagementConfig; zip functions
+    /// only): `auto` (Lambda's default), `function_update` (with the function's next
+    /// update), or `{ manual: RUNTIME_VERSION_ARN }` to stay on one version. Absent:
+    /// left alone.
+    pub runtime_management: Option<Sp<RawRuntimeManagement>>,
 }
 }
 
@@ -390,6 +413,60 @@ pub struct RawPermission {
     /// `none` (with `action: lambda:InvokeFunctionUrl`).
     #[schemars(extend("enum" = ["aws_iam", "none"]))]
     pub function_url_auth_type: Option<Sp<String>>,
+}
+
+/// When Lambda updates a function's runtime: a mode, or a pinned runtime version.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawRuntimeManagement {
+    /// `auto` or `function_update`.
+    Mode(Sp<String>),
+    /// `{ manual: ARN }`; `None` when `manual` is missing.
+    Manual(Option<Sp<String>>),
+}
+
+impl JsonSchema for RawRuntimeManagement {
+    fn schema_name() -> Cow<'static, str> {
+        "RawRuntimeManagement".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "`auto`, `function_update`, or `{ manual: RUNTIME_VERSION_ARN }`.",
+            "anyOf": [
+                { "type": "string", "enum": ["auto", "function_update"] },
+                {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["manual"],
+                    "properties": {
+                        "manual": {
+                            "description": "The runtime version ARN to stay on, e.g. `arn:aws:lambda:eu-north-1::runtime:0123abcd…`.",
+                            "type": "string"
+                        }
+                    }
+                }
+            ]
+        })
+    }
+}
+
+/// The asynchronous invocation configuration of a function.
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawAsync {
+    /// Retries after a function error, 0–2 (Lambda's default: 2).
+    #[schemars(range(min = 0, max = 2), extend("default" = 2))]
+    pub retries: Option<Sp<u32>>,
+    /// How long an event is kept for processing, 60s–6h: seconds as a number, or a
+    /// duration such as `1h` (Lambda's default: 6h).
+    #[serde(default)]
+    #[schemars(schema_with = "duration_schema")]
+    pub max_age: Option<Sp<RawDuration>>,
+    /// Where a record of each successful invocation goes: an SQS queue, SNS topic,
+    /// Lambda function or EventBridge event bus ARN.
+    pub on_success: Option<Sp<String>>,
+    /// Where a record of each failed invocation goes: an SQS queue, SNS topic, Lambda
+    /// function, EventBridge event bus or S3 bucket ARN.
+    pub on_failure: Option<Sp<String>>,
 }
 
 /// A gradual deployment of each published version through the alias.

@@ -11,7 +11,7 @@ use super::raw::{
     Entries, RawArchitecture, RawDuration, RawEnvValue, RawFileSystem, RawImageConfig, RawLogging,
     RawRetry, RawScalar, RawSettings, RawUpload, RawVpc, RawWait, Sp,
 };
-use super::raw::{RawCanary, RawLinear, RawRollout, RawSmoke};
+use super::raw::{RawAsync, RawCanary, RawLinear, RawRollout, RawRuntimeManagement, RawSmoke};
 use super::read::{Fields, Reader};
 
 /// What `RawSettings::read_with` asks its source for.
@@ -276,5 +276,36 @@ impl ReadValue for Sp<RawImageConfig> {
             },
             node.pos,
         ))
+    }
+}
+
+impl ReadValue for Sp<RawAsync> {
+    fn read_value(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Self> {
+        let f = r.map(
+            node,
+            path,
+            &["retries", "max_age", "on_success", "on_failure"],
+        )?;
+        Some(Sp::new(
+            RawAsync {
+                retries: r.field(&f, path, "retries", Reader::u32),
+                max_age: r.field(&f, path, "max_age", Reader::duration),
+                on_success: r.field(&f, path, "on_success", Reader::string),
+                on_failure: r.field(&f, path, "on_failure", Reader::string),
+            },
+            node.pos,
+        ))
+    }
+}
+
+impl ReadValue for Sp<RawRuntimeManagement> {
+    fn read_value(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Self> {
+        if matches!(node.value, super::node::Value::Map(_)) {
+            let f = r.map(node, path, &["manual"])?;
+            let arn = r.field(&f, path, "manual", Reader::string);
+            return Some(Sp::new(RawRuntimeManagement::Manual(arn), node.pos));
+        }
+        let mode = r.string(node, path)?;
+        Some(Sp::new(RawRuntimeManagement::Mode(mode), node.pos))
     }
 }

@@ -4,6 +4,7 @@
 //! Data enters through [`load`] (a path and [`LoadOptions`]) and leaves as a [`Model`]
 //! or a [`ManifestError`] listing every problem.
 
+pub mod around_async;
 pub mod around_triggers;
 pub mod around_url;
 mod artifact_check;

@@ -440,6 +440,8 @@ pub struct Function {
     /// The resource-based policy's statements the manifest manages (`None`: the live
     /// policy is left alone).
     pub permissions: super::around_url::Permissions,
+    /// The resources around the function the manifest manages (`async`).
+    pub around_async: super::around_async::Around,
     /// Keys of functions that must be deployed first.
     pub depends_on: Vec<FunctionKey>,
     /// Globs of source paths the function is built from (monorepo selection).

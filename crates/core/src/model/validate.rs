@@ -596,6 +596,7 @@ impl<'a> Validator<'a> {
             reserved_concurrency,
         );
         let permissions = self.permissions(layers, &ctx, &path);
+        let around_async = self.around_async(layers, &ctx, &path, is_image);
         let depends_on = f
             .depends_on
             .iter()
@@ -651,6 +652,7 @@ impl<'a> Validator<'a> {
             rollout: rollout.ok()?,
             around: around.ok()?,
             permissions: permissions?,
+            around_async: around_async?,
             depends_on,
             paths: paths?,
         };

@@ -128,7 +128,7 @@ const PERMISSION_RANK: u8 = 11;
 
 /// The rank of trigger deletions; updates and creations follow. Each repeats (one step
 /// per trigger).
-const TRIGGER_RANK: u8 = 13;
+const TRIGGER_RANK: u8 = 16;
 
 /// Whether steps of `rank` may follow one another.
 fn repeats(rank: u8) -> bool {
@@ -157,6 +157,9 @@ fn rank(step: &Step) -> u8 {
         Step::PutProvisionedConcurrency { .. } | Step::DeleteProvisionedConcurrency { .. } => 10,
         Step::RemovePermission { .. } => PERMISSION_RANK,
         Step::AddPermission { .. } => PERMISSION_RANK + 1,
+        Step::PutEventInvokeConfig { .. } | Step::DeleteEventInvokeConfig { .. } => 13,
+        Step::PutRecursionConfig { .. } => 14,
+        Step::PutRuntimeManagementConfig { .. } => 15,
         Step::DeleteEventSourceMapping { .. } => TRIGGER_RANK,
         Step::UpdateEventSourceMapping { .. } => TRIGGER_RANK + 1,
         Step::CreateEventSourceMapping { .. } => TRIGGER_RANK + 2,
@@ -306,6 +309,7 @@ fn check_change(
                             | Step::UntagResource { .. }
                             | Step::DeleteConcurrency { .. }
                             | Step::DeleteProvisionedConcurrency { .. }
+                            | Step::DeleteEventInvokeConfig { .. }
                     )
                 })
             {
@@ -316,6 +320,23 @@ fn check_change(
             super::around_triggers::check_steps(f, wrong, say);
             for s in steps {
                 match s {
+                    Step::PutRuntimeManagementConfig { config, .. }
+                        if (config.update_on
+                            == flotilla_cloud::lambda::UpdateRuntimeOn::Manual)
+                            != config
+                                .runtime_version_arn
+                                .as_deref()
+                                .is_some_and(flotilla_cloud::lambda::is_runtime_version_arn) =>
+                    {
+                        say(wrong(
+                            "set runtime management without a runtime version ARN for `manual`, or with one for another mode",
+                        ));
+                    }
+                    Step::PutEventInvokeConfig { config, .. } => {
+                        if let Some(why) = super::around_async::config_problem(config) {
+                            say(wrong(&why));
+                        }
+                    }
                     Step::PublishVersion if !f.desired.publish => {
                         say(wrong(
                             "publish a version the desired configuration does not",

@@ -5,6 +5,7 @@
 //! here, kept thin), apply carries it out (resolving secrets from where the plan says
 //! they live).
 
+mod around_async;
 pub mod around_triggers;
 pub mod around_url;
 mod check;

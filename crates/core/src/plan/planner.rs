@@ -140,7 +140,7 @@ fn plan_function(
     manifest_dir: &Path,
 ) -> Result<FunctionPlan, PlanError> {
     let desired = desired_config(f, tags);
-    let (action, mut steps) = match &live.info {
+    let (mut action, mut steps) = match &live.info {
         None => (
             Action::Create,
             with_provisioned(create_steps(f, tags), f, live),
@@ -179,6 +179,7 @@ fn plan_function(
         .as_ref()
         .and_then(|r| add_rollout_steps(r, live.alias.as_ref(), &mut steps));
     steps.extend(super::around_url::permission_steps(f, live));
+    super::around_async::add_around_steps(f, live, &mut action, &mut steps);
     let action = if action == Action::NoChange && !steps.is_empty() {
         Action::Update
     } else {
@@ -357,6 +358,7 @@ pub(crate) fn desired_config(f: &Function, tags: &BTreeMap<String, String>) -> D
         config,
         tags: tags.clone(),
         reserved_concurrency: f.reserved_concurrency,
+        around: f.around_async.clone(),
         publish: f.publish,
         alias: f.alias.as_ref().map(|a| a.as_str().to_owned()),
         provisioned_concurrency: f.provisioned_concurrency,

@@ -93,6 +93,7 @@ fn delete_plan(
             config: c.map_environment(|_, v| EnvValue::Value(v)),
             tags: info.tags.clone(),
             reserved_concurrency: info.reserved_concurrency,
+            around: Default::default(),
             publish: false,
             alias: None,
             provisioned_concurrency: None,

@@ -267,6 +267,12 @@ pub struct DesiredConfig {
     pub tags: BTreeMap<String, String>,
     /// Reserved concurrency; `None` means unreserved.
     pub reserved_concurrency: Option<u32>,
+    /// The resources around the function the manifest manages (`async`); absent: none.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::model::around_async::Around::is_empty"
+    )]
+    pub around: crate::model::around_async::Around,
     /// Publish a version after changes.
     pub publish: bool,
     /// Alias moved to the version this plan publishes.
@@ -501,6 +507,33 @@ pub enum Step {
         /// Provisioned concurrency on the alias when observed (for display).
         old: u32,
     },
+    /// PutFunctionEventInvokeConfig on the unqualified function: the manifest's `async`,
+    /// Lambda's defaults filled, replacing the whole configuration.
+    PutEventInvokeConfig {
+        /// The configuration when observed, defaults filled (for display); `None`: none.
+        old: Option<flotilla_cloud::lambda::EventInvokeConfig>,
+        /// The configuration to set.
+        config: flotilla_cloud::lambda::EventInvokeConfig,
+    },
+    /// DeleteFunctionEventInvokeConfig on the unqualified function (`async: {}`).
+    DeleteEventInvokeConfig {
+        /// The configuration when observed, defaults filled (for display).
+        old: flotilla_cloud::lambda::EventInvokeConfig,
+    },
+    /// PutFunctionRecursionConfig (the manifest's `recursion`).
+    PutRecursionConfig {
+        /// The setting when observed (Lambda's default, `terminate`, for a new function).
+        old: flotilla_cloud::lambda::RecursiveLoop,
+        /// The setting to put.
+        recursion: flotilla_cloud::lambda::RecursiveLoop,
+    },
+    /// PutRuntimeManagementConfig on the unqualified function (`runtime_management`).
+    PutRuntimeManagementConfig {
+        /// The configuration when observed (Lambda's default, `auto`, for a new function).
+        old: flotilla_cloud::lambda::RuntimeManagement,
+        /// The configuration to put.
+        config: flotilla_cloud::lambda::RuntimeManagement,
+    },
     /// DeleteFunction of a managed function that left the manifest ([`Action::Delete`]).
     /// Apply first re-reads the function's tags and refuses it (stale) unless it
     /// still carries every one of `owner_tags`.
@@ -629,6 +662,10 @@ impl Step {
             Step::DeleteProvisionedConcurrency { .. } => "DeleteProvisionedConcurrencyConfig",
             Step::RemovePermission { .. } => "RemovePermission",
             Step::AddPermission { .. } => "AddPermission",
+            Step::PutEventInvokeConfig { .. } => "PutFunctionEventInvokeConfig",
+            Step::DeleteEventInvokeConfig { .. } => "DeleteFunctionEventInvokeConfig",
+            Step::PutRecursionConfig { .. } => "PutFunctionRecursionConfig",
+            Step::PutRuntimeManagementConfig { .. } => "PutRuntimeManagementConfig",
         }
     }
 }

@@ -272,6 +272,12 @@ fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
             old: Some(format!("{old} on alias {alias}")),
             new: None,
         }),
+        Step::PutEventInvokeConfig { .. }
+        | Step::DeleteEventInvokeConfig { .. }
+        | Step::PutRecursionConfig { .. }
+        | Step::PutRuntimeManagementConfig { .. } => {
+            super::around_async::step_lines(step, out);
+        }
         // The whole function goes; the heading says so and says why.
         Step::RemovePermission { .. } | Step::AddPermission { .. } => {
             super::around_url::step_lines(step, out);

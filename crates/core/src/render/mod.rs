@@ -3,6 +3,7 @@
 //! Renderers decide nothing: every line they print comes from a plan step or the
 //! desired configuration, through [`lines::function_lines`].
 
+mod around_async;
 mod around_triggers;
 mod around_url;
 pub mod lines;

@@ -203,6 +203,13 @@ fn drifted_fields(fp: &FunctionPlan, live: &LiveFunction) -> Vec<String> {
             Step::PutProvisionedConcurrency { .. } | Step::DeleteProvisionedConcurrency { .. } => {
                 fields.push("provisioned_concurrency".to_owned());
             }
+            Step::PutEventInvokeConfig { .. } | Step::DeleteEventInvokeConfig { .. } => {
+                fields.push("async".to_owned());
+            }
+            Step::PutRecursionConfig { .. } => fields.push("recursion".to_owned()),
+            Step::PutRuntimeManagementConfig { .. } => {
+                fields.push("runtime_management".to_owned());
+            }
         }
     }
     let code_or_config = fp.steps.iter().any(|s| {
