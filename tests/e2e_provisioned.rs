@@ -342,20 +342,13 @@ fn a_canary_on_an_alias_with_provisioned_concurrency_never_shifts_during_an_allo
         all[0]["moves_while_in_progress"], 0,
         "an alias move arrived while Lambda was still allocating: {all:?}"
     );
-    let auth = format!(
-        "AWS4-HMAC-SHA256 Credential={FLEET_ACCOUNT}/20250101/{REGION}/lambda/aws4_request, \
-         SignedHeaders=host, Signature=0"
-    );
-    let (status, text) = crate::support::http_patient(
-        sim.port,
+    let (status, alias) = sim.lambda(
+        REGION,
         "GET",
         &format!("/2015-03-31/functions/{NAME}/aliases/live"),
-        &[("Authorization", &auth)],
         "",
-    )
-    .expect("the sim answers");
-    assert_eq!(status, 200, "{text}");
-    let alias: serde_json::Value = serde_json::from_str(&text).expect("alias JSON");
+    );
+    assert_eq!(status, 200, "{alias}");
     assert_eq!(alias["FunctionVersion"], "2", "{alias:#}");
     assert!(
         alias["RoutingConfig"]["AdditionalVersionWeights"]

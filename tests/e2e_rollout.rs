@@ -80,20 +80,10 @@ const APPLY: &[&str] = &[
 
 /// The alias `live` of `name` as the emulator serves it (`GetAlias` over HTTP).
 fn alias(sim: &Sim, name: &str) -> serde_json::Value {
-    let auth = format!(
-        "AWS4-HMAC-SHA256 Credential={FLEET_ACCOUNT}/20250101/{REGION}/lambda/aws4_request, \
-         SignedHeaders=host, Signature=0"
-    );
-    let (status, text) = crate::support::http_patient(
-        sim.port,
-        "GET",
-        &format!("/2015-03-31/functions/{name}/aliases/live"),
-        &[("Authorization", &auth)],
-        "",
-    )
-    .expect("the sim answers");
-    assert_eq!(status, 200, "GetAlias {name}: {text}");
-    serde_json::from_str(&text).expect("GetAlias answers JSON")
+    let path = format!("/2015-03-31/functions/{name}/aliases/live");
+    let (status, body) = sim.lambda(REGION, "GET", &path, "");
+    assert_eq!(status, 200, "GetAlias {name}: {body}");
+    body
 }
 
 /// `(primary version, additional weights)` of `name`'s alias.

@@ -62,27 +62,7 @@ fn write_manifest(dir: &Path, version: &str, extra: &str) {
 }
 
 fn signed(sim: &Sim, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
-    let auth = format!(
-        "AWS4-HMAC-SHA256 Credential={FLEET_ACCOUNT}/20250101/{REGION}/lambda/aws4_request, \
-         SignedHeaders=host, Signature=0"
-    );
-    let (status, text) = crate::support::http_patient(
-        sim.port,
-        method,
-        path,
-        &[
-            ("Authorization", &auth),
-            ("Content-Type", "application/json"),
-        ],
-        body,
-    )
-    .expect("the sim answers");
-    let json = if text.is_empty() {
-        serde_json::Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
-    };
-    (status, json)
+    sim.lambda(REGION, method, path, body)
 }
 
 /// The mappings of `worker-staging:live`, by source ARN.

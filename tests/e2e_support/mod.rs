@@ -92,6 +92,40 @@ impl Sim {
         }
     }
 
+    /// A Lambda API call to the emulator as `FLEET_ACCOUNT` in `region`, over HTTP
+    /// (the emulator reads the account and region from the credential scope and does
+    /// not check the signature); 429s are waited out, since an apply may share the
+    /// quota. The body as JSON (`Null` when empty, a string when not JSON).
+    pub fn lambda(
+        &self,
+        region: &str,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) -> (u16, serde_json::Value) {
+        let auth = format!(
+            "AWS4-HMAC-SHA256 Credential={FLEET_ACCOUNT}/20250101/{region}/lambda/aws4_request, \
+             SignedHeaders=host, Signature=0"
+        );
+        let (status, text) = crate::support::http_patient(
+            self.port,
+            method,
+            path,
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/json"),
+            ],
+            body,
+        )
+        .expect("the sim answers");
+        let json = if text.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+        };
+        (status, json)
+    }
+
     /// A control call (`/_sim/...`) with a JSON body; panics unless it answers 200.
     pub fn control(&self, method: &str, path: &str, body: &str) -> serde_json::Value {
         let (status, text) = crate::support::http(
