@@ -74,13 +74,6 @@ fn write_manifest(dir: &Path, api_permissions: Option<&str>, worker_permissions:
 
 const BASE: &str = "s3-upload:\n  principal: s3.amazonaws.com\n  source_arn: arn:aws:s3:::uploads-bucket\n  source_account: \"123456789012\"\nnightly:\n  principal: events.amazonaws.com\n  source_arn: arn:aws:events:eu-west-1:123456789012:rule/nightly\n";
 
-fn auth() -> String {
-    format!(
-        "AWS4-HMAC-SHA256 Credential={FLEET_ACCOUNT}/20250101/{REGION}/lambda/aws4_request, \
-         SignedHeaders=host, Signature=0"
-    )
-}
-
 /// GetPolicy over plain HTTP: the statements by Sid (empty when there is no policy).
 fn policy(
     sim: &Sim,
@@ -90,19 +83,12 @@ fn policy(
     let q = qualifier
         .map(|q| format!("?Qualifier={q}"))
         .unwrap_or_default();
-    let (status, text) = crate::support::http_patient(
-        sim.port,
-        "GET",
-        &format!("/2015-03-31/functions/{function}/policy{q}"),
-        &[("Authorization", &auth())],
-        "",
-    )
-    .expect("the sim answers");
+    let path = format!("/2015-03-31/functions/{function}/policy{q}");
+    let (status, body) = sim.lambda(REGION, "GET", &path, "");
     if status == 404 {
         return serde_json::Map::new();
     }
-    assert_eq!(status, 200, "GetPolicy {function}: {text}");
-    let body: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(status, 200, "GetPolicy {function}: {body}");
     let doc: serde_json::Value =
         serde_json::from_str(body["Policy"].as_str().expect("Policy")).expect("policy JSON");
     doc["Statement"]
@@ -124,18 +110,9 @@ fn add_outside(sim: &Sim, function: &str, qualifier: Option<&str>, sid: &str) {
         "Principal": "sns.amazonaws.com",
         "SourceArn": "arn:aws:sns:eu-west-1:123456789012:topic",
     });
-    let (status, text) = crate::support::http_patient(
-        sim.port,
-        "POST",
-        &format!("/2015-03-31/functions/{function}/policy{q}"),
-        &[
-            ("Authorization", &auth()),
-            ("Content-Type", "application/json"),
-        ],
-        &body.to_string(),
-    )
-    .expect("the sim answers");
-    assert_eq!(status, 201, "AddPermission {function}: {text}");
+    let path = format!("/2015-03-31/functions/{function}/policy{q}");
+    let (status, answer) = sim.lambda(REGION, "POST", &path, &body.to_string());
+    assert_eq!(status, 201, "AddPermission {function}: {answer}");
 }
 
 fn assert_empty_plan(dir: &Path, sim: &Sim) {
