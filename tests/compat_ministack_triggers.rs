@@ -65,21 +65,7 @@ fn an_sqs_trigger_deploys_against_ministack() {
         .next()
         .and_then(|p| p.parse().ok())
         .expect("port");
-    let sqs_auth = signed("sqs");
-    let (status, body) = support::http(
-        port,
-        "POST",
-        "/",
-        &[
-            ("Authorization", &sqs_auth),
-            ("X-Amz-Target", "AmazonSQS.CreateQueue"),
-            ("Content-Type", "application/x-amz-json-1.0"),
-        ],
-        r#"{"QueueName": "flotilla-compat-jobs"}"#,
-    )
-    .expect("MiniStack answers CreateQueue");
-    assert_eq!(status, 200, "CreateQueue: {body}");
-    let queue = format!("arn:aws:sqs:{REGION}:{MINISTACK_ACCOUNT}:flotilla-compat-jobs");
+    let queue = support::create_sqs_queue(&url, REGION, MINISTACK_ACCOUNT, "flotilla-compat-jobs");
 
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path();

@@ -378,6 +378,34 @@ pub fn http(
     Some((status, body))
 }
 
+/// Creates SQS queue `name` in `region` of the emulator at `url` (MiniStack's SQS, JSON
+/// protocol) and returns its ARN in `account`.
+pub fn create_sqs_queue(url: &str, region: &str, account: &str, name: &str) -> String {
+    let port: u16 = url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim_end_matches('/').parse().ok())
+        .expect("the emulator's URL ends in its port");
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential=test/20250101/{region}/sqs/aws4_request, \
+         SignedHeaders=host, Signature=0"
+    );
+    let (status, body) = http(
+        port,
+        "POST",
+        "/",
+        &[
+            ("Authorization", &auth),
+            ("X-Amz-Target", "AmazonSQS.CreateQueue"),
+            ("Content-Type", "application/x-amz-json-1.0"),
+        ],
+        &format!(r#"{{"QueueName": "{name}"}}"#),
+    )
+    .expect("the emulator answers CreateQueue");
+    assert_eq!(status, 200, "CreateQueue {name}: {body}");
+    format!("arn:aws:sqs:{region}:{account}:{name}")
+}
+
 /// Runs the venv's `aws` CLI against `endpoint` with dummy credentials and the test
 /// region; nothing from the developer's AWS configuration is used.
 pub fn aws_cli(venv: &Path, endpoint: &str, args: &[&str]) -> Output {
