@@ -212,6 +212,79 @@ fn tracing_kms_dead_letter_and_snap_start_deploy_change_and_settle() {
     flo(root, &sim, &["plan", "--detailed-exitcode"]).expect_code(0);
 }
 
+/// `orders` with only `extra` of the four settings.
+fn write_bare(dir: &Path, extra: &str) {
+    std::fs::create_dir_all(dir.join("src")).expect("src");
+    std::fs::write(dir.join("src/App.java"), "class App {}\n").expect("code");
+    let yaml = format!(
+        "version: 1\n\
+         defaults:\n  region: {REGION}\n  account: \"{FLEET_ACCOUNT}\"\n\
+         functions:\n  orders:\n    role: arn:aws:iam::{FLEET_ACCOUNT}:role/orders\n    \
+         runtime: java21\n    handler: app.App::handle\n    artifact: {{ dir: src }}\n{extra}"
+    );
+    std::fs::write(dir.join("deploy.yaml"), yaml).expect("manifest");
+}
+
+#[test]
+fn tracing_kms_dead_letter_and_snap_start_the_manifest_does_not_mention_are_left_alone() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    let sim = Sim::start(root, &["--account", FLEET_ACCOUNT, "--latency", "20ms"]);
+    write_bare(root, "");
+    flo(root, &sim, &["apply", "--auto-approve"]).expect_code(0);
+    let c = sim.get_function(FLEET_ACCOUNT, REGION, "orders")["Configuration"].clone();
+    assert_eq!(c["TracingConfig"]["Mode"], "PassThrough", "{c}");
+
+    // Someone else (the console, Terraform) sets all four.
+    let kms = format!("arn:aws:kms:{REGION}:{FLEET_ACCOUNT}:key/by-hand");
+    let dlq = format!("arn:aws:sqs:{REGION}:{FLEET_ACCOUNT}:by-hand");
+    let (status, body) = call(
+        &sim,
+        "PUT",
+        "/2015-03-31/functions/orders/configuration",
+        &serde_json::json!({
+            "TracingConfig": { "Mode": "Active" }, "KMSKeyArn": kms,
+            "DeadLetterConfig": { "TargetArn": dlq },
+            "SnapStart": { "ApplyOn": "PublishedVersions" },
+        }),
+    );
+    assert_eq!(status, 200, "{body}");
+    settled(&sim, "orders");
+    let p = flo(root, &sim, &["plan", "--detailed-exitcode"]);
+    assert_eq!(
+        p.code,
+        Some(0),
+        "not left alone:\n{}\n{}",
+        p.stdout,
+        p.stderr
+    );
+    let json = flo(root, &sim, &["plan", "--format", "json"])
+        .expect_code(0)
+        .stdout;
+    let plan: serde_json::Value = serde_json::from_str(&json).expect("JSON plan");
+    assert_eq!(
+        plan["functions"][0]["desired"]["tracing"], "Active",
+        "{json}"
+    );
+
+    // Said in the manifest, they are managed again: `none` removes the key and queue.
+    write_bare(
+        root,
+        "    tracing: passthrough\n    kms_key: none\n    dead_letter: none\n    snap_start: none\n",
+    );
+    let text = flo(root, &sim, &["plan"]).expect_code(0).stdout;
+    for line in ["~ tracing", "- kms_key", "- dead_letter", "~ snap_start"] {
+        assert!(text.contains(line), "{line}:\n{text}");
+    }
+    flo(root, &sim, &["apply", "--auto-approve"]).expect_code(0);
+    let c = sim.get_function(FLEET_ACCOUNT, REGION, "orders")["Configuration"].clone();
+    assert_eq!(c["TracingConfig"]["Mode"], "PassThrough", "{c}");
+    assert_eq!(c["SnapStart"]["ApplyOn"], "None", "{c}");
+    assert!(c.get("KMSKeyArn").is_none_or(|k| k == ""), "{c}");
+    assert!(c["DeadLetterConfig"]["TargetArn"].is_null(), "{c}");
+    flo(root, &sim, &["plan", "--detailed-exitcode"]).expect_code(0);
+}
+
 #[test]
 fn the_manifest_refuses_bad_modes_arns_and_snap_start_runtimes() {
     let tmp = tempfile::tempdir().expect("temp dir");

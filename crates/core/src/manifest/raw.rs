@@ -236,21 +236,23 @@ pub struct RawSettings {
     #[schemars(length(max = 5))]
     pub layers: Option<Sp<Vec<Sp<String>>>>,
     /// X-Ray tracing: `active` samples and records incoming requests, `passthrough`
-    /// (Lambda's default) only passes a caller's trace header on.
-    #[schemars(extend("enum" = ["active", "passthrough"], "default" = "passthrough"))]
+    /// (Lambda's default) only passes a caller's trace header on. Absent everywhere:
+    /// the live setting is left alone.
+    #[schemars(extend("enum" = ["active", "passthrough"]))]
     pub tracing: Option<Sp<String>>,
-    /// ARN of the KMS key that encrypts the environment variables at rest. Absent:
-    /// Lambda's own key.
-    #[schemars(regex(pattern = r"^(arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:([0-9]{12}|\$\{[^}]*\}):key/.+|.*\$\{.*)$"))]
+    /// ARN of the KMS key that encrypts the environment variables at rest; `none`:
+    /// Lambda's own key. Absent everywhere: the live setting is left alone.
+    #[schemars(regex(pattern = r"^(none|arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:([0-9]{12}|\$\{[^}]*\}):key/.+|.*\$\{.*)$"))]
     pub kms_key: Option<Sp<String>>,
     /// ARN of the SQS queue or SNS topic that receives events whose asynchronous
-    /// invocations failed (the function's dead-letter queue).
-    #[schemars(regex(pattern = r"^(arn:aws[a-zA-Z-]*:(sqs|sns):[a-z0-9-]+:([0-9]{12}|\$\{[^}]*\}):.+|.*\$\{.*)$"))]
+    /// invocations failed (the function's dead-letter queue); `none`: no queue. Absent
+    /// everywhere: the live setting is left alone.
+    #[schemars(regex(pattern = r"^(none|arn:aws[a-zA-Z-]*:(sqs|sns):[a-z0-9-]+:([0-9]{12}|\$\{[^}]*\}):.+|.*\$\{.*)$"))]
     pub dead_letter: Option<Sp<String>>,
     /// SnapStart: `published_versions` snapshots the initialized function when a
     /// version is published (Java 11+, Python 3.12+ and .NET 8+ zip functions);
-    /// `none` (Lambda's default) turns it off.
-    #[schemars(extend("enum" = ["published_versions", "none"], "default" = "none"))]
+    /// `none` (Lambda's default) turns it off. Absent everywhere: left alone.
+    #[schemars(extend("enum" = ["published_versions", "none"]))]
     pub snap_start: Option<Sp<String>>,
     /// VPC attachment: subnets and security groups (both or neither; an empty `vpc: {}`
     /// detaches the function). Replaced as a whole by a later layer. Absent everywhere:

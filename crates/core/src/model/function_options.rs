@@ -5,7 +5,7 @@
 //! holds Lambda's spelling (`Active`, `PublishedVersions`), which is what the plan diffs
 //! against the live function.
 
-use flotilla_cloud::lambda::SNAP_START_NONE;
+use flotilla_cloud::lambda::{ConfigField, SNAP_START_NONE, TRACING_PASS_THROUGH};
 
 use crate::manifest::Problem;
 use crate::manifest::interpolate::Context;
@@ -46,11 +46,14 @@ pub(crate) struct FunctionOptions {
     pub snap_start: String,
     pub kms_key: Option<String>,
     pub dead_letter: Option<String>,
+    /// The ones no layer sets: the plan keeps their live values (Lambda's defaults
+    /// above, for a new function).
+    pub left_alone: Vec<ConfigField>,
 }
 
 impl<'a> Validator<'a> {
     /// `tracing`, `snap_start`, `kms_key` and `dead_letter`, Lambda's defaults where
-    /// absent. `runtime` is the zip function's runtime (`None` when it has none).
+    /// absent (and listed as left alone). `runtime` is the zip function's runtime (`None` when it has none).
     pub(crate) fn function_options(
         &mut self,
         layers: &Layers<'a>,
@@ -60,6 +63,22 @@ impl<'a> Validator<'a> {
         runtime: Option<&str>,
     ) -> Option<FunctionOptions> {
         let p = |k: &str| format!("{path}.{k}");
+        let left_alone = [
+            (layers.pick(|s| s.tracing.as_ref()), ConfigField::Tracing),
+            (
+                layers.pick(|s| s.snap_start.as_ref()),
+                ConfigField::SnapStart,
+            ),
+            (layers.pick(|s| s.kms_key.as_ref()), ConfigField::KmsKey),
+            (
+                layers.pick(|s| s.dead_letter.as_ref()),
+                ConfigField::DeadLetter,
+            ),
+        ]
+        .into_iter()
+        .filter(|(src, _)| src.is_none())
+        .map(|(_, field)| field)
+        .collect();
         let tracing = self.mode(
             layers.pick(|s| s.tracing.as_ref()),
             ctx,
@@ -108,10 +127,11 @@ impl<'a> Validator<'a> {
             "arn:aws:sqs:eu-north-1:${account}:my-function-dlq",
         );
         Some(FunctionOptions {
-            tracing: tracing?.unwrap_or_else(|| "PassThrough".to_owned()),
+            tracing: tracing?.unwrap_or_else(|| TRACING_PASS_THROUGH.to_owned()),
             snap_start: snap_start?.unwrap_or_else(|| SNAP_START_NONE.to_owned()),
             kms_key: kms_key?,
             dead_letter: dead_letter?,
+            left_alone,
         })
     }
 
@@ -157,6 +177,10 @@ impl<'a> Validator<'a> {
             return Some(None);
         };
         let value = self.text(src, ctx, path)?;
+        // `none`: Lambda's own key, no dead-letter queue.
+        if value == "none" {
+            return Some(None);
+        }
         if arn_of(&value, services) {
             return Some(Some(value));
         }
@@ -169,7 +193,7 @@ impl<'a> Validator<'a> {
                 ),
                 "not an ARN",
             )
-            .help(format!("write the ARN, e.g. {example}")),
+            .help(format!("write the ARN, e.g. {example}, or `none`")),
         );
         None
     }

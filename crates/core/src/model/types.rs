@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use flotilla_cloud::lambda::{FunctionConfig, PackageType};
+use flotilla_cloud::lambda::{ConfigField, FunctionConfig, PackageType};
 
 pub use super::assume_role::{AssumeRole, MAX_SESSION_NAME, RoleArn, session_name};
 
@@ -410,6 +410,10 @@ pub struct Function {
     /// limits; environment values resolved, secrets included: handle with care). Its
     /// `package_type` follows `artifact`.
     pub config: FunctionConfig,
+    /// Settings of `config` no manifest layer sets (`tracing`, `kms_key`,
+    /// `dead_letter`, `snap_start`): they hold Lambda's defaults for a new function, and
+    /// for an existing one the plan keeps the live value, so it is never drift.
+    pub left_alone: Vec<ConfigField>,
     /// Keys of `config.environment` whose values are secret: never printed or written.
     pub sensitive_keys: BTreeSet<String>,
     /// Where each sensitive value came from, so a saved plan can name the source and
@@ -455,6 +459,16 @@ impl Function {
             package_type: package_type(&self.artifact),
             ..self.config.clone()
         }
+    }
+
+    /// [`Function::desired_config`] with the settings the manifest leaves alone taken
+    /// from `live` (the function's live configuration, when it exists).
+    pub fn desired_config_against(&self, live: Option<&FunctionConfig>) -> FunctionConfig {
+        let mut config = self.desired_config();
+        if let Some(live) = live {
+            config.copy_fields(live, &self.left_alone);
+        }
+        config
     }
 }
 

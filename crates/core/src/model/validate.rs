@@ -639,6 +639,7 @@ impl<'a> Validator<'a> {
                 file_systems: structured.file_systems,
                 image_config: structured.image_config,
             },
+            left_alone: options.left_alone,
             sensitive_keys,
             environment_sources,
             tags,

@@ -9,7 +9,7 @@ use crate::model::{ArtifactSource, Function, FunctionKey, LayerRef, Model};
 use crate::observe::{LiveFunction, LiveState};
 use flotilla_cloud::image::{image_digest, is_digest_hex};
 use flotilla_cloud::lambda::{
-    AliasInfo, FunctionInfo, FunctionStateKind, LastUpdateStatus, VersionInfo,
+    AliasInfo, FunctionConfig, FunctionInfo, FunctionStateKind, LastUpdateStatus, VersionInfo,
 };
 
 use super::diff::{diff_config, fill_defaults};
@@ -139,7 +139,7 @@ fn plan_function(
     artifact: &ArtifactDigest,
     manifest_dir: &Path,
 ) -> Result<FunctionPlan, PlanError> {
-    let desired = desired_config(f, tags);
+    let desired = desired_config(f, tags, live.info.as_ref().map(|i| &i.config));
     let (mut action, mut steps) = match &live.info {
         None => (
             Action::Create,
@@ -345,9 +345,14 @@ fn code_origin(f: &Function, manifest_dir: &Path) -> Option<CodeOrigin> {
     }
 }
 
-/// The desired configuration of `f` as a plan carries it (secrets by reference).
-pub(crate) fn desired_config(f: &Function, tags: &BTreeMap<String, String>) -> DesiredConfig {
-    let config = fill_defaults(f.desired_config()).map_environment(|k, v| {
+/// The desired configuration of `f` as a plan carries it (secrets by reference), the
+/// settings the manifest leaves alone taken from `live` when the function exists.
+pub(crate) fn desired_config(
+    f: &Function,
+    tags: &BTreeMap<String, String>,
+    live: Option<&FunctionConfig>,
+) -> DesiredConfig {
+    let config = fill_defaults(f.desired_config_against(live)).map_environment(|k, v| {
         if f.sensitive_keys.contains(k) {
             EnvValue::Sensitive(f.environment_sources.get(k).cloned())
         } else {
@@ -394,7 +399,7 @@ fn update_steps(
     latest: Option<&VersionInfo>,
     artifact: &ArtifactDigest,
 ) -> Result<Vec<Step>, PlanError> {
-    let desired = fill_defaults(f.desired_config());
+    let desired = fill_defaults(f.desired_config_against(Some(&info.config)));
     let live = fill_defaults(info.config.clone());
     let diff = diff_config(&desired, &live, &f.sensitive_keys);
     if diff.package_type_differs {

@@ -49,7 +49,7 @@ pub(crate) fn function_plan(
         source: None,
         upload: None,
         assume_role: f.assume_role.clone(),
-        desired: desired_config(f, &f.tags),
+        desired: desired_config(f, &f.tags, None),
         // Alias moves are independent of each other: no ordering between functions.
         depends_on: Vec::new(),
         retry: f.retry.into(),
