@@ -246,6 +246,10 @@ fn tracing_kms_dead_letter_and_snap_start_the_manifest_does_not_mention_are_left
             "TracingConfig": { "Mode": "Active" }, "KMSKeyArn": kms,
             "DeadLetterConfig": { "TargetArn": dlq },
             "SnapStart": { "ApplyOn": "PublishedVersions" },
+            "VpcConfig": {
+                "SubnetIds": ["subnet-0a1b2c3d4e5f60718"],
+                "SecurityGroupIds": ["sg-0123456789abcdef0"],
+            },
         }),
     );
     assert_eq!(status, 200, "{body}");

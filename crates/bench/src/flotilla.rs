@@ -102,26 +102,17 @@ pub(super) fn build_plan(scenario: &Scenario, seeded: &BTreeMap<String, Function
         functions: scenario
             .functions
             .iter()
-            .filter_map(|f| {
-                seeded
-                    .get(&f.name)
-                    .map(|info| function_plan(f, info, scenario.kind.vpc_in_manifest()))
-            })
+            .filter_map(|f| seeded.get(&f.name).map(|info| function_plan(f, info)))
             .collect(),
     }
 }
 
-fn function_plan(f: &BenchFunction, live: &FunctionInfo, vpc_in_manifest: bool) -> FunctionPlan {
+fn function_plan(f: &BenchFunction, live: &FunctionInfo) -> FunctionPlan {
     let c = &live.config;
-    let mut config = c.clone().map_environment(|_, v| EnvValue::Value(v));
-    // The structured settings are only in the manifest where the scenario says so;
-    // elsewhere the plan leaves them alone, as a manifest without them would.
-    if !vpc_in_manifest {
-        config.vpc = None;
-    }
-    config.logging = None;
-    config.file_systems = None;
-    config.image_config = None;
+    // A setting the manifest leaves alone (the VPC where the scenario's manifest does
+    // not name it) holds its live value in the plan, as in `flotilla plan`; so the
+    // desired configuration is the live one either way.
+    let config = c.clone().map_environment(|_, v| EnvValue::Value(v));
     let mut desired = DesiredConfig {
         config,
         tags: live.tags.clone(),

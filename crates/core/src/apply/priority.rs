@@ -2,7 +2,8 @@
 //! updates still ahead (its own and its dependents'), so slow functions (images, VPC and
 //! EFS functions, SnapStart functions that publish) and long `depends_on` chains start
 //! while quick zip functions fill the quota around them. Slowness is read from the
-//! desired configuration, so it is known from the manifest before anything is called.
+//! plan's desired configuration, before anything is called: the manifest's settings,
+//! and the live ones where the manifest leaves a setting alone (a VPC set elsewhere).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;

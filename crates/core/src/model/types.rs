@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use flotilla_cloud::lambda::{ConfigField, FunctionConfig, PackageType};
+use flotilla_cloud::lambda::{ConfigField, FunctionConfig, PackageType, SettingValue};
 
 pub use super::assume_role::{AssumeRole, MAX_SESSION_NAME, RoleArn, session_name};
 
@@ -462,11 +462,20 @@ impl Function {
     }
 
     /// [`Function::desired_config`] with the settings the manifest leaves alone taken
-    /// from `live` (the function's live configuration, when it exists).
+    /// from `live` (the function's live configuration, when it exists): those of
+    /// `left_alone` and the structured ones it does not mention. The plan then shows no
+    /// change for them, and apply's scheduling sees a live VPC as well as one in the
+    /// manifest.
     pub fn desired_config_against(&self, live: Option<&FunctionConfig>) -> FunctionConfig {
         let mut config = self.desired_config();
         if let Some(live) = live {
-            config.copy_fields(live, &self.left_alone);
+            let mut kept = self.left_alone.clone();
+            kept.extend(
+                ConfigField::ALL.iter().copied().filter(|f| {
+                    f.absent_leaves_alone() && config.value(*f) == SettingValue::Absent
+                }),
+            );
+            config.copy_fields(live, &kept);
         }
         config
     }
