@@ -20,6 +20,7 @@ mod faults;
 pub mod http;
 mod ops_alarms;
 mod ops_async;
+mod ops_code_signing;
 mod ops_checks;
 mod ops_function;
 mod ops_invoke;

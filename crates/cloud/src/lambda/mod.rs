@@ -5,6 +5,7 @@
 //! talks to one account and region.
 
 mod around;
+mod code_signing;
 mod code_download;
 mod config;
 mod config_structured;
@@ -23,6 +24,7 @@ mod triggers;
 mod types;
 
 pub use around::*;
+pub use code_signing::*;
 pub use code_download::{DownloadError, MAX_CODE_BYTES};
 #[cfg(feature = "sdk")]
 pub use code_download::{download_code, download_code_limited};
@@ -226,6 +228,23 @@ pub trait LambdaApi: Send + Sync {
     ) -> ApiResult<RuntimeManagement> {
         let _ = config;
         Err(unsupported("PutRuntimeManagementConfig", name))
+    }
+
+    /// GetFunctionCodeSigningConfig: `None` when the function has none (Lambda answers
+    /// an empty `CodeSigningConfigArn`).
+    async fn get_function_code_signing_config(&self, name: &str) -> ApiResult<Option<String>> {
+        Err(unsupported("GetFunctionCodeSigningConfig", name))
+    }
+
+    /// PutFunctionCodeSigningConfig: returns the ARN Lambda holds.
+    async fn put_function_code_signing_config(&self, name: &str, arn: &str) -> ApiResult<String> {
+        let _ = arn;
+        Err(unsupported("PutFunctionCodeSigningConfig", name))
+    }
+
+    /// DeleteFunctionCodeSigningConfig.
+    async fn delete_function_code_signing_config(&self, name: &str) -> ApiResult<()> {
+        Err(unsupported("DeleteFunctionCodeSigningConfig", name))
     }
 
     /// Invoke, synchronously: a function error is an `Ok` with `function_error` set.

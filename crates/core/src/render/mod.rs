@@ -4,6 +4,7 @@
 //! desired configuration, through [`lines::function_lines`].
 
 mod around_async;
+mod code_signing;
 mod around_triggers;
 mod around_url;
 pub mod lines;
