@@ -1,4 +1,5 @@
-//! The display line of `code_signing_config` (`~ code_signing_config ARN → ARN`).
+//! The display line of `code_signing_config` (`~ code_signing_config "ARN" → "ARN"`),
+//! the ARNs quoted as `async`'s destinations are.
 
 use super::lines::{Line, Sign};
 use crate::plan::{FunctionPlan, Step};
@@ -13,13 +14,13 @@ pub(super) fn step_lines(step: &Step, out: &mut Vec<Line>) {
                 Sign::Add
             },
             label: "code_signing_config".to_owned(),
-            old: old.clone(),
-            new: Some(arn.clone()),
+            old: old.as_ref().map(|a| format!("{a:?}")),
+            new: Some(format!("{arn:?}")),
         }),
         Step::DeleteCodeSigningConfig { old } => out.push(Line {
             sign: Sign::Remove,
             label: "code_signing_config".to_owned(),
-            old: Some(old.clone()),
+            old: Some(format!("{old:?}")),
             new: None,
         }),
         _ => {}
@@ -33,7 +34,7 @@ pub(super) fn created_line(fp: &FunctionPlan, out: &mut Vec<Line>) {
             sign: Sign::Add,
             label: "code_signing_config".to_owned(),
             old: None,
-            new: Some(arn.clone()),
+            new: Some(format!("{arn:?}")),
         });
     }
 }
