@@ -68,7 +68,13 @@ fn plan(dir: &Path, sim: &Sim, format: &str) -> Run {
         dir,
         sim,
         &[
-            "plan", "-f", "deploy.yaml", "--env", "staging", "--format", format,
+            "plan",
+            "-f",
+            "deploy.yaml",
+            "--env",
+            "staging",
+            "--format",
+            format,
         ],
     ))
     .expect_code(0)
@@ -145,7 +151,10 @@ fn code_signing_config_deploys_changes_and_removes() {
     write_manifest(root, &line(&first), "", "v1");
     let created = plan(root, &sim, "text");
     assert!(
-        shows(&created.stdout, &format!("+ code_signing_config \"{first}\"")),
+        shows(
+            &created.stdout,
+            &format!("+ code_signing_config \"{first}\"")
+        ),
         "{}",
         created.stdout
     );
@@ -249,8 +258,9 @@ fn a_code_signing_config_that_does_not_exist_fails_the_apply() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
     let sim = Sim::start(root, &[]);
-    let missing =
-        format!("arn:aws:lambda:{REGION}:{FLEET_ACCOUNT}:code-signing-config:csc-0123456789abcdef0");
+    let missing = format!(
+        "arn:aws:lambda:{REGION}:{FLEET_ACCOUNT}:code-signing-config:csc-0123456789abcdef0"
+    );
     write_manifest(root, &line(&missing), "", "v1");
     let out = run(flo(root, &sim, APPLY)).expect_code(1);
     let all = out.all();

@@ -56,7 +56,9 @@ fn csc_not_found(arn: &str) -> SimError {
     SimError::new(
         404,
         "CodeSigningConfigNotFoundException",
-        format!("The code signing configuration cannot be found. Check that the provided configuration is not deleted: {arn}."),
+        format!(
+            "The code signing configuration cannot be found. Check that the provided configuration is not deleted: {arn}."
+        ),
     )
 }
 
@@ -426,11 +428,18 @@ pub(crate) async fn handle(sim: &Sim, req: &LambdaRequest<'_>) -> Reply {
         ("POST", ["2020-04-22", "code-signing-configs"]) => {
             let input = input(&req.body, "CreateCodeSigningConfig")?;
             let config = sim
-                .dispatch(acct, region, ApiOp::CreateCodeSigningConfig, None, |w, c| {
-                    w.create_code_signing_config(c, input)
-                })
+                .dispatch(
+                    acct,
+                    region,
+                    ApiOp::CreateCodeSigningConfig,
+                    None,
+                    |w, c| w.create_code_signing_config(c, input),
+                )
                 .await?;
-            Ok((201, Some(json!({ "CodeSigningConfig": config_json(&config) }))))
+            Ok((
+                201,
+                Some(json!({ "CodeSigningConfig": config_json(&config) })),
+            ))
         }
         ("GET", ["2020-04-22", "code-signing-configs"]) => {
             let max = match req.query_value("MaxItems") {
@@ -478,21 +487,35 @@ pub(crate) async fn handle(sim: &Sim, req: &LambdaRequest<'_>) -> Reply {
                             w.get_code_signing_config(c, &arn)
                         })
                         .await?;
-                    Ok((200, Some(json!({ "CodeSigningConfig": config_json(&config) }))))
+                    Ok((
+                        200,
+                        Some(json!({ "CodeSigningConfig": config_json(&config) })),
+                    ))
                 }
                 "PUT" => {
                     let input = input(&req.body, "UpdateCodeSigningConfig")?;
                     let config = sim
-                        .dispatch(acct, region, ApiOp::UpdateCodeSigningConfig, None, |w, c| {
-                            w.update_code_signing_config(c, &arn, input)
-                        })
+                        .dispatch(
+                            acct,
+                            region,
+                            ApiOp::UpdateCodeSigningConfig,
+                            None,
+                            |w, c| w.update_code_signing_config(c, &arn, input),
+                        )
                         .await?;
-                    Ok((200, Some(json!({ "CodeSigningConfig": config_json(&config) }))))
+                    Ok((
+                        200,
+                        Some(json!({ "CodeSigningConfig": config_json(&config) })),
+                    ))
                 }
                 "DELETE" => {
-                    sim.dispatch(acct, region, ApiOp::DeleteCodeSigningConfig, None, |w, c| {
-                        w.delete_code_signing_config(c, &arn)
-                    })
+                    sim.dispatch(
+                        acct,
+                        region,
+                        ApiOp::DeleteCodeSigningConfig,
+                        None,
+                        |w, c| w.delete_code_signing_config(c, &arn),
+                    )
                     .await?;
                     Ok((204, None))
                 }

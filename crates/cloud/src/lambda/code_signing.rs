@@ -24,10 +24,9 @@ pub fn is_code_signing_config_arn(arn: &str) -> bool {
         return false;
     };
     let partition_ok = partition.is_empty()
-        || partition.strip_prefix("aws").is_some_and(|rest| {
-            rest.bytes()
-                .all(|b| b.is_ascii_alphabetic() || b == b'-')
-        });
+        || partition
+            .strip_prefix("aws")
+            .is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-'));
     let id_ok = id.strip_prefix("csc-").is_some_and(|hex| {
         hex.len() == 17
             && hex
@@ -107,7 +106,8 @@ mod tests {
         ] {
             assert!(!is_code_signing_config_arn(no), "{no}");
         }
-        let arn = "arn:aws:lambda:eu-north-1:123456789012:code-signing-config:csc-0123456789abcdef0";
+        let arn =
+            "arn:aws:lambda:eu-north-1:123456789012:code-signing-config:csc-0123456789abcdef0";
         assert_eq!(code_signing_config_region(arn), Some("eu-north-1"));
         assert_eq!(code_signing_config_account(arn), Some("123456789012"));
     }

@@ -5,8 +5,8 @@
 //! talks to one account and region.
 
 mod around;
-mod code_signing;
 mod code_download;
+mod code_signing;
 mod config;
 mod config_structured;
 mod error;
@@ -24,10 +24,10 @@ mod triggers;
 mod types;
 
 pub use around::*;
-pub use code_signing::*;
 pub use code_download::{DownloadError, MAX_CODE_BYTES};
 #[cfg(feature = "sdk")]
 pub use code_download::{download_code, download_code_limited};
+pub use code_signing::*;
 pub use config::*;
 pub use config_structured::*;
 pub use error::ApiError;

@@ -12,12 +12,17 @@ impl FnRun<'_> {
         let api = self.api.clone();
         let name = self.plan.name.clone();
         let arn = arn.to_owned();
-        self.mutate("PutFunctionCodeSigningConfig", Guard::None, None, move |_| {
-            let api = api.clone();
-            let name = name.clone();
-            let arn = arn.clone();
-            Box::pin(async move { api.put_function_code_signing_config(&name, &arn).await })
-        })
+        self.mutate(
+            "PutFunctionCodeSigningConfig",
+            Guard::None,
+            None,
+            move |_| {
+                let api = api.clone();
+                let name = name.clone();
+                let arn = arn.clone();
+                Box::pin(async move { api.put_function_code_signing_config(&name, &arn).await })
+            },
+        )
         .await?;
         Ok(())
     }

@@ -15,7 +15,8 @@ use super::layers::Layers;
 use super::validate::Validator;
 
 /// An example the help texts give.
-const EXAMPLE: &str = "arn:aws:lambda:eu-north-1:${account}:code-signing-config:csc-0123456789abcdef0";
+const EXAMPLE: &str =
+    "arn:aws:lambda:eu-north-1:${account}:code-signing-config:csc-0123456789abcdef0";
 
 impl<'a> Validator<'a> {
     /// The function's `code_signing_config`: `Some(None)` when absent (left alone),

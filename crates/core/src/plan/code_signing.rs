@@ -43,6 +43,7 @@ pub(crate) fn step(f: &Function, live: &LiveFunction) -> Option<Step> {
 
 /// Why a saved plan's code signing ARN is not one Lambda takes, if it is not.
 pub(crate) fn arn_problem(arn: &str) -> Option<String> {
-    (!flotilla_cloud::lambda::is_code_signing_config_arn(arn))
-        .then(|| "set a code signing configuration that is not a code signing configuration ARN".to_owned())
+    (!flotilla_cloud::lambda::is_code_signing_config_arn(arn)).then(|| {
+        "set a code signing configuration that is not a code signing configuration ARN".to_owned()
+    })
 }

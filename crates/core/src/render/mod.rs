@@ -4,9 +4,9 @@
 //! desired configuration, through [`lines::function_lines`].
 
 mod around_async;
-mod code_signing;
 mod around_triggers;
 mod around_url;
+mod code_signing;
 pub mod lines;
 mod markdown;
 mod roles;
