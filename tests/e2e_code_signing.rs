@@ -201,7 +201,40 @@ fn code_signing_config_deploys_changes_and_removes() {
     assert_eq!(fa["steps"][0]["old"], first.as_str(), "{fa}");
     assert_eq!(fa["steps"][0]["arn"], second.as_str(), "{fa}");
     assert_eq!(fa["steps"][1]["step"], "update_code", "{fa}");
-    run(flo(root, &sim, APPLY)).expect_code(0);
+    // A saved plan whose ARN was edited into something Lambda refuses is refused whole.
+    run(flo(
+        root,
+        &sim,
+        &[
+            "plan",
+            "-f",
+            "deploy.yaml",
+            "--env",
+            "staging",
+            "-o",
+            "plan.json",
+        ],
+    ))
+    .expect_code(0);
+    let saved = std::fs::read_to_string(root.join("plan.json")).expect("plan.json");
+    assert!(saved.contains(&second), "{saved}");
+    std::fs::write(
+        root.join("edited.json"),
+        saved.replace(&second, "csc-0123456789abcdef0"),
+    )
+    .expect("write edited.json");
+    let refused = run(flo(root, &sim, &["apply", "edited.json"])).expect_code(1);
+    assert!(
+        shows(
+            &refused.all(),
+            "set a code signing configuration that is not a code signing configuration ARN"
+        ),
+        "{}",
+        refused.all()
+    );
+    assert_eq!(function_csc(&sim, "fn-a"), first, "nothing applied");
+
+    run(flo(root, &sim, &["apply", "plan.json"])).expect_code(0);
     assert_eq!(function_csc(&sim, "fn-a"), second);
     plan_is_empty(root, &sim);
 

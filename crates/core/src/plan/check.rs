@@ -263,6 +263,14 @@ fn check_change(
         }
         Action::Replace => say(wrong("replace a function inside a replacement")),
         Action::Create | Action::Update => {
+            if let Some(why) = f
+                .desired
+                .code_signing_config
+                .as_deref()
+                .and_then(super::code_signing::arn_problem)
+            {
+                say(wrong(&why));
+            }
             if steps.iter().any(|s| {
                 matches!(
                     s,
