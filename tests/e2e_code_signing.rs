@@ -5,6 +5,10 @@
 //! next plan is empty; `false` removes it; a function without the key is left alone;
 //! a malformed ARN is refused by `validate`; a configuration that does not exist
 //! fails the apply with Lambda's error.
+//! - Against MiniStack 1.5.33 (ignored without `tests/tools/install.sh`): it serves a
+//!   function's Put/Get/DeleteFunctionCodeSigningConfig (no code signing configuration
+//!   calls, and its CreateFunction drops `CodeSigningConfigArn`), so an existing
+//!   function is given one, the next plan is empty, and `false` removes it.
 
 use std::path::Path;
 use std::process::Command;
@@ -15,6 +19,11 @@ const REGION: &str = "eu-north-1";
 
 /// `fn-a` with `a` (its settings) and `version` in its code, `fn-b` with `b`.
 fn write_manifest(dir: &Path, a: &str, b: &str, version: &str) {
+    write_manifest_in(dir, FLEET_ACCOUNT, REGION, a, b, version);
+}
+
+/// [`write_manifest`] for another account and region.
+fn write_manifest_in(dir: &Path, account: &str, region: &str, a: &str, b: &str, version: &str) {
     for key in ["fn-a", "fn-b"] {
         let code = dir.join("fns").join(key);
         std::fs::create_dir_all(&code).expect("create artifact folder");
@@ -26,10 +35,10 @@ fn write_manifest(dir: &Path, a: &str, b: &str, version: &str) {
     }
     let yaml = format!(
         "version: 1\n\
-         defaults:\n  runtime: python3.12\n  handler: app.handler\n  region: {REGION}\n\
+         defaults:\n  runtime: python3.12\n  handler: app.handler\n  region: {region}\n\
          \x20 role: arn:aws:iam::${{account}}:role/fleet\n\
          \x20 retry: {{ max_attempts: 10, backoff: {{ initial: 100ms, max: 2s }} }}\n\
-         environments:\n  staging: {{ account: \"{FLEET_ACCOUNT}\" }}\n\
+         environments:\n  staging: {{ account: \"{account}\" }}\n\
          functions:\n\
          \x20 fn-a:\n    artifact: {{ dir: fns/fn-a }}\n{a}\
          \x20 fn-b:\n    artifact: {{ dir: fns/fn-b }}\n{b}"
@@ -358,4 +367,85 @@ fn bad_code_signing_configs_are_refused_by_validate() {
             "{a}: no `{message}` / `{help}` in\n{all}"
         );
     }
+}
+
+#[ignore = "needs tests/tools/install.sh"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn code_signing_config_is_put_and_removed_on_ministack() {
+    use crate::support::{MINISTACK_ACCOUNT, REGION as MS_REGION, start_ministack, venv};
+    use flotilla_cloud::lambda::{LambdaApi, SdkLambda};
+
+    let ministack = start_ministack(&venv());
+    let endpoint = ministack.url();
+    let api = SdkLambda::for_endpoint(&endpoint, MS_REGION);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    let flo_ms = |args: &[&str]| {
+        let mut cmd = flotilla(root, "test");
+        cmd.env("AWS_REGION", MS_REGION)
+            .args(args)
+            .args(["--endpoint-url", &endpoint]);
+        run(cmd)
+    };
+    let plan_empty = || {
+        let out = flo_ms(&[
+            "plan",
+            "-f",
+            "deploy.yaml",
+            "--env",
+            "staging",
+            "--detailed-exitcode",
+        ])
+        .expect_code(0);
+        assert!(
+            out.stdout.contains("0 to create, 0 to update, 2 unchanged"),
+            "{}",
+            out.stdout
+        );
+    };
+    let arn = format!(
+        "arn:aws:lambda:{MS_REGION}:{MINISTACK_ACCOUNT}:code-signing-config:csc-0123456789abcdef0"
+    );
+    write_manifest_in(root, MINISTACK_ACCOUNT, MS_REGION, "", "", "v1");
+    flo_ms(APPLY).expect_code(0);
+    plan_empty();
+
+    write_manifest_in(root, MINISTACK_ACCOUNT, MS_REGION, &line(&arn), "", "v1");
+    let text = flo_ms(&["plan", "-f", "deploy.yaml", "--env", "staging"]).expect_code(0);
+    assert!(
+        shows(&text.stdout, &format!("+ code_signing_config \"{arn}\"")),
+        "{}",
+        text.stdout
+    );
+    flo_ms(APPLY).expect_code(0);
+    assert_eq!(
+        api.get_function_code_signing_config("fn-a")
+            .await
+            .expect("fn-a's"),
+        Some(arn.clone())
+    );
+    assert_eq!(
+        api.get_function_code_signing_config("fn-b")
+            .await
+            .expect("fn-b's"),
+        None
+    );
+    plan_empty();
+
+    write_manifest_in(
+        root,
+        MINISTACK_ACCOUNT,
+        MS_REGION,
+        "    code_signing_config: false\n",
+        "",
+        "v1",
+    );
+    flo_ms(APPLY).expect_code(0);
+    assert_eq!(
+        api.get_function_code_signing_config("fn-a")
+            .await
+            .expect("fn-a's"),
+        None
+    );
+    plan_empty();
 }
