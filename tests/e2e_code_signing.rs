@@ -314,6 +314,16 @@ fn a_code_signing_config_that_does_not_exist_fails_the_apply() {
     // fn-a was never created; fn-b was.
     let (status, body) = sim.lambda(REGION, "GET", "/2015-03-31/functions/fn-a", "");
     assert_eq!(status, 404, "{body}");
+
+    // On an existing function, PutFunctionCodeSigningConfig fails the same way.
+    write_manifest(root, "", &line(&missing), "v1");
+    let out = run(flo(root, &sim, APPLY)).expect_code(1);
+    let all = out.all();
+    assert!(
+        all.contains("PutFunctionCodeSigningConfig") && all.contains(&missing),
+        "{all}"
+    );
+    assert_eq!(function_csc(&sim, "fn-b"), "");
 }
 
 #[test]
