@@ -48,6 +48,7 @@ fn function(key: &str, artifact: ArtifactSource) -> Function {
         permissions: None,
         around_async: Default::default(),
         left_alone: Vec::new(),
+        code_signing: None,
         depends_on: Vec::new(),
         paths: Vec::new(),
     }

@@ -91,6 +91,7 @@ async fn seed(api: &SdkLambda, prefix: &str) -> Vec<String> {
                 code: CodeSource::Zip(Arc::new(zip.clone())),
                 publish: false,
                 tags,
+                code_signing_config_arn: None,
             })
             .await
             .unwrap_or_else(|e| panic!("seed {name}: {e:?}"));

@@ -329,6 +329,7 @@ async fn a_managed_function_whose_creation_failed_is_still_deleted() {
             code: CodeSource::Zip(Arc::new(b"PK broken".to_vec())),
             publish: false,
             tags: tags("deploy.yaml", "staging"),
+            code_signing_config_arn: None,
         })
         .await
         .expect("create accepted");

@@ -157,6 +157,7 @@ async fn a_large_file_goes_up_in_parts_once_and_lambda_reads_it() {
             },
             publish: false,
             tags: Default::default(),
+            code_signing_config_arn: None,
         })
         .await
         .unwrap();
@@ -225,6 +226,7 @@ async fn a_missing_bucket_is_named_and_lambda_refuses_a_missing_key() {
             },
             publish: false,
             tags: Default::default(),
+            code_signing_config_arn: None,
         })
         .await
         .unwrap_err();

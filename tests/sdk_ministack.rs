@@ -137,6 +137,7 @@ async fn code_from_s3_and_from_an_image() {
         code: CodeSource::Image(image.to_owned()),
         publish: false,
         tags: BTreeMap::new(),
+        code_signing_config_arn: None,
     })
     .await
     .expect("create image function");

@@ -92,6 +92,7 @@ async fn updates_settle_after_their_latency_in_virtual_time() {
             code: CodeSource::Image("1.dkr.ecr.eu-north-1.amazonaws.com/img:1".into()),
             publish: false,
             tags: BTreeMap::new(),
+            code_signing_config_arn: None,
         })
         .await
         .expect("create");

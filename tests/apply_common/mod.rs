@@ -91,6 +91,7 @@ fn desired(live: Option<&FunctionInfo>) -> DesiredConfig {
         tags: BTreeMap::new(),
         reserved_concurrency: None,
         around: Default::default(),
+        code_signing_config: None,
         publish: true,
         alias: Some(ALIAS.to_owned()),
         provisioned_concurrency: None,

@@ -193,6 +193,7 @@ functions:
                     code: CodeSource::Zip(Arc::new(zip.clone())),
                     publish: false,
                     tags,
+                    code_signing_config_arn: None,
                 })
                 .await
                 .unwrap_or_else(|e| panic!("seed {key}: {e:?}"));
@@ -349,6 +350,7 @@ functions:
             code: CodeSource::Zip(Arc::new(self.package("audit"))),
             publish: false,
             tags: self.ownership_tags(),
+            code_signing_config_arn: None,
         })
         .await
         .unwrap_or_else(|e| panic!("seed {retired}: {e:?}"));

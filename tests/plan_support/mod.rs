@@ -52,6 +52,7 @@ pub fn function(key: &str) -> Function {
         permissions: None,
         around_async: Default::default(),
         left_alone: Vec::new(),
+        code_signing: None,
         depends_on: Vec::new(),
         paths: Vec::new(),
     }

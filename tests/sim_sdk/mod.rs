@@ -4,6 +4,7 @@
 
 mod alarms;
 mod around_async;
+mod code_signing;
 mod faults;
 mod harness;
 mod invoke;

@@ -79,6 +79,7 @@ pub async fn create(api: &dyn LambdaApi, name: &str, role: &str) -> FunctionInfo
             code: CodeSource::Zip(Arc::new(zip.clone())),
             publish: false,
             tags: BTreeMap::from([("team".to_owned(), "core".to_owned())]),
+            code_signing_config_arn: None,
         })
         .await
         .expect("create_function");
@@ -342,6 +343,7 @@ pub async fn list_all_pages(api: &dyn LambdaApi, prefix: &str, role: &str, count
             code: CodeSource::Zip(Arc::new(tiny_zip(&name))),
             publish: false,
             tags: BTreeMap::new(),
+            code_signing_config_arn: None,
         })
         .await
         .expect("create for listing");

@@ -118,6 +118,7 @@ fn function_plan(f: &BenchFunction, live: &FunctionInfo) -> FunctionPlan {
         tags: live.tags.clone(),
         reserved_concurrency: live.reserved_concurrency,
         around: Default::default(),
+        code_signing_config: None,
         publish: f.changes.contains(&Change::Publish),
         alias: f.changes.contains(&Change::Alias).then(|| ALIAS.to_owned()),
         provisioned_concurrency: None,

@@ -59,6 +59,9 @@ pub struct LiveFunction {
     pub policy: Option<around_url::LivePolicy>,
     /// The resources around it the manifest manages (`async`).
     pub around_async: around::LiveAround,
+    /// The code signing configuration's ARN, read only when the manifest has
+    /// `code_signing_config` (`None`: not read, or the function has none).
+    pub code_signing: Option<String>,
 }
 
 /// Hands out the Lambda client for an account (`None`: the credentials' own) and region.
@@ -179,6 +182,15 @@ async fn observe_one(
     let policy = around_url::observe_policy(f, &reader, api.as_ref()).await?;
     let around_async = around::observe_around(f, api.as_ref(), &reader).await?;
     let around = observe_around(f, api.as_ref(), &reader).await?;
+    let code_signing = match &f.code_signing {
+        Some(_) => reader
+            .call(ApiOp::GetFunctionCodeSigningConfig, || {
+                api.get_function_code_signing_config(name)
+            })
+            .await?
+            .flatten(),
+        None => None,
+    };
     Ok((
         LiveFunction {
             info: Some(info),
@@ -187,6 +199,7 @@ async fn observe_one(
             provisioned,
             policy,
             around_async,
+            code_signing,
         },
         around,
     ))

@@ -301,6 +301,32 @@ impl LambdaApi for SimClient {
         .await
     }
 
+    async fn get_function_code_signing_config(&self, name: &str) -> ApiResult<Option<String>> {
+        let n = name_of(name);
+        self.run(ApiOp::GetFunctionCodeSigningConfig, Some(&n), |w, c| {
+            w.get_function_code_signing_config(c, name)
+                .map(|(arn, _)| (!arn.is_empty()).then_some(arn))
+        })
+        .await
+    }
+
+    async fn put_function_code_signing_config(&self, name: &str, arn: &str) -> ApiResult<String> {
+        let n = name_of(name);
+        self.run(ApiOp::PutFunctionCodeSigningConfig, Some(&n), |w, c| {
+            w.put_function_code_signing_config(c, name, arn)
+                .map(|(arn, _)| arn)
+        })
+        .await
+    }
+
+    async fn delete_function_code_signing_config(&self, name: &str) -> ApiResult<()> {
+        let n = name_of(name);
+        self.run(ApiOp::DeleteFunctionCodeSigningConfig, Some(&n), |w, c| {
+            w.delete_function_code_signing_config(c, name)
+        })
+        .await
+    }
+
     async fn delete_event_invoke_config(&self, name: &str) -> ApiResult<()> {
         let n = name_of(name);
         self.run(ApiOp::DeleteFunctionEventInvokeConfig, Some(&n), |w, c| {

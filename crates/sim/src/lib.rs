@@ -21,6 +21,7 @@ pub mod http;
 mod ops_alarms;
 mod ops_async;
 mod ops_checks;
+mod ops_code_signing;
 mod ops_function;
 mod ops_invoke;
 mod ops_layer;

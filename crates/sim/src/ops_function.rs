@@ -243,6 +243,11 @@ impl World {
         input.config.fill_live_defaults(&name);
         validate(&name, &input.config, true)?;
         self.check_layers_exist(&input.config.layers)?;
+        self.check_create_code_signing(
+            call,
+            input.code_signing_config_arn.as_deref(),
+            input.config.package_type,
+        )?;
         let arn = self.env.arn(call, &name);
         if self
             .regions
@@ -296,6 +301,7 @@ impl World {
             competing: None,
             policies: Default::default(),
             around: Default::default(),
+            code_signing_config: input.code_signing_config_arn,
         };
         self.region_mut(call).insert(name.clone(), record);
         if input.publish {
@@ -595,6 +601,7 @@ impl World {
             competing: None,
             policies: Default::default(),
             around: Default::default(),
+            code_signing_config: None,
         };
         let info = record.latest_info(true);
         self.region_mut(call).insert(name, record);

@@ -117,6 +117,8 @@ pub(crate) struct FunctionRecord {
     pub competing: Option<CompetingStage>,
     /// Resource-based policies, by qualifier (`ops_url.rs`).
     pub policies: crate::ops_url::Policies,
+    /// The ARN of the code signing configuration it uses (`ops_code_signing.rs`).
+    pub code_signing_config: Option<String>,
 }
 
 /// The stage a competing release (fault) is at.

@@ -135,6 +135,8 @@ pub(crate) struct World {
     pub alarms: super::ops_alarms::AlarmStore,
     /// Event source mappings.
     pub mappings: super::ops_triggers::MappingStore,
+    /// Code signing configurations.
+    pub code_signing: super::ops_code_signing::CodeSigningStore,
 }
 
 impl World {
@@ -150,6 +152,7 @@ impl World {
             invoke: super::ops_invoke::InvokeState::default(),
             alarms: super::ops_alarms::AlarmStore::default(),
             mappings: super::ops_triggers::MappingStore::default(),
+            code_signing: Default::default(),
         }
     }
 

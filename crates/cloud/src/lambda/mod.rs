@@ -6,6 +6,7 @@
 
 mod around;
 mod code_download;
+mod code_signing;
 mod config;
 mod config_structured;
 mod error;
@@ -26,6 +27,7 @@ pub use around::*;
 pub use code_download::{DownloadError, MAX_CODE_BYTES};
 #[cfg(feature = "sdk")]
 pub use code_download::{download_code, download_code_limited};
+pub use code_signing::*;
 pub use config::*;
 pub use config_structured::*;
 pub use error::ApiError;
@@ -226,6 +228,23 @@ pub trait LambdaApi: Send + Sync {
     ) -> ApiResult<RuntimeManagement> {
         let _ = config;
         Err(unsupported("PutRuntimeManagementConfig", name))
+    }
+
+    /// GetFunctionCodeSigningConfig: `None` when the function has none (Lambda answers
+    /// an empty `CodeSigningConfigArn`).
+    async fn get_function_code_signing_config(&self, name: &str) -> ApiResult<Option<String>> {
+        Err(unsupported("GetFunctionCodeSigningConfig", name))
+    }
+
+    /// PutFunctionCodeSigningConfig: returns the ARN Lambda holds.
+    async fn put_function_code_signing_config(&self, name: &str, arn: &str) -> ApiResult<String> {
+        let _ = arn;
+        Err(unsupported("PutFunctionCodeSigningConfig", name))
+    }
+
+    /// DeleteFunctionCodeSigningConfig.
+    async fn delete_function_code_signing_config(&self, name: &str) -> ApiResult<()> {
+        Err(unsupported("DeleteFunctionCodeSigningConfig", name))
     }
 
     /// Invoke, synchronously: a function error is an `Ok` with `function_error` set.

@@ -342,6 +342,7 @@ impl LambdaApi for SdkLambda {
             .function_name(&input.name)
             .code(function_code(&input.code))
             .publish(input.publish)
+            .set_code_signing_config_arn(input.code_signing_config_arn.clone())
             .set_tags((!input.tags.is_empty()).then(|| tag_map(&input.tags)));
         let req = create_request(req, &input.config);
         let out = req
@@ -693,6 +694,40 @@ impl LambdaApi for SdkLambda {
             Some(out.update_runtime_on()),
             out.runtime_version_arn(),
         ))
+    }
+
+    async fn get_function_code_signing_config(&self, name: &str) -> ApiResult<Option<String>> {
+        let out = self
+            .client
+            .get_function_code_signing_config()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(classify)?;
+        let arn = out.code_signing_config_arn();
+        Ok((!arn.is_empty()).then(|| arn.to_owned()))
+    }
+
+    async fn put_function_code_signing_config(&self, name: &str, arn: &str) -> ApiResult<String> {
+        let out = self
+            .client
+            .put_function_code_signing_config()
+            .function_name(name)
+            .code_signing_config_arn(arn)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(out.code_signing_config_arn().to_owned())
+    }
+
+    async fn delete_function_code_signing_config(&self, name: &str) -> ApiResult<()> {
+        self.client
+            .delete_function_code_signing_config()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
     }
 
     async fn delete_event_invoke_config(&self, name: &str) -> ApiResult<()> {

@@ -239,6 +239,8 @@ pub struct CreateFunctionInput {
     pub publish: bool,
     /// Tags to set at create.
     pub tags: BTreeMap<String, String>,
+    /// `CodeSigningConfigArn`: the code signing configuration to create it with.
+    pub code_signing_config_arn: Option<String>,
 }
 
 /// Input of `UpdateFunctionCode`.
@@ -510,11 +512,27 @@ pub enum ApiOp {
     GetRuntimeManagementConfig,
     /// PutRuntimeManagementConfig.
     PutRuntimeManagementConfig,
+    /// GetFunctionCodeSigningConfig.
+    GetFunctionCodeSigningConfig,
+    /// PutFunctionCodeSigningConfig.
+    PutFunctionCodeSigningConfig,
+    /// DeleteFunctionCodeSigningConfig.
+    DeleteFunctionCodeSigningConfig,
+    /// CreateCodeSigningConfig.
+    CreateCodeSigningConfig,
+    /// GetCodeSigningConfig.
+    GetCodeSigningConfig,
+    /// ListCodeSigningConfigs.
+    ListCodeSigningConfigs,
+    /// UpdateCodeSigningConfig.
+    UpdateCodeSigningConfig,
+    /// DeleteCodeSigningConfig.
+    DeleteCodeSigningConfig,
 }
 
 impl ApiOp {
     /// Every operation, in declaration order.
-    pub const ALL: [ApiOp; 40] = [
+    pub const ALL: [ApiOp; 48] = [
         ApiOp::GetFunction,
         ApiOp::GetFunctionConfiguration,
         ApiOp::CreateFunction,
@@ -555,6 +573,14 @@ impl ApiOp {
         ApiOp::PutFunctionRecursionConfig,
         ApiOp::GetRuntimeManagementConfig,
         ApiOp::PutRuntimeManagementConfig,
+        ApiOp::GetFunctionCodeSigningConfig,
+        ApiOp::PutFunctionCodeSigningConfig,
+        ApiOp::DeleteFunctionCodeSigningConfig,
+        ApiOp::CreateCodeSigningConfig,
+        ApiOp::GetCodeSigningConfig,
+        ApiOp::ListCodeSigningConfigs,
+        ApiOp::UpdateCodeSigningConfig,
+        ApiOp::DeleteCodeSigningConfig,
     ];
 
     /// Lambda's operation name.
@@ -600,6 +626,14 @@ impl ApiOp {
             ApiOp::PutFunctionRecursionConfig => "PutFunctionRecursionConfig",
             ApiOp::GetRuntimeManagementConfig => "GetRuntimeManagementConfig",
             ApiOp::PutRuntimeManagementConfig => "PutRuntimeManagementConfig",
+            ApiOp::GetFunctionCodeSigningConfig => "GetFunctionCodeSigningConfig",
+            ApiOp::PutFunctionCodeSigningConfig => "PutFunctionCodeSigningConfig",
+            ApiOp::DeleteFunctionCodeSigningConfig => "DeleteFunctionCodeSigningConfig",
+            ApiOp::CreateCodeSigningConfig => "CreateCodeSigningConfig",
+            ApiOp::GetCodeSigningConfig => "GetCodeSigningConfig",
+            ApiOp::ListCodeSigningConfigs => "ListCodeSigningConfigs",
+            ApiOp::UpdateCodeSigningConfig => "UpdateCodeSigningConfig",
+            ApiOp::DeleteCodeSigningConfig => "DeleteCodeSigningConfig",
         }
     }
 

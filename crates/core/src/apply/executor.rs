@@ -321,6 +321,8 @@ impl FnRun<'_> {
                 permission,
                 ..
             } => self.add_permission(qualifier.as_deref(), permission).await,
+            Step::PutCodeSigningConfig { old: _, arn } => self.put_code_signing_config(arn).await,
+            Step::DeleteCodeSigningConfig { old: _ } => self.delete_code_signing_config().await,
             Step::PutEventInvokeConfig { old: _, config } => {
                 self.put_event_invoke_config(config).await
             }
@@ -380,6 +382,7 @@ impl FnRun<'_> {
             code: self.code_or_fail()?,
             publish: false,
             tags: tags.clone(),
+            code_signing_config_arn: self.plan.desired.code_signing_config.clone(),
         };
         let api = self.api.clone();
         let result = self.mutate_create(input, api).await?;

@@ -15,6 +15,7 @@ mod around_async;
 mod around_triggers;
 mod around_url;
 mod cancel;
+mod code_signing;
 mod context;
 mod delete;
 mod events;

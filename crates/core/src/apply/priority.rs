@@ -49,6 +49,8 @@ fn expected_secs(f: &FunctionPlan, step: &Step) -> u64 {
         | Step::DeleteConcurrency { .. }
         | Step::PutProvisionedConcurrency { .. }
         | Step::DeleteProvisionedConcurrency { .. }
+        | Step::PutCodeSigningConfig { .. }
+        | Step::DeleteCodeSigningConfig { .. }
         | Step::PutEventInvokeConfig { .. }
         | Step::DeleteEventInvokeConfig { .. }
         | Step::PutRecursionConfig { .. }
@@ -158,6 +160,7 @@ mod tests {
                 tags: std::collections::BTreeMap::new(),
                 reserved_concurrency: None,
                 around: Default::default(),
+                code_signing_config: None,
                 publish: true,
                 alias: None,
                 provisioned_concurrency: None,

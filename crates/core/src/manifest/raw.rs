@@ -338,7 +338,39 @@ pub struct RawSettings {
     /// update), or `{ manual: RUNTIME_VERSION_ARN }` to stay on one version. Absent:
     /// left alone.
     pub runtime_management: Option<Sp<RawRuntimeManagement>>,
+    /// ARN of the code signing configuration whose signing profiles the function's
+    /// code must be signed by (PutFunctionCodeSigningConfig; zip functions only), e.g.
+    /// `arn:aws:lambda:eu-north-1:${account}:code-signing-config:csc-0123456789abcdef0`.
+    /// `false` removes it; absent: left alone.
+    pub code_signing_config: Option<Sp<RawCodeSigning>>,
 }
+}
+
+/// A function's code signing configuration: an ARN, or `false` to remove it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawCodeSigning {
+    /// The configuration's ARN (may use `${account}`, `${region}`).
+    Arn(Sp<String>),
+    /// `false`: the function uses none.
+    Off,
+}
+
+impl JsonSchema for RawCodeSigning {
+    fn schema_name() -> Cow<'static, str> {
+        "RawCodeSigning".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A code signing configuration ARN, or `false` to remove it.",
+            "anyOf": [
+                {
+                    "type": "string",
+                    "pattern": r"^(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:code-signing-config:csc-[a-z0-9]{17}|.*\$\{.*)$"
+                },
+                { "const": false }
+            ]
+        })
+    }
 }
 
 /// One trigger: an event source mapping of the function.

@@ -11,7 +11,9 @@ use super::raw::{
     Entries, RawArchitecture, RawDuration, RawEnvValue, RawFileSystem, RawImageConfig, RawLogging,
     RawRetry, RawScalar, RawSettings, RawUpload, RawVpc, RawWait, Sp,
 };
-use super::raw::{RawAsync, RawCanary, RawLinear, RawRollout, RawRuntimeManagement, RawSmoke};
+use super::raw::{
+    RawAsync, RawCanary, RawCodeSigning, RawLinear, RawRollout, RawRuntimeManagement, RawSmoke,
+};
 use super::read::{Fields, Reader};
 
 /// What `RawSettings::read_with` asks its source for.
@@ -307,5 +309,26 @@ impl ReadValue for Sp<RawRuntimeManagement> {
         }
         let mode = r.string(node, path)?;
         Some(Sp::new(RawRuntimeManagement::Mode(mode), node.pos))
+    }
+}
+
+impl ReadValue for Sp<RawCodeSigning> {
+    fn read_value(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Self> {
+        match &node.value {
+            super::node::Value::Bool(false) => Some(Sp::new(RawCodeSigning::Off, node.pos)),
+            super::node::Value::Str(_) => {
+                let arn = r.string(node, path)?;
+                Some(Sp::new(RawCodeSigning::Arn(arn), node.pos))
+            }
+            _ => {
+                r.wrong_type(
+                    node,
+                    path,
+                    "a code signing configuration ARN or `false`",
+                    "write e.g. `arn:aws:lambda:eu-north-1:${account}:code-signing-config:csc-0123456789abcdef0`, or `false` to remove it",
+                );
+                None
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@ pub mod around_triggers;
 pub mod around_url;
 mod artifact_check;
 mod assume_role;
+mod code_signing;
 mod env_vars;
 mod error;
 mod function_options;

@@ -446,6 +446,9 @@ pub struct Function {
     pub permissions: super::around_url::Permissions,
     /// The resources around the function the manifest manages (`async`).
     pub around_async: super::around_async::Around,
+    /// `code_signing_config`: the code signing configuration's ARN, or removed
+    /// (`None`: the live one is left alone).
+    pub code_signing: Option<super::around_async::Managed<String>>,
     /// Keys of functions that must be deployed first.
     pub depends_on: Vec<FunctionKey>,
     /// Globs of source paths the function is built from (monorepo selection).

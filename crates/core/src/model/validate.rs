@@ -597,6 +597,7 @@ impl<'a> Validator<'a> {
         );
         let permissions = self.permissions(layers, &ctx, &path);
         let around_async = self.around_async(layers, &ctx, &path, is_image);
+        let code_signing = self.code_signing(layers, &ctx, &path, is_image);
         let depends_on = f
             .depends_on
             .iter()
@@ -654,6 +655,7 @@ impl<'a> Validator<'a> {
             around: around.ok()?,
             permissions: permissions?,
             around_async: around_async?,
+            code_signing: code_signing?,
             depends_on,
             paths: paths?,
         };

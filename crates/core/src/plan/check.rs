@@ -120,15 +120,15 @@ fn check_values(f: &FunctionPlan, say: &mut impl FnMut(String)) {
 }
 
 /// The one rank that repeats: a linear rollout's shares.
-const SHIFT_RANK: u8 = 5;
+const SHIFT_RANK: u8 = 6;
 
 /// The rank of permission removals; additions follow. Each repeats (one step per
 /// statement).
-const PERMISSION_RANK: u8 = 11;
+const PERMISSION_RANK: u8 = 12;
 
 /// The rank of trigger deletions; updates and creations follow. Each repeats (one step
 /// per trigger).
-const TRIGGER_RANK: u8 = 16;
+const TRIGGER_RANK: u8 = 17;
 
 /// Whether steps of `rank` may follow one another.
 fn repeats(rank: u8) -> bool {
@@ -138,28 +138,30 @@ fn repeats(rank: u8) -> bool {
 }
 
 /// Rank of a step in the order `plan()` writes them; each rank at most once but
-/// [`SHIFT_RANK`] and the permission steps (10, 11).
+/// [`SHIFT_RANK`], the permission and the trigger steps.
 fn rank(step: &Step) -> u8 {
     match step {
         Step::CreateFunction { .. }
         | Step::DeleteFunction { .. }
         | Step::DeleteFailedFunction { .. }
         | Step::MoveAlias { .. } => 0,
-        Step::UpdateCode { .. } => 1,
-        Step::UpdateConfiguration { .. } | Step::ReapplyConfiguration { .. } => 2,
-        Step::PublishVersion => 3,
-        Step::SmokeInvoke { .. } => 4,
+        // Before the code: Lambda checks the signature at UpdateFunctionCode.
+        Step::PutCodeSigningConfig { .. } | Step::DeleteCodeSigningConfig { .. } => 1,
+        Step::UpdateCode { .. } => 2,
+        Step::UpdateConfiguration { .. } | Step::ReapplyConfiguration { .. } => 3,
+        Step::PublishVersion => 4,
+        Step::SmokeInvoke { .. } => 5,
         Step::ShiftTraffic { .. } => SHIFT_RANK,
-        Step::CreateAlias { .. } | Step::UpdateAlias { .. } => 6,
-        Step::TagResource { .. } => 7,
-        Step::UntagResource { .. } => 8,
-        Step::PutConcurrency { .. } | Step::DeleteConcurrency { .. } => 9,
-        Step::PutProvisionedConcurrency { .. } | Step::DeleteProvisionedConcurrency { .. } => 10,
+        Step::CreateAlias { .. } | Step::UpdateAlias { .. } => 7,
+        Step::TagResource { .. } => 8,
+        Step::UntagResource { .. } => 9,
+        Step::PutConcurrency { .. } | Step::DeleteConcurrency { .. } => 10,
+        Step::PutProvisionedConcurrency { .. } | Step::DeleteProvisionedConcurrency { .. } => 11,
         Step::RemovePermission { .. } => PERMISSION_RANK,
         Step::AddPermission { .. } => PERMISSION_RANK + 1,
-        Step::PutEventInvokeConfig { .. } | Step::DeleteEventInvokeConfig { .. } => 13,
-        Step::PutRecursionConfig { .. } => 14,
-        Step::PutRuntimeManagementConfig { .. } => 15,
+        Step::PutEventInvokeConfig { .. } | Step::DeleteEventInvokeConfig { .. } => 14,
+        Step::PutRecursionConfig { .. } => 15,
+        Step::PutRuntimeManagementConfig { .. } => 16,
         Step::DeleteEventSourceMapping { .. } => TRIGGER_RANK,
         Step::UpdateEventSourceMapping { .. } => TRIGGER_RANK + 1,
         Step::CreateEventSourceMapping { .. } => TRIGGER_RANK + 2,
@@ -261,6 +263,14 @@ fn check_change(
         }
         Action::Replace => say(wrong("replace a function inside a replacement")),
         Action::Create | Action::Update => {
+            if let Some(why) = f
+                .desired
+                .code_signing_config
+                .as_deref()
+                .and_then(super::code_signing::arn_problem)
+            {
+                say(wrong(&why));
+            }
             if steps.iter().any(|s| {
                 matches!(
                     s,
@@ -310,6 +320,7 @@ fn check_change(
                             | Step::DeleteConcurrency { .. }
                             | Step::DeleteProvisionedConcurrency { .. }
                             | Step::DeleteEventInvokeConfig { .. }
+                            | Step::DeleteCodeSigningConfig { .. }
                     )
                 })
             {
@@ -331,6 +342,11 @@ fn check_change(
                         say(wrong(
                             "set runtime management without a runtime version ARN for `manual`, or with one for another mode",
                         ));
+                    }
+                    Step::PutCodeSigningConfig { arn, .. } => {
+                        if let Some(why) = super::code_signing::arn_problem(arn) {
+                            say(wrong(&why));
+                        }
                     }
                     Step::PutEventInvokeConfig { config, .. } => {
                         if let Some(why) = super::around_async::config_problem(config) {

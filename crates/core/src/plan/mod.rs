@@ -9,6 +9,7 @@ mod around_async;
 pub mod around_triggers;
 pub mod around_url;
 mod check;
+mod code_signing;
 mod diff;
 mod file;
 mod planner;

@@ -174,6 +174,10 @@ fn plan_function(
             (action, steps)
         }
     };
+    // First of an existing function's steps (rank 1, before UpdateCode).
+    if let Some(step) = super::code_signing::step(f, live) {
+        steps.insert(0, step);
+    }
     let rollout = f
         .rollout
         .as_ref()
@@ -364,6 +368,7 @@ pub(crate) fn desired_config(
         tags: tags.clone(),
         reserved_concurrency: f.reserved_concurrency,
         around: f.around_async.clone(),
+        code_signing_config: super::code_signing::create_arn(f),
         publish: f.publish,
         alias: f.alias.as_ref().map(|a| a.as_str().to_owned()),
         provisioned_concurrency: f.provisioned_concurrency,

@@ -94,6 +94,7 @@ fn delete_plan(
             tags: info.tags.clone(),
             reserved_concurrency: info.reserved_concurrency,
             around: Default::default(),
+            code_signing_config: None,
             publish: false,
             alias: None,
             provisioned_concurrency: None,

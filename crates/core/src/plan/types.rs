@@ -273,6 +273,9 @@ pub struct DesiredConfig {
         skip_serializing_if = "crate::model::around_async::Around::is_empty"
     )]
     pub around: crate::model::around_async::Around,
+    /// `CodeSigningConfigArn` the function is created with (`code_signing_config`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_signing_config: Option<String>,
     /// Publish a version after changes.
     pub publish: bool,
     /// Alias moved to the version this plan publishes.
@@ -507,6 +510,19 @@ pub enum Step {
         /// Provisioned concurrency on the alias when observed (for display).
         old: u32,
     },
+    /// PutFunctionCodeSigningConfig (`code_signing_config`), before any code update:
+    /// Lambda checks the code's signature against the configuration in place.
+    PutCodeSigningConfig {
+        /// The configuration's ARN when observed (for display); `None`: none.
+        old: Option<String>,
+        /// The ARN to put.
+        arn: String,
+    },
+    /// DeleteFunctionCodeSigningConfig (`code_signing_config: false`).
+    DeleteCodeSigningConfig {
+        /// The configuration's ARN when observed (for display).
+        old: String,
+    },
     /// PutFunctionEventInvokeConfig on the unqualified function: the manifest's `async`,
     /// Lambda's defaults filled, replacing the whole configuration.
     PutEventInvokeConfig {
@@ -662,6 +678,8 @@ impl Step {
             Step::DeleteProvisionedConcurrency { .. } => "DeleteProvisionedConcurrencyConfig",
             Step::RemovePermission { .. } => "RemovePermission",
             Step::AddPermission { .. } => "AddPermission",
+            Step::PutCodeSigningConfig { .. } => "PutFunctionCodeSigningConfig",
+            Step::DeleteCodeSigningConfig { .. } => "DeleteFunctionCodeSigningConfig",
             Step::PutEventInvokeConfig { .. } => "PutFunctionEventInvokeConfig",
             Step::DeleteEventInvokeConfig { .. } => "DeleteFunctionEventInvokeConfig",
             Step::PutRecursionConfig { .. } => "PutFunctionRecursionConfig",

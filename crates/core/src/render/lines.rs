@@ -124,6 +124,7 @@ fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
     match step {
         Step::CreateFunction { tags } => {
             created_config(fp, out);
+            super::code_signing::created_line(fp, out);
             upload_line(fp, out);
             out.extend(tags.iter().map(|(k, v)| add(format!("tags.{k}"), quote(v))));
         }
@@ -272,6 +273,9 @@ fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
             old: Some(format!("{old} on alias {alias}")),
             new: None,
         }),
+        Step::PutCodeSigningConfig { .. } | Step::DeleteCodeSigningConfig { .. } => {
+            super::code_signing::step_lines(step, out);
+        }
         Step::PutEventInvokeConfig { .. }
         | Step::DeleteEventInvokeConfig { .. }
         | Step::PutRecursionConfig { .. }

@@ -308,6 +308,9 @@ pub(crate) async fn handle(sim: &Sim, req: LambdaRequest<'_>, raw_path: &str) ->
             crate::ops_url::http::handle(sim, &req, f, rest).await
         }
         (_, segs) if crate::ops_async::handles(segs) => crate::ops_async::handle(sim, &req).await,
+        (_, segs) if crate::ops_code_signing::handles(segs) => {
+            crate::ops_code_signing::handle(sim, &req).await
+        }
         ("GET" | "POST", ["2018-10-31", "layers", layer, "versions"]) => {
             super::layers::handle(sim, &req, layer).await
         }
@@ -325,7 +328,14 @@ async fn create_function(sim: &Sim, req: &LambdaRequest<'_>) -> Reply {
     let b = req.body();
     b.only_modelled(
         "CreateFunction",
-        &["FunctionName", "Code", "Publish", "Tags", "PackageType"],
+        &[
+            "FunctionName",
+            "Code",
+            "Publish",
+            "Tags",
+            "PackageType",
+            "CodeSigningConfigArn",
+        ],
     )?;
     let name = b
         .str("FunctionName")?
@@ -350,6 +360,7 @@ async fn create_function(sim: &Sim, req: &LambdaRequest<'_>) -> Reply {
         code,
         publish: b.bool("Publish")?,
         tags: b.string_map("Tags")?.unwrap_or_default(),
+        code_signing_config_arn: b.str("CodeSigningConfigArn")?,
     };
     let short = parse_function_ref(&name).0;
     let info = sim
