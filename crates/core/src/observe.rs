@@ -2,6 +2,7 @@
 
 mod around;
 pub mod around_url;
+mod function_url;
 
 pub use around::LiveAround as LiveAroundAsync;
 
@@ -59,6 +60,9 @@ pub struct LiveFunction {
     pub policy: Option<around_url::LivePolicy>,
     /// The resources around it the manifest manages (`async`).
     pub around_async: around::LiveAround,
+    /// The function URL, read only when the manifest has `url` (`None`: not read, or
+    /// there is none).
+    pub url: Option<flotilla_cloud::lambda::FunctionUrlInfo>,
 }
 
 /// Hands out the Lambda client for an account (`None`: the credentials' own) and region.
@@ -178,6 +182,7 @@ async fn observe_one(
     };
     let policy = around_url::observe_policy(f, &reader, api.as_ref()).await?;
     let around_async = around::observe_around(f, api.as_ref(), &reader).await?;
+    let url = function_url::observe_url(f, alias.as_ref(), &reader, api.as_ref()).await?;
     let around = observe_around(f, api.as_ref(), &reader).await?;
     Ok((
         LiveFunction {
@@ -187,6 +192,7 @@ async fn observe_one(
             provisioned,
             policy,
             around_async,
+            url,
         },
         around,
     ))

@@ -295,6 +295,7 @@ impl World {
             provisioned: BTreeMap::new(),
             competing: None,
             policies: Default::default(),
+            urls: Default::default(),
             around: Default::default(),
         };
         self.region_mut(call).insert(name.clone(), record);
@@ -594,6 +595,7 @@ impl World {
             provisioned: BTreeMap::new(),
             competing: None,
             policies: Default::default(),
+            urls: Default::default(),
             around: Default::default(),
         };
         let info = record.latest_info(true);

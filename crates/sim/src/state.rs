@@ -117,6 +117,8 @@ pub(crate) struct FunctionRecord {
     pub competing: Option<CompetingStage>,
     /// Resource-based policies, by qualifier (`ops_url.rs`).
     pub policies: crate::ops_url::Policies,
+    /// Function URLs, by qualifier (`ops_function_url.rs`).
+    pub urls: crate::ops_function_url::FunctionUrls,
 }
 
 /// The stage a competing release (fault) is at.

@@ -510,11 +510,21 @@ pub enum ApiOp {
     GetRuntimeManagementConfig,
     /// PutRuntimeManagementConfig.
     PutRuntimeManagementConfig,
+    /// GetFunctionUrlConfig.
+    GetFunctionUrlConfig,
+    /// CreateFunctionUrlConfig.
+    CreateFunctionUrlConfig,
+    /// UpdateFunctionUrlConfig.
+    UpdateFunctionUrlConfig,
+    /// DeleteFunctionUrlConfig.
+    DeleteFunctionUrlConfig,
+    /// ListFunctionUrlConfigs.
+    ListFunctionUrlConfigs,
 }
 
 impl ApiOp {
     /// Every operation, in declaration order.
-    pub const ALL: [ApiOp; 40] = [
+    pub const ALL: [ApiOp; 45] = [
         ApiOp::GetFunction,
         ApiOp::GetFunctionConfiguration,
         ApiOp::CreateFunction,
@@ -555,6 +565,11 @@ impl ApiOp {
         ApiOp::PutFunctionRecursionConfig,
         ApiOp::GetRuntimeManagementConfig,
         ApiOp::PutRuntimeManagementConfig,
+        ApiOp::GetFunctionUrlConfig,
+        ApiOp::CreateFunctionUrlConfig,
+        ApiOp::UpdateFunctionUrlConfig,
+        ApiOp::DeleteFunctionUrlConfig,
+        ApiOp::ListFunctionUrlConfigs,
     ];
 
     /// Lambda's operation name.
@@ -600,6 +615,11 @@ impl ApiOp {
             ApiOp::PutFunctionRecursionConfig => "PutFunctionRecursionConfig",
             ApiOp::GetRuntimeManagementConfig => "GetRuntimeManagementConfig",
             ApiOp::PutRuntimeManagementConfig => "PutRuntimeManagementConfig",
+            ApiOp::GetFunctionUrlConfig => "GetFunctionUrlConfig",
+            ApiOp::CreateFunctionUrlConfig => "CreateFunctionUrlConfig",
+            ApiOp::UpdateFunctionUrlConfig => "UpdateFunctionUrlConfig",
+            ApiOp::DeleteFunctionUrlConfig => "DeleteFunctionUrlConfig",
+            ApiOp::ListFunctionUrlConfigs => "ListFunctionUrlConfigs",
         }
     }
 
@@ -647,6 +667,9 @@ impl ApiOp {
                 | ApiOp::DeleteFunctionEventInvokeConfig
                 | ApiOp::PutFunctionRecursionConfig
                 | ApiOp::PutRuntimeManagementConfig
+                | ApiOp::CreateFunctionUrlConfig
+                | ApiOp::UpdateFunctionUrlConfig
+                | ApiOp::DeleteFunctionUrlConfig
         )
     }
 }

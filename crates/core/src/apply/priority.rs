@@ -52,6 +52,9 @@ fn expected_secs(f: &FunctionPlan, step: &Step) -> u64 {
         | Step::DeleteEventInvokeConfig { .. }
         | Step::PutRecursionConfig { .. }
         | Step::PutRuntimeManagementConfig { .. }
+        | Step::CreateFunctionUrlConfig { .. }
+        | Step::UpdateFunctionUrlConfig { .. }
+        | Step::DeleteFunctionUrlConfig { .. }
         | Step::DeleteFunction { .. }
         | Step::DeleteFailedFunction { .. }
         | Step::DeleteVersions { .. } => 0,

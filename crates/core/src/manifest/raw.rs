@@ -336,6 +336,11 @@ pub struct RawSettings {
     /// update), or `{ manual: RUNTIME_VERSION_ARN }` to stay on one version. Absent:
     /// left alone.
     pub runtime_management: Option<Sp<RawRuntimeManagement>>,
+    /// A function URL (CreateFunctionUrlConfig, on the alias when the function has
+    /// one): `auth` (`none` | `aws_iam`), `invoke_mode` and `cors`; `auth: none` also
+    /// adds the policy statements that allow public calls. `false` deletes the URL;
+    /// absent: left alone. Taken whole from the last layer that has it.
+    pub url: Option<Sp<super::raw_url::RawUrl>>,
 }
 }
 

@@ -442,6 +442,8 @@ pub struct Function {
     pub permissions: super::around_url::Permissions,
     /// The resources around the function the manifest manages (`async`).
     pub around_async: super::around_async::Around,
+    /// The function URL the manifest manages (`None`: left alone).
+    pub url: super::function_url::Url,
     /// Keys of functions that must be deployed first.
     pub depends_on: Vec<FunctionKey>,
     /// Globs of source paths the function is built from (monorepo selection).

@@ -122,13 +122,16 @@ fn check_values(f: &FunctionPlan, say: &mut impl FnMut(String)) {
 /// The one rank that repeats: a linear rollout's shares.
 const SHIFT_RANK: u8 = 5;
 
+/// The rank of the function URL's steps (one URL per function: at most one step).
+const URL_RANK: u8 = 11;
+
 /// The rank of permission removals; additions follow. Each repeats (one step per
 /// statement).
-const PERMISSION_RANK: u8 = 11;
+const PERMISSION_RANK: u8 = URL_RANK + 1;
 
 /// The rank of trigger deletions; updates and creations follow. Each repeats (one step
 /// per trigger).
-const TRIGGER_RANK: u8 = 16;
+const TRIGGER_RANK: u8 = 17;
 
 /// Whether steps of `rank` may follow one another.
 fn repeats(rank: u8) -> bool {
@@ -138,7 +141,7 @@ fn repeats(rank: u8) -> bool {
 }
 
 /// Rank of a step in the order `plan()` writes them; each rank at most once but
-/// [`SHIFT_RANK`] and the permission steps (10, 11).
+/// [`SHIFT_RANK`], the permission steps and the trigger steps.
 fn rank(step: &Step) -> u8 {
     match step {
         Step::CreateFunction { .. }
@@ -155,11 +158,14 @@ fn rank(step: &Step) -> u8 {
         Step::UntagResource { .. } => 8,
         Step::PutConcurrency { .. } | Step::DeleteConcurrency { .. } => 9,
         Step::PutProvisionedConcurrency { .. } | Step::DeleteProvisionedConcurrency { .. } => 10,
+        Step::CreateFunctionUrlConfig { .. }
+        | Step::UpdateFunctionUrlConfig { .. }
+        | Step::DeleteFunctionUrlConfig { .. } => URL_RANK,
         Step::RemovePermission { .. } => PERMISSION_RANK,
         Step::AddPermission { .. } => PERMISSION_RANK + 1,
-        Step::PutEventInvokeConfig { .. } | Step::DeleteEventInvokeConfig { .. } => 13,
-        Step::PutRecursionConfig { .. } => 14,
-        Step::PutRuntimeManagementConfig { .. } => 15,
+        Step::PutEventInvokeConfig { .. } | Step::DeleteEventInvokeConfig { .. } => 14,
+        Step::PutRecursionConfig { .. } => 15,
+        Step::PutRuntimeManagementConfig { .. } => 16,
         Step::DeleteEventSourceMapping { .. } => TRIGGER_RANK,
         Step::UpdateEventSourceMapping { .. } => TRIGGER_RANK + 1,
         Step::CreateEventSourceMapping { .. } => TRIGGER_RANK + 2,
@@ -310,6 +316,8 @@ fn check_change(
                             | Step::DeleteConcurrency { .. }
                             | Step::DeleteProvisionedConcurrency { .. }
                             | Step::DeleteEventInvokeConfig { .. }
+                            | Step::UpdateFunctionUrlConfig { .. }
+                            | Step::DeleteFunctionUrlConfig { .. }
                     )
                 })
             {
@@ -331,6 +339,18 @@ fn check_change(
                         say(wrong(
                             "set runtime management without a runtime version ARN for `manual`, or with one for another mode",
                         ));
+                    }
+                    Step::CreateFunctionUrlConfig { qualifier, config }
+                    | Step::UpdateFunctionUrlConfig {
+                        qualifier, config, ..
+                    } => {
+                        if let Some(why) = super::function_url::config_problem(
+                            f,
+                            qualifier.as_deref(),
+                            config,
+                        ) {
+                            say(wrong(&why));
+                        }
                     }
                     Step::PutEventInvokeConfig { config, .. } => {
                         if let Some(why) = super::around_async::config_problem(config) {

@@ -11,6 +11,7 @@ pub mod around_url;
 mod check;
 mod diff;
 mod file;
+pub mod function_url;
 mod planner;
 mod provisioned;
 mod prune;

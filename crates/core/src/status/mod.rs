@@ -207,6 +207,9 @@ fn drifted_fields(fp: &FunctionPlan, live: &LiveFunction) -> Vec<String> {
                 fields.push("async".to_owned());
             }
             Step::PutRecursionConfig { .. } => fields.push("recursion".to_owned()),
+            Step::CreateFunctionUrlConfig { .. }
+            | Step::UpdateFunctionUrlConfig { .. }
+            | Step::DeleteFunctionUrlConfig { .. } => fields.push("url".to_owned()),
             Step::PutRuntimeManagementConfig { .. } => {
                 fields.push("runtime_management".to_owned());
             }
