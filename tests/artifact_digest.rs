@@ -47,6 +47,7 @@ fn function(key: &str, artifact: ArtifactSource) -> Function {
         around: Default::default(),
         permissions: None,
         around_async: Default::default(),
+        url: None,
         depends_on: Vec::new(),
         paths: Vec::new(),
     }

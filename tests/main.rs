@@ -38,6 +38,7 @@ mod docs_commands;
 mod e2e_apply;
 mod e2e_around_async;
 mod e2e_around_url;
+mod e2e_function_url;
 mod e2e_layers_images;
 mod e2e_ops;
 mod e2e_plan;

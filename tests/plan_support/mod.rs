@@ -51,6 +51,7 @@ pub fn function(key: &str) -> Function {
         around: Default::default(),
         permissions: None,
         around_async: Default::default(),
+        url: None,
         depends_on: Vec::new(),
         paths: Vec::new(),
     }
