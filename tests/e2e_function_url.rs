@@ -60,11 +60,7 @@ fn write_manifest(dir: &Path, api_extra: &str, worker_extra: &str) {
         "def handler(event, context):\n    return {'ok': True}\n",
     )
     .expect("write handler");
-    let indent = |s: &str| {
-        s.lines()
-            .map(|l| format!("    {l}\n"))
-            .collect::<String>()
-    };
+    let indent = |s: &str| s.lines().map(|l| format!("    {l}\n")).collect::<String>();
     let yaml = format!(
         "version: 1\n\
          defaults:\n  runtime: python3.12\n  handler: app.handler\n\
@@ -202,8 +198,14 @@ fn function_url_deploys_changes_and_is_removed_with_its_statements() {
         live["FunctionArn"],
         format!("arn:aws:lambda:{REGION}:{FLEET_ACCOUNT}:function:api-staging:live")
     );
-    assert_eq!(live["Cors"]["AllowOrigins"], serde_json::json!(["https://example.com"]));
-    assert_eq!(live["Cors"]["AllowMethods"], serde_json::json!(["GET", "POST"]));
+    assert_eq!(
+        live["Cors"]["AllowOrigins"],
+        serde_json::json!(["https://example.com"])
+    );
+    assert_eq!(
+        live["Cors"]["AllowMethods"],
+        serde_json::json!(["GET", "POST"])
+    );
     assert_eq!(live["Cors"]["AllowCredentials"], true);
     assert_eq!(live["Cors"]["MaxAge"], 300);
     let host = live["FunctionUrl"].as_str().expect("FunctionUrl");
@@ -214,7 +216,10 @@ fn function_url_deploys_changes_and_is_removed_with_its_statements() {
     // Only on the alias: the unqualified function has no URL.
     assert_eq!(url_config(&sim, "api-staging", None).0, 404);
     let (status, worker) = url_config(&sim, "worker-staging", None);
-    assert_eq!((status, worker["AuthType"].as_str()), (200, Some("AWS_IAM")));
+    assert_eq!(
+        (status, worker["AuthType"].as_str()),
+        (200, Some("AWS_IAM"))
+    );
     let statements = policy(&sim, "api-staging", Some("live"));
     assert_eq!(
         statements["FunctionURLAllowPublicAccess"]["Condition"],
@@ -254,7 +259,10 @@ fn function_url_deploys_changes_and_is_removed_with_its_statements() {
         .find(|s| s["step"] == "update_function_url_config")
         .unwrap_or_else(|| panic!("{steps:?}"));
     assert_eq!(
-        (update["old"]["auth"].as_str(), update["config"]["auth"].as_str()),
+        (
+            update["old"]["auth"].as_str(),
+            update["config"]["auth"].as_str()
+        ),
         (Some("none"), Some("aws_iam"))
     );
     run(flo(dir, &sim, APPLY)).expect_code(0);
@@ -327,7 +335,11 @@ fn function_url_deploys_changes_and_is_removed_with_its_statements() {
 #[test]
 fn bad_url_sections_are_refused_by_validate_with_the_path_and_a_help() {
     let cases = [
-        ("url: { invoke_mode: buffered }\n", "functions.api.url.auth", "aws_iam"),
+        (
+            "url: { invoke_mode: buffered }\n",
+            "functions.api.url.auth",
+            "aws_iam",
+        ),
         ("url: { auth: public }\n", "functions.api.url.auth", "none"),
         ("url: true\n", "functions.api.url", "url: false"),
         (

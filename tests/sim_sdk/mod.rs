@@ -5,6 +5,7 @@
 mod alarms;
 mod around_async;
 mod faults;
+mod function_url;
 mod harness;
 mod invoke;
 mod layers;

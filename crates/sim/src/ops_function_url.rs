@@ -14,9 +14,8 @@ use rand::Rng;
 use serde_json::{Value, json};
 
 use flotilla_cloud::lambda::{
-    ApiOp, CORS_METHODS, FunctionUrlInfo, FunctionUrlSettings, MAX_CORS_HEADER_LEN,
-    MAX_CORS_ITEMS, MAX_CORS_MAX_AGE, MAX_CORS_METHODS, MAX_CORS_ORIGIN_LEN, UrlAuthType,
-    UrlCors, UrlInvokeMode,
+    ApiOp, CORS_METHODS, FunctionUrlInfo, FunctionUrlSettings, MAX_CORS_HEADER_LEN, MAX_CORS_ITEMS,
+    MAX_CORS_MAX_AGE, MAX_CORS_METHODS, MAX_CORS_ORIGIN_LEN, UrlAuthType, UrlCors, UrlInvokeMode,
 };
 
 use crate::Sim;
@@ -111,9 +110,7 @@ pub(crate) fn check_cors(c: &UrlCors) -> Result<(), SimError> {
             return Err(constraint(
                 v,
                 &format!("{member}.member"),
-                &format!(
-                    "Member must have length between 1 and {max_len}"
-                ),
+                &format!("Member must have length between 1 and {max_len}"),
             ));
         }
     }
@@ -159,7 +156,9 @@ fn info(r: &UrlRecord, arn: String, region: &str) -> FunctionUrlInfo {
 }
 
 fn no_url(arn: &str) -> SimError {
-    SimError::not_found(format!("The resource you requested does not exist. ({arn})"))
+    SimError::not_found(format!(
+        "The resource you requested does not exist. ({arn})"
+    ))
 }
 
 impl World {
@@ -383,7 +382,11 @@ fn cors_of(v: &Value) -> Result<Option<UrlCors>, SimError> {
     let allow_credentials = match members.get("AllowCredentials") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(SimError::invalid("Cors.AllowCredentials must be a boolean.")),
+        Some(_) => {
+            return Err(SimError::invalid(
+                "Cors.AllowCredentials must be a boolean.",
+            ));
+        }
     };
     let max_age = match members.get("MaxAge") {
         None | Some(Value::Null) => 0,
@@ -479,9 +482,13 @@ pub(crate) async fn handle(sim: &Sim, req: &LambdaRequest<'_>, f: &str, list: bo
                     .map_err(|_| SimError::invalid(format!("Invalid marker: {m}")))?,
             };
             let all = sim
-                .dispatch(acct, region, ApiOp::ListFunctionUrlConfigs, Some(&name), |w, c| {
-                    w.list_function_urls(c, f)
-                })
+                .dispatch(
+                    acct,
+                    region,
+                    ApiOp::ListFunctionUrlConfigs,
+                    Some(&name),
+                    |w, c| w.list_function_urls(c, f),
+                )
                 .await?;
             let page: Vec<Value> = all
                 .iter()
@@ -498,9 +505,13 @@ pub(crate) async fn handle(sim: &Sim, req: &LambdaRequest<'_>, f: &str, list: bo
         ("GET", false) => {
             only_query(req, "GetFunctionUrlConfig", &["Qualifier"])?;
             let i = sim
-                .dispatch(acct, region, ApiOp::GetFunctionUrlConfig, Some(&name), |w, c| {
-                    w.get_function_url(c, f, qualifier.as_deref())
-                })
+                .dispatch(
+                    acct,
+                    region,
+                    ApiOp::GetFunctionUrlConfig,
+                    Some(&name),
+                    |w, c| w.get_function_url(c, f, qualifier.as_deref()),
+                )
                 .await?;
             Ok((200, Some(url_json(&i, true))))
         }
@@ -516,9 +527,13 @@ pub(crate) async fn handle(sim: &Sim, req: &LambdaRequest<'_>, f: &str, list: bo
                 cors: cors_of(&field("Cors"))?.unwrap_or_default(),
             };
             let i = sim
-                .dispatch(acct, region, ApiOp::CreateFunctionUrlConfig, Some(&name), |w, c| {
-                    w.create_function_url(c, f, qualifier.as_deref(), settings)
-                })
+                .dispatch(
+                    acct,
+                    region,
+                    ApiOp::CreateFunctionUrlConfig,
+                    Some(&name),
+                    |w, c| w.create_function_url(c, f, qualifier.as_deref(), settings),
+                )
                 .await?;
             Ok((201, Some(url_json(&i, false))))
         }
@@ -531,24 +546,35 @@ pub(crate) async fn handle(sim: &Sim, req: &LambdaRequest<'_>, f: &str, list: bo
                 cors: cors_of(&field("Cors"))?,
             };
             let i = sim
-                .dispatch(acct, region, ApiOp::UpdateFunctionUrlConfig, Some(&name), |w, c| {
-                    w.update_function_url(c, f, qualifier.as_deref(), patch)
-                })
+                .dispatch(
+                    acct,
+                    region,
+                    ApiOp::UpdateFunctionUrlConfig,
+                    Some(&name),
+                    |w, c| w.update_function_url(c, f, qualifier.as_deref(), patch),
+                )
                 .await?;
             Ok((200, Some(url_json(&i, true))))
         }
         ("DELETE", false) => {
             only_query(req, "DeleteFunctionUrlConfig", &["Qualifier"])?;
-            sim.dispatch(acct, region, ApiOp::DeleteFunctionUrlConfig, Some(&name), |w, c| {
-                w.delete_function_url(c, f, qualifier.as_deref())
-            })
+            sim.dispatch(
+                acct,
+                region,
+                ApiOp::DeleteFunctionUrlConfig,
+                Some(&name),
+                |w, c| w.delete_function_url(c, f, qualifier.as_deref()),
+            )
             .await?;
             Ok((204, None))
         }
         (other, _) => Err(SimError::new(
             404,
             "UnknownOperationException",
-            format!("Unknown operation: {other} {}", if list { "urls" } else { "url" }),
+            format!(
+                "Unknown operation: {other} {}",
+                if list { "urls" } else { "url" }
+            ),
         )),
     }
 }

@@ -164,7 +164,9 @@ impl UrlCors {
             .iter()
             .find(|m| *m != "*" && !CORS_METHODS.contains(&m.as_str()))
         {
-            return Some(format!("allow_methods has `{m}`, not `*` or an HTTP method"));
+            return Some(format!(
+                "allow_methods has `{m}`, not `*` or an HTTP method"
+            ));
         }
         if self.max_age > MAX_CORS_MAX_AGE {
             return Some(format!("max_age is above {MAX_CORS_MAX_AGE}"));

@@ -19,9 +19,9 @@ mod sdk_assume;
 #[cfg(feature = "sdk")]
 mod sdk_convert;
 #[cfg(feature = "sdk")]
-mod sdk_function_url;
-#[cfg(feature = "sdk")]
 pub(crate) mod sdk_error;
+#[cfg(feature = "sdk")]
+mod sdk_function_url;
 mod triggers;
 mod types;
 

@@ -4,9 +4,7 @@ use aws_sdk_lambda::Client;
 use aws_sdk_lambda::types as aws;
 
 use super::sdk_error::classify;
-use super::{
-    ApiResult, FunctionUrlInfo, FunctionUrlSettings, UrlAuthType, UrlCors, UrlInvokeMode,
-};
+use super::{ApiResult, FunctionUrlInfo, FunctionUrlSettings, UrlAuthType, UrlCors, UrlInvokeMode};
 
 fn cors_in(c: &UrlCors) -> aws::Cors {
     aws::Cors::builder()
@@ -29,10 +27,7 @@ fn cors_out(c: Option<&aws::Cors>) -> UrlCors {
         allow_headers: c.allow_headers().to_vec(),
         expose_headers: c.expose_headers().to_vec(),
         allow_credentials: c.allow_credentials().unwrap_or(false),
-        max_age: c
-            .max_age()
-            .and_then(|a| u32::try_from(a).ok())
-            .unwrap_or(0),
+        max_age: c.max_age().and_then(|a| u32::try_from(a).ok()).unwrap_or(0),
     }
 }
 

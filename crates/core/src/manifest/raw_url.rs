@@ -15,7 +15,7 @@ pub enum RawUrl {
     /// `url: false` (removes the URL) or `url: true` (refused: settings are needed).
     Flag(Sp<bool>),
     /// The settings.
-    Set(RawUrlConfig),
+    Set(Box<RawUrlConfig>),
 }
 
 /// A function URL's settings as written.
@@ -64,9 +64,8 @@ impl ReadValue for Sp<RawUrl> {
         let f = r.map(node, path, &URL_KEYS)?;
         let cors = r.field(&f, path, "cors", |r, n, p| {
             let c = r.map(n, p, &CORS_KEYS)?;
-            let list = |r: &mut Reader<'_>, n: &Node, p: &str| {
-                r.strings(n, p).map(|v| Sp::new(v, n.pos))
-            };
+            let list =
+                |r: &mut Reader<'_>, n: &Node, p: &str| r.strings(n, p).map(|v| Sp::new(v, n.pos));
             Some(Sp::new(
                 RawCors {
                     allow_origins: r.field(&c, p, "allow_origins", list),
@@ -80,11 +79,11 @@ impl ReadValue for Sp<RawUrl> {
             ))
         });
         Some(Sp::new(
-            RawUrl::Set(RawUrlConfig {
+            RawUrl::Set(Box::new(RawUrlConfig {
                 auth: r.field(&f, path, "auth", Reader::string),
                 invoke_mode: r.field(&f, path, "invoke_mode", Reader::string),
                 cors,
-            }),
+            })),
             node.pos,
         ))
     }

@@ -202,17 +202,26 @@ impl<'a> Validator<'a> {
         );
         let methods = methods.and_then(|list| {
             let mut ok = true;
-            let src = r.allow_methods.as_ref().map(|l| l.value.as_slice()).unwrap_or_default();
+            let src = r
+                .allow_methods
+                .as_ref()
+                .map(|l| l.value.as_slice())
+                .unwrap_or_default();
             for (i, m) in list.iter().enumerate() {
                 if m != "*" && !CORS_METHODS.contains(&m.as_str()) {
                     let pos = src.get(i).map_or(c.pos, |s| s.pos);
                     self.push(
                         Problem::new(
                             pos,
-                            format!("`{path}.allow_methods[{i}]` is `{m}`, not `*` or an HTTP method"),
+                            format!(
+                                "`{path}.allow_methods[{i}]` is `{m}`, not `*` or an HTTP method"
+                            ),
                             "not a method",
                         )
-                        .help(format!("write `*` or one of {} (upper case)", CORS_METHODS.join(", "))),
+                        .help(format!(
+                            "write `*` or one of {} (upper case)",
+                            CORS_METHODS.join(", ")
+                        )),
                     );
                     ok = false;
                 }
@@ -278,7 +287,10 @@ impl<'a> Validator<'a> {
             self.push(
                 Problem::new(
                     src.pos,
-                    format!("`{path}` has {} values: at most {max_items}", src.value.len()),
+                    format!(
+                        "`{path}` has {} values: at most {max_items}",
+                        src.value.len()
+                    ),
                     "too many values",
                 )
                 .help(format!("Lambda takes at most {max_items}; `*` allows any")),

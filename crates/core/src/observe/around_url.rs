@@ -124,7 +124,10 @@ fn parse_statement(s: &Value) -> Option<LiveStatement> {
             };
             for (key, v) in keys {
                 if op == "Bool" && key.eq_ignore_ascii_case("lambda:InvokedViaFunctionUrl") {
-                    match v.as_str().or(v.as_bool().map(|b| if b { "true" } else { "false" })) {
+                    match v
+                        .as_str()
+                        .or(v.as_bool().map(|b| if b { "true" } else { "false" }))
+                    {
                         Some("true") => p.invoked_via_function_url = Some(true),
                         Some("false") => p.invoked_via_function_url = Some(false),
                         _ => exact = false,

@@ -38,7 +38,11 @@ pub fn permission_steps(f: &Function, live: &LiveFunction) -> Vec<Step> {
         .map(|(sid, p)| (sid.clone(), p.clone()))
         .collect();
     if let Some(Managed::Set(settings)) = &f.url {
-        want.extend(url_statements(settings).into_iter().map(|p| (p.sid.clone(), p)));
+        want.extend(
+            url_statements(settings)
+                .into_iter()
+                .map(|p| (p.sid.clone(), p)),
+        );
     }
     if f.permissions.is_none() && f.url.is_none() {
         return Vec::new();

@@ -344,11 +344,9 @@ fn check_change(
                     | Step::UpdateFunctionUrlConfig {
                         qualifier, config, ..
                     } => {
-                        if let Some(why) = super::function_url::config_problem(
-                            f,
-                            qualifier.as_deref(),
-                            config,
-                        ) {
+                        if let Some(why) =
+                            super::function_url::config_problem(f, qualifier.as_deref(), config)
+                        {
                             say(wrong(&why));
                         }
                     }

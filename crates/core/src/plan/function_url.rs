@@ -53,7 +53,9 @@ pub(crate) fn config_problem(
     config: &FunctionUrlSettings,
 ) -> Option<String> {
     if q != f.desired.alias.as_deref() {
-        return Some("put the function URL on another qualifier than the function's alias".to_owned());
+        return Some(
+            "put the function URL on another qualifier than the function's alias".to_owned(),
+        );
     }
     config
         .cors

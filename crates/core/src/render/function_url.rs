@@ -28,7 +28,10 @@ fn members(s: &FunctionUrlSettings) -> Vec<(&'static str, Option<String>)> {
             "cors.allow_credentials",
             allow_credentials.then(|| "true".to_owned()),
         ),
-        ("cors.max_age", (*max_age > 0).then(|| format!("{max_age}s"))),
+        (
+            "cors.max_age",
+            (*max_age > 0).then(|| format!("{max_age}s")),
+        ),
     ]
 }
 
