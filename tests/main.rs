@@ -48,6 +48,7 @@ mod e2e_releases;
 mod e2e_rollout;
 mod e2e_s3;
 mod e2e_triggers;
+mod function_url_ministack;
 mod fuzz_findings;
 mod fuzz_property;
 mod import_ministack;
