@@ -392,3 +392,75 @@ fn bad_url_sections_are_refused_by_validate_with_the_path_and_a_help() {
         );
     }
 }
+
+#[test]
+fn url_is_taken_whole_from_the_last_layer_and_a_saved_plan_keeps_to_the_alias() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let sim = Sim::start(dir, &[]);
+    write_manifest(dir, API_V1, "");
+    // `defaults` gives every function a URL with CORS; the environment's replaces it for
+    // `plain`, and `worker`'s own in the environment replaces its own, each whole.
+    let yaml = std::fs::read_to_string(dir.join("deploy.yaml")).expect("manifest");
+    let yaml = yaml
+        .replace(
+            "  region: eu-west-1\n",
+            "  region: eu-west-1\n  url: { auth: aws_iam, cors: { max_age: 60 } }\n",
+        )
+        .replace(
+            "    name: worker-${stage}\n",
+            "    name: worker-${stage}\n    url: { auth: aws_iam }\n    environments: { staging: { url: { auth: none } } }\n",
+        )
+        .replace(
+            "  staging: { account:",
+            "  staging: { url: { auth: aws_iam, invoke_mode: response_stream }, account:",
+        );
+    std::fs::write(dir.join("deploy.yaml"), &yaml).expect("write the manifest");
+    let steps = |name: &str| json_steps(dir, &sim, name);
+    let config = |name: &str| {
+        steps(name)
+            .into_iter()
+            .find(|s| s["step"] == "create_function_url_config")
+            .map(|s| s["config"].clone())
+            .unwrap_or_else(|| panic!("{name}: {yaml}"))
+    };
+    assert_eq!(
+        config("worker-staging"),
+        serde_json::json!({"auth": "none", "invoke_mode": "buffered"})
+    );
+    assert_eq!(
+        config("plain-staging"),
+        serde_json::json!({"auth": "aws_iam", "invoke_mode": "response_stream"})
+    );
+    assert_eq!(config("api-staging")["cors"]["max_age"], 300);
+
+    // A saved plan whose URL step names another qualifier than the alias is refused.
+    run(flo(
+        dir,
+        &sim,
+        &[
+            "plan",
+            "-f",
+            "deploy.yaml",
+            "--env",
+            "staging",
+            "-o",
+            "plan.json",
+        ],
+    ))
+    .expect_code(0);
+    let text = std::fs::read_to_string(dir.join("plan.json")).expect("plan.json");
+    assert!(text.contains("\"qualifier\": \"live\""), "{text}");
+    std::fs::write(
+        dir.join("plan.json"),
+        text.replacen("\"qualifier\": \"live\"", "\"qualifier\": \"$LATEST\"", 1),
+    )
+    .expect("edit plan.json");
+    let out = run(flo(dir, &sim, &["apply", "plan.json"])).expect_code(1);
+    assert!(
+        squash(&out.stderr).contains("another qualifier than the function's alias"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(url_config(&sim, "api-staging", Some("live")).0, 404);
+}

@@ -53,7 +53,9 @@ fn function_url_deploys_changes_and_is_deleted_on_ministack() {
     );
     let first = flo(dir, &url, &["plan"]).expect_code(0);
     assert!(
-        first.stdout.contains("+ permission FunctionURLAllowInvokeAction"),
+        first
+            .stdout
+            .contains("+ permission FunctionURLAllowInvokeAction"),
         "{}",
         first.stdout
     );
@@ -77,6 +79,10 @@ fn function_url_deploys_changes_and_is_deleted_on_ministack() {
 
     write_manifest(dir, "false");
     let plan = flo(dir, &url, &["plan", "--detailed-exitcode"]).expect_code(2);
-    assert!(plan.stdout.contains("- url (alias live)"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("- url (alias live)"),
+        "{}",
+        plan.stdout
+    );
     settles(dir, &url);
 }
