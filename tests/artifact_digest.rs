@@ -49,6 +49,7 @@ fn function(key: &str, artifact: ArtifactSource) -> Function {
         around_async: Default::default(),
         left_alone: Vec::new(),
         code_signing: None,
+        url: None,
         depends_on: Vec::new(),
         paths: Vec::new(),
     }

@@ -384,6 +384,7 @@ async fn a_stale_policy_revision_is_read_again_and_retried_once() {
         source_account: None,
         principal_org_id: None,
         function_url_auth_type: None,
+        invoked_via_function_url: None,
     };
     fp.steps = vec![Step::AddPermission {
         qualifier: None,

@@ -53,6 +53,7 @@ pub fn function(key: &str) -> Function {
         around_async: Default::default(),
         left_alone: Vec::new(),
         code_signing: None,
+        url: None,
         depends_on: Vec::new(),
         paths: Vec::new(),
     }

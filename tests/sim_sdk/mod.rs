@@ -6,6 +6,7 @@ mod alarms;
 mod around_async;
 mod code_signing;
 mod faults;
+mod function_url;
 mod harness;
 mod invoke;
 mod layers;

@@ -2,6 +2,7 @@
 
 mod around;
 pub mod around_url;
+mod function_url;
 
 pub use around::LiveAround as LiveAroundAsync;
 
@@ -62,6 +63,9 @@ pub struct LiveFunction {
     /// The code signing configuration's ARN, read only when the manifest has
     /// `code_signing_config` (`None`: not read, or the function has none).
     pub code_signing: Option<String>,
+    /// The function URL, read only when the manifest has `url` (`None`: not read, or
+    /// there is none).
+    pub url: Option<flotilla_cloud::lambda::FunctionUrlInfo>,
 }
 
 /// Hands out the Lambda client for an account (`None`: the credentials' own) and region.
@@ -181,6 +185,7 @@ async fn observe_one(
     };
     let policy = around_url::observe_policy(f, &reader, api.as_ref()).await?;
     let around_async = around::observe_around(f, api.as_ref(), &reader).await?;
+    let url = function_url::observe_url(f, alias.as_ref(), &reader, api.as_ref()).await?;
     let around = observe_around(f, api.as_ref(), &reader).await?;
     let code_signing = match &f.code_signing {
         Some(_) => reader
@@ -200,6 +205,7 @@ async fn observe_one(
             policy,
             around_async,
             code_signing,
+            url,
         },
         around,
     ))

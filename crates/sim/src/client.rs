@@ -327,6 +327,61 @@ impl LambdaApi for SimClient {
         .await
     }
 
+    async fn get_function_url_config(
+        &self,
+        name: &str,
+        qualifier: Option<&str>,
+    ) -> ApiResult<flotilla_cloud::lambda::FunctionUrlInfo> {
+        let n = name_of(name);
+        self.run(ApiOp::GetFunctionUrlConfig, Some(&n), |w, c| {
+            w.get_function_url(c, name, qualifier)
+        })
+        .await
+    }
+
+    async fn create_function_url_config(
+        &self,
+        name: &str,
+        qualifier: Option<&str>,
+        settings: flotilla_cloud::lambda::FunctionUrlSettings,
+    ) -> ApiResult<flotilla_cloud::lambda::FunctionUrlInfo> {
+        let n = name_of(name);
+        self.run(ApiOp::CreateFunctionUrlConfig, Some(&n), |w, c| {
+            w.create_function_url(c, name, qualifier, settings)
+        })
+        .await
+    }
+
+    async fn update_function_url_config(
+        &self,
+        name: &str,
+        qualifier: Option<&str>,
+        settings: flotilla_cloud::lambda::FunctionUrlSettings,
+    ) -> ApiResult<flotilla_cloud::lambda::FunctionUrlInfo> {
+        let n = name_of(name);
+        let patch = crate::ops_function_url::UrlPatch {
+            auth: Some(settings.auth),
+            invoke_mode: Some(settings.invoke_mode),
+            cors: Some(settings.cors),
+        };
+        self.run(ApiOp::UpdateFunctionUrlConfig, Some(&n), |w, c| {
+            w.update_function_url(c, name, qualifier, patch)
+        })
+        .await
+    }
+
+    async fn delete_function_url_config(
+        &self,
+        name: &str,
+        qualifier: Option<&str>,
+    ) -> ApiResult<()> {
+        let n = name_of(name);
+        self.run(ApiOp::DeleteFunctionUrlConfig, Some(&n), |w, c| {
+            w.delete_function_url(c, name, qualifier)
+        })
+        .await
+    }
+
     async fn delete_event_invoke_config(&self, name: &str) -> ApiResult<()> {
         let n = name_of(name);
         self.run(ApiOp::DeleteFunctionEventInvokeConfig, Some(&n), |w, c| {

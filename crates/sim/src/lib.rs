@@ -23,6 +23,7 @@ mod ops_async;
 mod ops_checks;
 mod ops_code_signing;
 mod ops_function;
+mod ops_function_url;
 mod ops_invoke;
 mod ops_layer;
 mod ops_provisioned;

@@ -300,6 +300,7 @@ impl World {
             provisioned: BTreeMap::new(),
             competing: None,
             policies: Default::default(),
+            urls: Default::default(),
             around: Default::default(),
             code_signing_config: input.code_signing_config_arn,
         };
@@ -600,6 +601,7 @@ impl World {
             provisioned: BTreeMap::new(),
             competing: None,
             policies: Default::default(),
+            urls: Default::default(),
             around: Default::default(),
             code_signing_config: None,
         };

@@ -182,6 +182,12 @@ pub(crate) fn statement_json(p: &Permission, resource: &str) -> Value {
     if !equals.is_empty() {
         condition.insert("StringEquals".to_owned(), Value::Object(equals));
     }
+    if let Some(via) = p.invoked_via_function_url {
+        condition.insert(
+            "Bool".to_owned(),
+            json!({ "lambda:InvokedViaFunctionUrl": if via { "true" } else { "false" } }),
+        );
+    }
     if let Some(arn) = &p.source_arn {
         condition.insert("ArnLike".to_owned(), json!({ "AWS:SourceArn": arn }));
     }
@@ -312,7 +318,7 @@ pub(crate) mod http {
     use crate::state::{SimError, parse_function_ref};
 
     /// AddPermission's body members the emulator models.
-    const ADD_MEMBERS: [&str; 9] = [
+    const ADD_MEMBERS: [&str; 10] = [
         "StatementId",
         "Action",
         "Principal",
@@ -320,6 +326,7 @@ pub(crate) mod http {
         "SourceAccount",
         "PrincipalOrgID",
         "FunctionUrlAuthType",
+        "InvokedViaFunctionUrl",
         "RevisionId",
         "Qualifier",
     ];
@@ -400,6 +407,15 @@ pub(crate) mod http {
                     source_account: text(body, "SourceAccount")?,
                     principal_org_id: text(body, "PrincipalOrgID")?,
                     function_url_auth_type: text(body, "FunctionUrlAuthType")?,
+                    invoked_via_function_url: match body.get("InvokedViaFunctionUrl") {
+                        None | Some(Value::Null) => None,
+                        Some(Value::Bool(b)) => Some(*b),
+                        Some(_) => {
+                            return Err(SimError::invalid(
+                                "InvokedViaFunctionUrl must be a boolean.",
+                            ));
+                        }
+                    },
                 };
                 let input = AddPermissionInput {
                     function_name: f.to_owned(),

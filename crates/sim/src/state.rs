@@ -119,6 +119,8 @@ pub(crate) struct FunctionRecord {
     pub policies: crate::ops_url::Policies,
     /// The ARN of the code signing configuration it uses (`ops_code_signing.rs`).
     pub code_signing_config: Option<String>,
+    /// Function URLs, by qualifier (`ops_function_url.rs`).
+    pub urls: crate::ops_function_url::FunctionUrls,
 }
 
 /// The stage a competing release (fault) is at.

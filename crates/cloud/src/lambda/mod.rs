@@ -10,6 +10,7 @@ mod code_signing;
 mod config;
 mod config_structured;
 mod error;
+mod function_url;
 mod permission;
 mod provisioned;
 #[cfg(feature = "sdk")]
@@ -20,6 +21,8 @@ mod sdk_assume;
 mod sdk_convert;
 #[cfg(feature = "sdk")]
 pub(crate) mod sdk_error;
+#[cfg(feature = "sdk")]
+mod sdk_function_url;
 mod triggers;
 mod types;
 
@@ -31,6 +34,7 @@ pub use code_signing::*;
 pub use config::*;
 pub use config_structured::*;
 pub use error::ApiError;
+pub use function_url::*;
 pub use permission::*;
 pub use provisioned::{ProvisionedConcurrencyInfo, ProvisionedStatus};
 #[cfg(feature = "sdk")]
@@ -198,6 +202,50 @@ pub trait LambdaApi: Send + Sync {
     /// DeleteFunctionEventInvokeConfig on the unqualified function.
     async fn delete_event_invoke_config(&self, name: &str) -> ApiResult<()> {
         Err(unsupported("DeleteFunctionEventInvokeConfig", name))
+    }
+
+    /// GetFunctionUrlConfig of `qualifier` (an alias; `None`: the unqualified
+    /// function); NotFound when there is no URL. The default: this client cannot.
+    async fn get_function_url_config(
+        &self,
+        name: &str,
+        qualifier: Option<&str>,
+    ) -> ApiResult<FunctionUrlInfo> {
+        let _ = qualifier;
+        Err(unsupported("GetFunctionUrlConfig", name))
+    }
+
+    /// CreateFunctionUrlConfig of `qualifier`.
+    async fn create_function_url_config(
+        &self,
+        name: &str,
+        qualifier: Option<&str>,
+        settings: FunctionUrlSettings,
+    ) -> ApiResult<FunctionUrlInfo> {
+        let _ = (qualifier, settings);
+        Err(unsupported("CreateFunctionUrlConfig", name))
+    }
+
+    /// UpdateFunctionUrlConfig of `qualifier`, every member sent (an empty `Cors`
+    /// clears it).
+    async fn update_function_url_config(
+        &self,
+        name: &str,
+        qualifier: Option<&str>,
+        settings: FunctionUrlSettings,
+    ) -> ApiResult<FunctionUrlInfo> {
+        let _ = (qualifier, settings);
+        Err(unsupported("UpdateFunctionUrlConfig", name))
+    }
+
+    /// DeleteFunctionUrlConfig of `qualifier`.
+    async fn delete_function_url_config(
+        &self,
+        name: &str,
+        qualifier: Option<&str>,
+    ) -> ApiResult<()> {
+        let _ = qualifier;
+        Err(unsupported("DeleteFunctionUrlConfig", name))
     }
 
     /// GetFunctionRecursionConfig.

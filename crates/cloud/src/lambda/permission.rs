@@ -30,6 +30,10 @@ pub struct Permission {
     /// `AWS_IAM`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function_url_auth_type: Option<String>,
+    /// `InvokedViaFunctionUrl` (`Bool` `lambda:InvokedViaFunctionUrl`): the statement
+    /// holds only for invocations through a function URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoked_via_function_url: Option<bool>,
 }
 
 /// An AddPermission request.

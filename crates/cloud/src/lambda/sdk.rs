@@ -730,6 +730,40 @@ impl LambdaApi for SdkLambda {
         Ok(())
     }
 
+    async fn get_function_url_config(
+        &self,
+        name: &str,
+        qualifier: Option<&str>,
+    ) -> ApiResult<super::FunctionUrlInfo> {
+        super::sdk_function_url::get(&self.client, name, qualifier).await
+    }
+
+    async fn create_function_url_config(
+        &self,
+        name: &str,
+        qualifier: Option<&str>,
+        settings: super::FunctionUrlSettings,
+    ) -> ApiResult<super::FunctionUrlInfo> {
+        super::sdk_function_url::create(&self.client, name, qualifier, settings).await
+    }
+
+    async fn update_function_url_config(
+        &self,
+        name: &str,
+        qualifier: Option<&str>,
+        settings: super::FunctionUrlSettings,
+    ) -> ApiResult<super::FunctionUrlInfo> {
+        super::sdk_function_url::update(&self.client, name, qualifier, settings).await
+    }
+
+    async fn delete_function_url_config(
+        &self,
+        name: &str,
+        qualifier: Option<&str>,
+    ) -> ApiResult<()> {
+        super::sdk_function_url::delete(&self.client, name, qualifier).await
+    }
+
     async fn delete_event_invoke_config(&self, name: &str) -> ApiResult<()> {
         self.client
             .delete_function_event_invoke_config()
@@ -933,6 +967,7 @@ impl LambdaApi for SdkLambda {
                     .as_deref()
                     .map(aws::FunctionUrlAuthType::from),
             )
+            .set_invoked_via_function_url(p.invoked_via_function_url)
             .set_revision_id(input.revision_id)
             .send()
             .await

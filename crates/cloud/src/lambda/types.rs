@@ -528,11 +528,21 @@ pub enum ApiOp {
     UpdateCodeSigningConfig,
     /// DeleteCodeSigningConfig.
     DeleteCodeSigningConfig,
+    /// GetFunctionUrlConfig.
+    GetFunctionUrlConfig,
+    /// CreateFunctionUrlConfig.
+    CreateFunctionUrlConfig,
+    /// UpdateFunctionUrlConfig.
+    UpdateFunctionUrlConfig,
+    /// DeleteFunctionUrlConfig.
+    DeleteFunctionUrlConfig,
+    /// ListFunctionUrlConfigs.
+    ListFunctionUrlConfigs,
 }
 
 impl ApiOp {
     /// Every operation, in declaration order.
-    pub const ALL: [ApiOp; 48] = [
+    pub const ALL: [ApiOp; 53] = [
         ApiOp::GetFunction,
         ApiOp::GetFunctionConfiguration,
         ApiOp::CreateFunction,
@@ -581,6 +591,11 @@ impl ApiOp {
         ApiOp::ListCodeSigningConfigs,
         ApiOp::UpdateCodeSigningConfig,
         ApiOp::DeleteCodeSigningConfig,
+        ApiOp::GetFunctionUrlConfig,
+        ApiOp::CreateFunctionUrlConfig,
+        ApiOp::UpdateFunctionUrlConfig,
+        ApiOp::DeleteFunctionUrlConfig,
+        ApiOp::ListFunctionUrlConfigs,
     ];
 
     /// Lambda's operation name.
@@ -634,6 +649,11 @@ impl ApiOp {
             ApiOp::ListCodeSigningConfigs => "ListCodeSigningConfigs",
             ApiOp::UpdateCodeSigningConfig => "UpdateCodeSigningConfig",
             ApiOp::DeleteCodeSigningConfig => "DeleteCodeSigningConfig",
+            ApiOp::GetFunctionUrlConfig => "GetFunctionUrlConfig",
+            ApiOp::CreateFunctionUrlConfig => "CreateFunctionUrlConfig",
+            ApiOp::UpdateFunctionUrlConfig => "UpdateFunctionUrlConfig",
+            ApiOp::DeleteFunctionUrlConfig => "DeleteFunctionUrlConfig",
+            ApiOp::ListFunctionUrlConfigs => "ListFunctionUrlConfigs",
         }
     }
 
@@ -681,6 +701,9 @@ impl ApiOp {
                 | ApiOp::DeleteFunctionEventInvokeConfig
                 | ApiOp::PutFunctionRecursionConfig
                 | ApiOp::PutRuntimeManagementConfig
+                | ApiOp::CreateFunctionUrlConfig
+                | ApiOp::UpdateFunctionUrlConfig
+                | ApiOp::DeleteFunctionUrlConfig
         )
     }
 }

@@ -330,6 +330,17 @@ impl FnRun<'_> {
             Step::PutRuntimeManagementConfig { old: _, config } => {
                 self.put_runtime_management_config(config).await
             }
+            Step::CreateFunctionUrlConfig { qualifier, config } => {
+                self.create_function_url(qualifier.as_deref(), config).await
+            }
+            Step::UpdateFunctionUrlConfig {
+                qualifier,
+                old: _,
+                config,
+            } => self.update_function_url(qualifier.as_deref(), config).await,
+            Step::DeleteFunctionUrlConfig { qualifier, old: _ } => {
+                self.delete_function_url(qualifier.as_deref()).await
+            }
             Step::PutRecursionConfig { old: _, recursion } => {
                 self.put_recursion_config(*recursion).await
             }

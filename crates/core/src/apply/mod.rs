@@ -21,6 +21,7 @@ mod delete;
 mod events;
 mod executor;
 mod failure;
+mod function_url;
 mod priority;
 mod provisioned;
 mod report;

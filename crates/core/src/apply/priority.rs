@@ -55,6 +55,9 @@ fn expected_secs(f: &FunctionPlan, step: &Step) -> u64 {
         | Step::DeleteEventInvokeConfig { .. }
         | Step::PutRecursionConfig { .. }
         | Step::PutRuntimeManagementConfig { .. }
+        | Step::CreateFunctionUrlConfig { .. }
+        | Step::UpdateFunctionUrlConfig { .. }
+        | Step::DeleteFunctionUrlConfig { .. }
         | Step::DeleteFunction { .. }
         | Step::DeleteFailedFunction { .. }
         | Step::DeleteVersions { .. } => 0,

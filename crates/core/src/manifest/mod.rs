@@ -7,6 +7,7 @@ pub mod node;
 pub mod parse;
 pub mod problem;
 pub mod raw;
+pub mod raw_url;
 mod read;
 mod read_scalars;
 mod read_settings;

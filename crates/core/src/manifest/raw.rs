@@ -343,6 +343,11 @@ pub struct RawSettings {
     /// `arn:aws:lambda:eu-north-1:${account}:code-signing-config:csc-0123456789abcdef0`.
     /// `false` removes it; absent: left alone.
     pub code_signing_config: Option<Sp<RawCodeSigning>>,
+    /// A function URL (CreateFunctionUrlConfig, on the alias when the function has
+    /// one): `auth` (`none` | `aws_iam`), `invoke_mode` and `cors`; `auth: none` also
+    /// adds the policy statements that allow public calls. `false` deletes the URL;
+    /// absent: left alone. Taken whole from the last layer that has it.
+    pub url: Option<Sp<super::raw_url::RawUrl>>,
 }
 }
 

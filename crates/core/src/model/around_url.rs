@@ -248,6 +248,7 @@ impl<'a> Validator<'a> {
             source_account,
             principal_org_id,
             function_url_auth_type,
+            invoked_via_function_url: None,
         })
     }
 }

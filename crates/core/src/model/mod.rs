@@ -14,6 +14,7 @@ mod env_vars;
 mod error;
 mod function_options;
 mod function_structured;
+pub mod function_url;
 mod graph;
 mod layer_ref;
 mod layers;

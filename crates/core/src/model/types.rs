@@ -449,6 +449,8 @@ pub struct Function {
     /// `code_signing_config`: the code signing configuration's ARN, or removed
     /// (`None`: the live one is left alone).
     pub code_signing: Option<super::around_async::Managed<String>>,
+    /// The function URL the manifest manages (`None`: left alone).
+    pub url: super::function_url::Url,
     /// Keys of functions that must be deployed first.
     pub depends_on: Vec<FunctionKey>,
     /// Globs of source paths the function is built from (monorepo selection).

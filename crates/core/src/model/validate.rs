@@ -598,6 +598,11 @@ impl<'a> Validator<'a> {
         let permissions = self.permissions(layers, &ctx, &path);
         let around_async = self.around_async(layers, &ctx, &path, is_image);
         let code_signing = self.code_signing(layers, &ctx, &path, is_image);
+        let url = self.function_url(layers, &ctx, &path);
+        let url = match (&permissions, url) {
+            (Some(p), Some(u)) => self.url_sids_clash(layers, &path, p, &u).map(|()| u),
+            (_, u) => u,
+        };
         let depends_on = f
             .depends_on
             .iter()
@@ -656,6 +661,7 @@ impl<'a> Validator<'a> {
             permissions: permissions?,
             around_async: around_async?,
             code_signing: code_signing?,
+            url: url?,
             depends_on,
             paths: paths?,
         };

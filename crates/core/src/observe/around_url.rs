@@ -1,7 +1,7 @@
 //! The resource-based policy as observed: GetPolicy on the alias when the function has
 //! one (where SAM's `AutoPublishAlias` puts event permissions, so callers invoke the
 //! alias), else on the unqualified function, parsed from the document Lambda writes.
-//! Read only when the manifest has `permissions`.
+//! Read only when the manifest has `permissions` or `url`.
 
 use serde_json::Value;
 
@@ -43,7 +43,8 @@ pub(crate) async fn observe_policy(
     reader: &Reader<'_>,
     api: &dyn LambdaApi,
 ) -> Result<Option<LivePolicy>, ObserveError> {
-    if f.permissions.is_none() {
+    // `url` owns its statements in the same policy.
+    if f.permissions.is_none() && f.url.is_none() {
         return Ok(None);
     }
     let name = f.name.as_str();
@@ -107,6 +108,7 @@ fn parse_statement(s: &Value) -> Option<LiveStatement> {
         source_account: None,
         principal_org_id: None,
         function_url_auth_type: None,
+        invoked_via_function_url: None,
     };
     if let Some(cond) = s.get("Condition") {
         let Value::Object(ops) = cond else {
@@ -121,6 +123,17 @@ fn parse_statement(s: &Value) -> Option<LiveStatement> {
                 continue;
             };
             for (key, v) in keys {
+                if op == "Bool" && key.eq_ignore_ascii_case("lambda:InvokedViaFunctionUrl") {
+                    match v
+                        .as_str()
+                        .or(v.as_bool().map(|b| if b { "true" } else { "false" }))
+                    {
+                        Some("true") => p.invoked_via_function_url = Some(true),
+                        Some("false") => p.invoked_via_function_url = Some(false),
+                        _ => exact = false,
+                    }
+                    continue;
+                }
                 let v = v.as_str().map(str::to_owned);
                 let slot = match (op.as_str(), key.to_ascii_lowercase().as_str()) {
                     ("ArnLike" | "ArnEquals" | "StringLike", "aws:sourcearn") => &mut p.source_arn,

@@ -122,13 +122,16 @@ fn check_values(f: &FunctionPlan, say: &mut impl FnMut(String)) {
 /// The one rank that repeats: a linear rollout's shares.
 const SHIFT_RANK: u8 = 6;
 
+/// The rank of the function URL's steps (one URL per function: at most one step).
+const URL_RANK: u8 = 12;
+
 /// The rank of permission removals; additions follow. Each repeats (one step per
 /// statement).
-const PERMISSION_RANK: u8 = 12;
+const PERMISSION_RANK: u8 = URL_RANK + 1;
 
 /// The rank of trigger deletions; updates and creations follow. Each repeats (one step
 /// per trigger).
-const TRIGGER_RANK: u8 = 17;
+const TRIGGER_RANK: u8 = 18;
 
 /// Whether steps of `rank` may follow one another.
 fn repeats(rank: u8) -> bool {
@@ -138,7 +141,7 @@ fn repeats(rank: u8) -> bool {
 }
 
 /// Rank of a step in the order `plan()` writes them; each rank at most once but
-/// [`SHIFT_RANK`], the permission and the trigger steps.
+/// [`SHIFT_RANK`], the permission steps and the trigger steps.
 fn rank(step: &Step) -> u8 {
     match step {
         Step::CreateFunction { .. }
@@ -157,11 +160,14 @@ fn rank(step: &Step) -> u8 {
         Step::UntagResource { .. } => 9,
         Step::PutConcurrency { .. } | Step::DeleteConcurrency { .. } => 10,
         Step::PutProvisionedConcurrency { .. } | Step::DeleteProvisionedConcurrency { .. } => 11,
+        Step::CreateFunctionUrlConfig { .. }
+        | Step::UpdateFunctionUrlConfig { .. }
+        | Step::DeleteFunctionUrlConfig { .. } => URL_RANK,
         Step::RemovePermission { .. } => PERMISSION_RANK,
         Step::AddPermission { .. } => PERMISSION_RANK + 1,
-        Step::PutEventInvokeConfig { .. } | Step::DeleteEventInvokeConfig { .. } => 14,
-        Step::PutRecursionConfig { .. } => 15,
-        Step::PutRuntimeManagementConfig { .. } => 16,
+        Step::PutEventInvokeConfig { .. } | Step::DeleteEventInvokeConfig { .. } => 15,
+        Step::PutRecursionConfig { .. } => 16,
+        Step::PutRuntimeManagementConfig { .. } => 17,
         Step::DeleteEventSourceMapping { .. } => TRIGGER_RANK,
         Step::UpdateEventSourceMapping { .. } => TRIGGER_RANK + 1,
         Step::CreateEventSourceMapping { .. } => TRIGGER_RANK + 2,
@@ -321,6 +327,8 @@ fn check_change(
                             | Step::DeleteProvisionedConcurrency { .. }
                             | Step::DeleteEventInvokeConfig { .. }
                             | Step::DeleteCodeSigningConfig { .. }
+                            | Step::UpdateFunctionUrlConfig { .. }
+                            | Step::DeleteFunctionUrlConfig { .. }
                     )
                 })
             {
@@ -345,6 +353,16 @@ fn check_change(
                     }
                     Step::PutCodeSigningConfig { arn, .. } => {
                         if let Some(why) = super::code_signing::arn_problem(arn) {
+                            say(wrong(&why));
+                        }
+                    }
+                    Step::CreateFunctionUrlConfig { qualifier, config }
+                    | Step::UpdateFunctionUrlConfig {
+                        qualifier, config, ..
+                    } => {
+                        if let Some(why) =
+                            super::function_url::config_problem(f, qualifier.as_deref(), config)
+                        {
                             say(wrong(&why));
                         }
                     }

@@ -12,6 +12,7 @@ mod check;
 mod code_signing;
 mod diff;
 mod file;
+pub mod function_url;
 mod planner;
 mod provisioned;
 mod prune;

@@ -647,6 +647,32 @@ pub enum Step {
         #[serde(default)]
         replaced: bool,
     },
+    /// CreateFunctionUrlConfig (`url`), on the alias when the function has one.
+    CreateFunctionUrlConfig {
+        /// The alias the URL is on; `None`: the unqualified function.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        qualifier: Option<String>,
+        /// The URL's settings.
+        config: flotilla_cloud::lambda::FunctionUrlSettings,
+    },
+    /// UpdateFunctionUrlConfig with every setting (`url`).
+    UpdateFunctionUrlConfig {
+        /// The alias the URL is on; `None`: the unqualified function.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        qualifier: Option<String>,
+        /// The live settings when planning.
+        old: flotilla_cloud::lambda::FunctionUrlSettings,
+        /// The settings wanted.
+        config: flotilla_cloud::lambda::FunctionUrlSettings,
+    },
+    /// DeleteFunctionUrlConfig (`url: false`).
+    DeleteFunctionUrlConfig {
+        /// The alias the URL is on; `None`: the unqualified function.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        qualifier: Option<String>,
+        /// The live settings when planning.
+        old: flotilla_cloud::lambda::FunctionUrlSettings,
+    },
 }
 
 impl Step {
@@ -684,6 +710,9 @@ impl Step {
             Step::DeleteEventInvokeConfig { .. } => "DeleteFunctionEventInvokeConfig",
             Step::PutRecursionConfig { .. } => "PutFunctionRecursionConfig",
             Step::PutRuntimeManagementConfig { .. } => "PutRuntimeManagementConfig",
+            Step::CreateFunctionUrlConfig { .. } => "CreateFunctionUrlConfig",
+            Step::UpdateFunctionUrlConfig { .. } => "UpdateFunctionUrlConfig",
+            Step::DeleteFunctionUrlConfig { .. } => "DeleteFunctionUrlConfig",
         }
     }
 }

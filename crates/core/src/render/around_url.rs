@@ -18,6 +18,10 @@ pub fn describe(p: &Permission) -> String {
     ]
     .iter()
     .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
+    .chain(
+        p.invoked_via_function_url
+            .map(|v| format!("invoked_via_function_url {v}")),
+    )
     .collect();
     if !conds.is_empty() {
         out.push_str(" if ");

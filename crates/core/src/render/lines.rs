@@ -286,6 +286,9 @@ fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
         Step::RemovePermission { .. } | Step::AddPermission { .. } => {
             super::around_url::step_lines(step, out);
         }
+        Step::CreateFunctionUrlConfig { .. }
+        | Step::UpdateFunctionUrlConfig { .. }
+        | Step::DeleteFunctionUrlConfig { .. } => super::function_url::step_lines(step, out),
         Step::DeleteFunction { owner_tags: _ } => {}
         Step::DeleteFailedFunction {
             reason,

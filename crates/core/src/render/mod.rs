@@ -7,6 +7,7 @@ mod around_async;
 mod around_triggers;
 mod around_url;
 mod code_signing;
+mod function_url;
 pub mod lines;
 mod markdown;
 mod roles;

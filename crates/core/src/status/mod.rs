@@ -210,6 +210,9 @@ fn drifted_fields(fp: &FunctionPlan, live: &LiveFunction) -> Vec<String> {
             Step::PutCodeSigningConfig { .. } | Step::DeleteCodeSigningConfig { .. } => {
                 fields.push("code_signing_config".to_owned());
             }
+            Step::CreateFunctionUrlConfig { .. }
+            | Step::UpdateFunctionUrlConfig { .. }
+            | Step::DeleteFunctionUrlConfig { .. } => fields.push("url".to_owned()),
             Step::PutRuntimeManagementConfig { .. } => {
                 fields.push("runtime_management".to_owned());
             }

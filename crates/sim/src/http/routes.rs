@@ -307,6 +307,12 @@ pub(crate) async fn handle(sim: &Sim, req: LambdaRequest<'_>, raw_path: &str) ->
         (_, ["2015-03-31", "functions", f, "policy", rest @ ..]) => {
             crate::ops_url::http::handle(sim, &req, f, rest).await
         }
+        (_, ["2021-10-31", "functions", f, "url"]) => {
+            crate::ops_function_url::handle(sim, &req, f, false).await
+        }
+        (_, ["2021-10-31", "functions", f, "urls"]) => {
+            crate::ops_function_url::handle(sim, &req, f, true).await
+        }
         (_, segs) if crate::ops_async::handles(segs) => crate::ops_async::handle(sim, &req).await,
         (_, segs) if crate::ops_code_signing::handles(segs) => {
             crate::ops_code_signing::handle(sim, &req).await
