@@ -2,7 +2,8 @@
 //! manifest manages, through the `flotilla` binary and the real AWS SDK over HTTP:
 //!
 //! - `api` (zip, published, alias `live`): VPC, logging, tracing, dead-letter queue, KMS
-//!   key, EFS, provisioned concurrency, permissions, an async config and an SQS trigger;
+//!   key, EFS, provisioned concurrency, a function URL, permissions, an async config
+//!   and an SQS trigger;
 //! - `orders` (Java, published): SnapStart;
 //! - `renderer` (image): image config.
 //!
@@ -53,6 +54,7 @@ impl Fleet<'_> {
              \x20   permissions:\n      nightly:\n        principal: events.amazonaws.com\n        source_arn: {rule}\n\
              \x20   async: {{ retries: {retries}, max_age: {max_age}, on_failure: {failed} }}\n\
              \x20   triggers:\n      jobs: {{ source: {queue}, batch_size: {batch} }}\n\
+             \x20   url: {{ auth: {auth}, cors: {{ allow_origins: [\"{origin}\"] }} }}\n\
              \x20 orders:\n    runtime: java21\n    handler: app.App::handle\n    artifact: {{ dir: fns/orders }}\n\
              \x20   publish: true\n    snap_start: {snap}\n",
             tracing = self.pick("active", "passthrough"),
@@ -80,6 +82,8 @@ impl Fleet<'_> {
             batch = self.pick("5", "8"),
             snap = self.pick("published_versions", "none"),
             pc = self.pick("2", "3"),
+            auth = self.pick("none", "aws_iam"),
+            origin = self.pick("https://a.example", "https://b.example"),
         );
         if self.image {
             yaml.push_str(&format!(
@@ -139,6 +143,21 @@ const CHANGED: &[(&str, &str, &str)] = &[
     ),
     ("~ async.max_age 1h → 2h", "async.max_age", "\"max_age"),
     (
+        "~ url (alias live) auth none → aws_iam",
+        "url",
+        "\"update_function_url_config\"",
+    ),
+    (
+        "~ url (alias live) cors.allow_origins [https://a.example] → [https://b.example]",
+        "cors.allow_origins",
+        "https://b.example",
+    ),
+    (
+        "- permission FunctionURLAllowPublicAccess",
+        "FunctionURLAllowPublicAccess",
+        "\"remove_permission\"",
+    ),
+    (
         "~ trigger.jobs.batch_size 5 → 8",
         "trigger.jobs.batch_size",
         "\"update_event_source_mapping\"",
@@ -182,6 +201,13 @@ fn get(sim: &Sim, path: &str) -> serde_json::Value {
     let (status, body) = sim.lambda(REGION, "GET", path, "");
     assert_eq!(status, 200, "GET {path}: {body}");
     body
+}
+
+/// The statement `sid` of a resource-based policy.
+fn statement<'a>(policy: &'a serde_json::Value, sid: &str) -> Option<&'a serde_json::Value> {
+    policy["Statement"]
+        .as_array()
+        .and_then(|all| all.iter().find(|s| s["Sid"] == sid))
 }
 
 /// The live state of the resources around `api:live`, as the SDK reads it.
@@ -248,7 +274,18 @@ fn the_whole_fleet_deploys_from_nothing_changes_every_field_and_settles() {
     let (pc, policy, invoke, mappings) = around_api(&sim);
     assert_eq!(pc["RequestedProvisionedConcurrentExecutions"], 2, "{pc}");
     assert_eq!(pc["Status"], "READY", "{pc}");
-    assert_eq!(policy["Statement"][0]["Sid"], "nightly", "{policy}");
+    assert!(statement(&policy, "nightly").is_some(), "{policy}");
+    assert!(
+        statement(&policy, "FunctionURLAllowPublicAccess").is_some(),
+        "{policy}"
+    );
+    let url = get(&sim, "/2021-10-31/functions/api/url?Qualifier=live");
+    assert_eq!(url["AuthType"], "NONE", "{url}");
+    assert_eq!(
+        url["Cors"]["AllowOrigins"],
+        serde_json::json!(["https://a.example"]),
+        "{url}"
+    );
     assert_eq!(invoke["MaximumRetryAttempts"], 0, "{invoke}");
     assert_eq!(invoke["MaximumEventAgeInSeconds"], 3600, "{invoke}");
     assert_eq!(mappings[0]["BatchSize"], 5, "{mappings}");
@@ -312,9 +349,22 @@ fn the_whole_fleet_deploys_from_nothing_changes_every_field_and_settles() {
     assert_eq!(pc["RequestedProvisionedConcurrentExecutions"], 3, "{pc}");
     assert_eq!(pc["Status"], "READY", "{pc}");
     assert_eq!(
-        policy["Statement"][0]["Condition"]["ArnLike"]["AWS:SourceArn"],
-        format!("arn:aws:events:{REGION}:{FLEET_ACCOUNT}:rule/hourly"),
+        statement(&policy, "nightly").map(|s| &s["Condition"]["ArnLike"]["AWS:SourceArn"]),
+        Some(&serde_json::json!(format!(
+            "arn:aws:events:{REGION}:{FLEET_ACCOUNT}:rule/hourly"
+        ))),
         "{policy}"
+    );
+    assert!(
+        statement(&policy, "FunctionURLAllowPublicAccess").is_none(),
+        "{policy}"
+    );
+    let url = get(&sim, "/2021-10-31/functions/api/url?Qualifier=live");
+    assert_eq!(url["AuthType"], "AWS_IAM", "{url}");
+    assert_eq!(
+        url["Cors"]["AllowOrigins"],
+        serde_json::json!(["https://b.example"]),
+        "{url}"
     );
     assert_eq!(invoke["MaximumRetryAttempts"], 2, "{invoke}");
     assert_eq!(invoke["MaximumEventAgeInSeconds"], 7200, "{invoke}");
@@ -336,8 +386,8 @@ fn on_ministack(dir: &Path, url: &str, args: &[&str]) -> Run {
     run(cmd)
 }
 
-/// MiniStack serves the settings, provisioned concurrency, permissions, the async
-/// config and SQS triggers; it runs image functions only with a container runtime this
+/// MiniStack serves the settings, provisioned concurrency, the function URL,
+/// permissions, the async config and SQS triggers; it runs image functions only with a container runtime this
 /// test does not start, so the image function is left out here.
 #[ignore = "needs tests/tools/install.sh"]
 #[test]
