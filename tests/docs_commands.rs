@@ -511,3 +511,51 @@ fn commands_are_read_as_a_shell_would_split_them() {
         ]
     );
 }
+
+/// The YAML block that follows `marker` in docs/manifest.md.
+fn manifest_example(marker: &str) -> String {
+    let doc = std::fs::read_to_string(root().join("docs/manifest.md")).expect("docs/manifest.md");
+    let (_, after) = doc
+        .split_once(marker)
+        .unwrap_or_else(|| panic!("docs/manifest.md has no {marker:?}"));
+    let (_, block) = after.split_once("```yaml\n").expect("a YAML block follows");
+    let (yaml, _) = block.split_once("```").expect("the block ends");
+    yaml.to_owned()
+}
+
+#[test]
+fn the_manifest_reference_example_of_the_other_settings_validates() {
+    let yaml = manifest_example("The other settings, in one manifest (it validates as it stands):");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("checkout")).expect("checkout folder");
+    std::fs::write(
+        dir.join("checkout/app.py"),
+        "def handler(e, c):\n    pass\n",
+    )
+    .expect("code");
+    std::fs::create_dir_all(dir.join("build")).expect("build folder");
+    std::fs::write(
+        dir.join("build/emails.zip"),
+        crate::support::tiny_zip("emails"),
+    )
+    .expect("zip");
+    std::fs::write(dir.join("deploy.yaml"), &yaml).expect("manifest");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_flotilla"))
+        .args(["validate", "-f", "deploy.yaml", "--env", "staging"])
+        .current_dir(dir)
+        .env("CI_DB_PASSWORD", "example")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run flotilla validate");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{yaml}\n{text}");
+    assert!(
+        text.contains("valid for environment `staging`, 3 functions"),
+        "{text}"
+    );
+}
