@@ -1,8 +1,8 @@
 //! Read-only calls that turn the live fleet into [`LiveState`].
 
 mod around;
-pub mod around_url;
 mod function_url;
+pub mod permissions;
 
 pub use around::LiveAround as LiveAroundAsync;
 
@@ -57,7 +57,7 @@ pub struct LiveFunction {
     pub provisioned: Option<ProvisionedConcurrencyInfo>,
     /// The resource-based policy, read only when the manifest has `permissions`
     /// (`None`: not read, or the function has none).
-    pub policy: Option<around_url::LivePolicy>,
+    pub policy: Option<permissions::LivePolicy>,
     /// The resources around it the manifest manages (`async`).
     pub around_async: around::LiveAround,
     /// The code signing configuration's ARN, read only when the manifest has
@@ -183,7 +183,7 @@ async fn observe_one(
         }
         _ => None,
     };
-    let policy = around_url::observe_policy(f, &reader, api.as_ref()).await?;
+    let policy = permissions::observe_policy(f, &reader, api.as_ref()).await?;
     let around_async = around::observe_around(f, api.as_ref(), &reader).await?;
     let url = function_url::observe_url(f, alias.as_ref(), &reader, api.as_ref()).await?;
     let around = observe_around(f, api.as_ref(), &reader).await?;

@@ -3,7 +3,7 @@
 //! qualifier (the unqualified function or an alias; Lambda refuses `$LATEST` and
 //! version numbers), kept on the function's record so DeleteFunction takes them along.
 //! The public-access statements a URL with `AuthType: NONE` needs are ordinary policy
-//! statements (`ops_url.rs`).
+//! statements (`ops_permissions.rs`).
 //!
 //! Served in process ([`crate::SimClient`]) and over HTTP ([`handle`]) from the same
 //! model calls, validated as Lambda does.

@@ -115,8 +115,8 @@ pub(crate) struct FunctionRecord {
     pub around: crate::ops_async::AroundState,
     /// A competing release (fault) still to finish on this function.
     pub competing: Option<CompetingStage>,
-    /// Resource-based policies, by qualifier (`ops_url.rs`).
-    pub policies: crate::ops_url::Policies,
+    /// Resource-based policies, by qualifier (`ops_permissions.rs`).
+    pub policies: crate::ops_permissions::Policies,
     /// The ARN of the code signing configuration it uses (`ops_code_signing.rs`).
     pub code_signing_config: Option<String>,
     /// Function URLs, by qualifier (`ops_function_url.rs`).

@@ -13,7 +13,6 @@
 
 mod around_async;
 mod around_triggers;
-mod around_url;
 mod cancel;
 mod code_signing;
 mod context;
@@ -22,6 +21,7 @@ mod events;
 mod executor;
 mod failure;
 mod function_url;
+mod permissions;
 mod priority;
 mod provisioned;
 mod report;

@@ -63,7 +63,7 @@ impl<'a> Validator<'a> {
         &mut self,
         layers: &Layers<'a>,
         path: &str,
-        permissions: &super::around_url::Permissions,
+        permissions: &super::permissions::Permissions,
         url: &Url,
     ) -> Option<()> {
         let (Some(perms), Some(_)) = (permissions, url) else {

@@ -6,7 +6,6 @@
 
 pub mod around_async;
 pub mod around_triggers;
-pub mod around_url;
 mod artifact_check;
 mod assume_role;
 mod code_signing;
@@ -20,6 +19,7 @@ mod layer_ref;
 mod layers;
 mod load;
 mod ownership;
+pub mod permissions;
 mod policies;
 mod provisioned;
 mod redact;

@@ -443,7 +443,7 @@ pub struct Function {
     pub around: super::around_triggers::Around,
     /// The resource-based policy's statements the manifest manages (`None`: the live
     /// policy is left alone).
-    pub permissions: super::around_url::Permissions,
+    pub permissions: super::permissions::Permissions,
     /// The resources around the function the manifest manages (`async`).
     pub around_async: super::around_async::Around,
     /// `code_signing_config`: the code signing configuration's ARN, or removed

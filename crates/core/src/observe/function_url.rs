@@ -3,7 +3,7 @@
 
 use flotilla_cloud::lambda::{AliasInfo, ApiOp, FunctionUrlInfo, LambdaApi};
 
-use super::around_url::qualifier;
+use super::permissions::qualifier;
 use super::{ObserveError, Reader};
 use crate::model::Function;
 

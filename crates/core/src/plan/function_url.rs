@@ -1,14 +1,14 @@
 //! `url`: the step that makes the live function URL match the manifest (create,
 //! update with every setting, or delete on `url: false`), compared with Lambda's
 //! defaults filled on both sides. Pure. Its policy statements are planned with the
-//! other permissions (`around_url.rs`).
+//! other permissions (`permissions.rs`).
 
 use flotilla_cloud::lambda::{FunctionStateKind, FunctionUrlSettings};
 
 use crate::model::Function;
 use crate::model::around_async::Managed;
 use crate::observe::LiveFunction;
-use crate::observe::around_url::qualifier;
+use crate::observe::permissions::qualifier;
 
 use super::types::{FunctionPlan, Step};
 

@@ -7,12 +7,12 @@
 
 mod around_async;
 pub mod around_triggers;
-pub mod around_url;
 mod check;
 mod code_signing;
 mod diff;
 mod file;
 pub mod function_url;
+pub mod permissions;
 mod planner;
 mod provisioned;
 mod prune;

@@ -183,7 +183,7 @@ fn plan_function(
         .as_ref()
         .and_then(|r| add_rollout_steps(r, live.alias.as_ref(), &mut steps));
     steps.extend(super::function_url::url_steps(f, live));
-    steps.extend(super::around_url::permission_steps(f, live));
+    steps.extend(super::permissions::permission_steps(f, live));
     super::around_async::add_around_steps(f, live, &mut action, &mut steps);
     let action = if action == Action::NoChange && !steps.is_empty() {
         Action::Update

@@ -284,7 +284,7 @@ fn step_lines(fp: &FunctionPlan, step: &Step, out: &mut Vec<Line>) {
         }
         // The whole function goes; the heading says so and says why.
         Step::RemovePermission { .. } | Step::AddPermission { .. } => {
-            super::around_url::step_lines(step, out);
+            super::permissions::step_lines(step, out);
         }
         Step::CreateFunctionUrlConfig { .. }
         | Step::UpdateFunctionUrlConfig { .. }

@@ -5,11 +5,11 @@
 
 mod around_async;
 mod around_triggers;
-mod around_url;
 mod code_signing;
 mod function_url;
 pub mod lines;
 mod markdown;
+mod permissions;
 mod roles;
 mod text;
 

@@ -305,7 +305,7 @@ pub(crate) async fn handle(sim: &Sim, req: LambdaRequest<'_>, raw_path: &str) ->
             super::provisioned::handle(sim, &req, f).await
         }
         (_, ["2015-03-31", "functions", f, "policy", rest @ ..]) => {
-            crate::ops_url::http::handle(sim, &req, f, rest).await
+            crate::ops_permissions::http::handle(sim, &req, f, rest).await
         }
         (_, ["2021-10-31", "functions", f, "url"]) => {
             crate::ops_function_url::handle(sim, &req, f, false).await

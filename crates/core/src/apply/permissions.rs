@@ -7,7 +7,7 @@ use flotilla_cloud::lambda::{
     AddPermissionInput, ApiError, Permission, PolicyInfo, RemovePermissionInput,
 };
 
-use crate::observe::around_url::parse_policy;
+use crate::observe::permissions::parse_policy;
 use crate::retry::ErrorClass;
 
 use super::failure::FailureCause;

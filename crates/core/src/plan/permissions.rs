@@ -11,7 +11,7 @@ use crate::model::Function;
 use crate::model::around_async::Managed;
 use crate::model::function_url::{URL_SIDS, url_statements};
 use crate::observe::LiveFunction;
-use crate::observe::around_url::{LiveStatement, qualifier};
+use crate::observe::permissions::{LiveStatement, qualifier};
 
 use super::types::Step;
 
