@@ -19,7 +19,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::e2e_support::{FLEET_ACCOUNT, Run, Sim, flotilla, run};
+use crate::e2e_support::{FLEET_ACCOUNT, Run, Sim, flotilla, run, shows};
 
 const REGION: &str = "eu-north-1";
 
@@ -55,18 +55,6 @@ fn write_manifest_in(dir: &Path, account: &str, region: &str, b: &str, a: &str) 
 
 /// `text` with every run of white space (and miette's `│` gutters) as one space, so
 /// aligned columns and wrapped lines compare as written.
-fn squash(text: &str) -> String {
-    text.replace('│', " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Whether `text` shows `line`, white space aside.
-fn shows(text: &str, line: &str) -> bool {
-    squash(text).contains(&squash(line))
-}
-
 fn flo(dir: &Path, sim: &Sim, args: &[&str]) -> Command {
     let mut cmd = flotilla(dir, FLEET_ACCOUNT);
     cmd.args(args).args(["--endpoint-url", &sim.url]);

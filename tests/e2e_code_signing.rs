@@ -13,7 +13,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::e2e_support::{FLEET_ACCOUNT, Run, Sim, flotilla, run};
+use crate::e2e_support::{FLEET_ACCOUNT, Run, Sim, flotilla, run, shows};
 
 const REGION: &str = "eu-north-1";
 
@@ -44,17 +44,6 @@ fn write_manifest_in(dir: &Path, account: &str, region: &str, a: &str, b: &str, 
          \x20 fn-b:\n    artifact: {{ dir: fns/fn-b }}\n{b}"
     );
     std::fs::write(dir.join("deploy.yaml"), yaml).expect("write the manifest");
-}
-
-fn squash(text: &str) -> String {
-    text.replace('│', " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn shows(text: &str, line: &str) -> bool {
-    squash(text).contains(&squash(line))
 }
 
 fn flo(dir: &Path, sim: &Sim, args: &[&str]) -> Command {

@@ -14,7 +14,7 @@
 
 use std::path::Path;
 
-use crate::e2e_support::{FLEET_ACCOUNT, Run, Sim, flotilla, run};
+use crate::e2e_support::{FLEET_ACCOUNT, Run, Sim, flotilla, run, shows};
 use crate::support::{MINISTACK_ACCOUNT, start_ministack_with, venv};
 
 const REGION: &str = "eu-north-1";
@@ -172,14 +172,8 @@ const CHANGED_IMAGE: &[(&str, &str, &str)] = &[(
 )];
 
 fn check_plans(text: &str, markdown: &str, json: &str, changed: &[(&str, &str, &str)]) {
-    // The text plan pads labels into a column.
-    let text = text
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
     for (line, md, js) in changed {
-        assert!(text.contains(line), "the text plan lacks {line}:\n{text}");
+        assert!(shows(text, line), "the text plan lacks {line}:\n{text}");
         assert!(
             markdown.contains(md),
             "the Markdown plan lacks {md}:\n{markdown}"

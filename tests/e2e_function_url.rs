@@ -14,7 +14,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::e2e_support::{FLEET_ACCOUNT, Run, Sim, flotilla, run};
+use crate::e2e_support::{FLEET_ACCOUNT, Run, Sim, flotilla, run, shows};
 
 const REGION: &str = "eu-west-1";
 
@@ -40,17 +40,6 @@ fn plan(dir: &Path, sim: &Sim, extra: &[&str]) -> Run {
 }
 
 /// `text` with every run of white space as one space.
-fn squash(text: &str) -> String {
-    text.replace('│', " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn shows(text: &str, line: &str) -> bool {
-    squash(text).contains(&squash(line))
-}
-
 /// `api` (alias `live`) with `api_extra`, `worker` (no alias) with `worker_extra`,
 /// `plain` without `url`; each extra is indented under its function.
 fn write_manifest(dir: &Path, api_extra: &str, worker_extra: &str) {
@@ -385,9 +374,9 @@ fn bad_url_sections_are_refused_by_validate_with_the_path_and_a_help() {
         let mut cmd = flotilla(dir, FLEET_ACCOUNT);
         cmd.args(["validate", "-f", "deploy.yaml", "--env", "staging"]);
         let out = run(cmd).expect_code(1);
-        let text = squash(&format!("{}{}", out.stdout, out.stderr));
+        let text = format!("{}{}", out.stdout, out.stderr);
         assert!(
-            text.contains(path) && text.contains(help),
+            shows(&text, path) && shows(&text, help),
             "{section}: want `{path}` and `{help}` in:\n{text}"
         );
     }
@@ -458,7 +447,7 @@ fn url_is_taken_whole_from_the_last_layer_and_a_saved_plan_keeps_to_the_alias() 
     .expect("edit plan.json");
     let out = run(flo(dir, &sim, &["apply", "plan.json"])).expect_code(1);
     assert!(
-        squash(&out.stderr).contains("another qualifier than the function's alias"),
+        shows(&out.stderr, "another qualifier than the function's alias"),
         "{}",
         out.stderr
     );

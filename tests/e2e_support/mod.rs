@@ -250,6 +250,18 @@ pub fn flotilla_on_terminal_with(
 }
 
 /// Runs `cmd` to completion within [`COMMAND_TIMEOUT`] (killed and failed past it).
+/// Whether a plan's `text` shows `line`, white space (and Markdown table bars) aside:
+/// the text plan pads labels into a column.
+pub fn shows(text: &str, line: &str) -> bool {
+    fn squash(text: &str) -> String {
+        text.replace('│', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+    squash(text).contains(&squash(line))
+}
+
 pub fn run(cmd: Command) -> Run {
     let output = assert_cmd::Command::from_std(cmd)
         .timeout(COMMAND_TIMEOUT)
