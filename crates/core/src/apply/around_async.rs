@@ -2,9 +2,9 @@
 //! region's limiter and retried by the function's policy through [`FnRun::mutate`].
 //! They do not change `$LATEST`'s configuration, so they wait for nothing.
 
-use flotilla_cloud::lambda::{ApiError, EventInvokeConfig, RecursiveLoop, RuntimeManagement};
+use flotilla_cloud::lambda::{EventInvokeConfig, RecursiveLoop, RuntimeManagement};
 
-use super::run::{FnRun, Guard, Stop};
+use super::run::{FnRun, Guard, Stop, gone_is_done};
 
 impl FnRun<'_> {
     /// PutFunctionEventInvokeConfig with the whole configuration (Put replaces it, so
@@ -43,12 +43,7 @@ impl FnRun<'_> {
             move |_| {
                 let api = api.clone();
                 let name = name.clone();
-                Box::pin(async move {
-                    match api.delete_event_invoke_config(&name).await {
-                        Err(ApiError::NotFound { .. }) => Ok(()),
-                        other => other,
-                    }
-                })
+                Box::pin(async move { gone_is_done(api.delete_event_invoke_config(&name).await) })
             },
         )
         .await?;

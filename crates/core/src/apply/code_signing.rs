@@ -2,9 +2,7 @@
 //! by the function's policy through [`FnRun::mutate`]. They do not change `$LATEST`'s
 //! configuration, so they wait for nothing.
 
-use flotilla_cloud::lambda::ApiError;
-
-use super::run::{FnRun, Guard, Stop};
+use super::run::{FnRun, Guard, Stop, gone_is_done};
 
 impl FnRun<'_> {
     /// PutFunctionCodeSigningConfig (idempotent: a retry puts the same ARN).
@@ -40,10 +38,7 @@ impl FnRun<'_> {
                 let api = api.clone();
                 let name = name.clone();
                 Box::pin(async move {
-                    match api.delete_function_code_signing_config(&name).await {
-                        Err(ApiError::NotFound { .. }) => Ok(()),
-                        other => other,
-                    }
+                    gone_is_done(api.delete_function_code_signing_config(&name).await)
                 })
             },
         )

@@ -4,7 +4,7 @@
 
 use flotilla_cloud::lambda::{ApiError, FunctionUrlSettings};
 
-use super::run::{FnRun, Guard, Stop};
+use super::run::{FnRun, Guard, Stop, gone_is_done};
 
 impl FnRun<'_> {
     /// CreateFunctionUrlConfig. A 409 (a URL exists: our own after a lost response, or
@@ -81,10 +81,7 @@ impl FnRun<'_> {
             let name = name.clone();
             let q = q.clone();
             Box::pin(async move {
-                match api.delete_function_url_config(&name, q.as_deref()).await {
-                    Err(ApiError::NotFound { .. }) => Ok(()),
-                    other => other,
-                }
+                gone_is_done(api.delete_function_url_config(&name, q.as_deref()).await)
             })
         })
         .await?;

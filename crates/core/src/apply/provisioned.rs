@@ -16,10 +16,10 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use flotilla_cloud::lambda::{ApiError, ProvisionedConcurrencyInfo, ProvisionedStatus};
+use flotilla_cloud::lambda::{ProvisionedConcurrencyInfo, ProvisionedStatus};
 
 use super::failure::FailureCause;
-use super::run::{FnRun, Guard, Stop};
+use super::run::{FnRun, Guard, Stop, gone_is_done};
 use super::waiter::{Goal, POLL_JITTER, poll_interval};
 
 const GET: &str = "GetProvisionedConcurrencyConfig";
@@ -85,11 +85,7 @@ impl FnRun<'_> {
                 let name = name.clone();
                 let qualifier = qualifier.clone();
                 Box::pin(async move {
-                    match api.delete_provisioned_concurrency(&name, &qualifier).await {
-                        // Our own earlier attempt, whose response was lost, removed it.
-                        Err(ApiError::NotFound { .. }) => Ok(()),
-                        other => other,
-                    }
+                    gone_is_done(api.delete_provisioned_concurrency(&name, &qualifier).await)
                 })
             },
         )

@@ -623,6 +623,15 @@ impl FnRun<'_> {
     }
 }
 
+/// The result of a delete whose target is already gone (404: deleted by someone else,
+/// or by our own earlier attempt whose response was lost): that is what was wanted.
+pub(crate) fn gone_is_done(result: ApiResult<()>) -> ApiResult<()> {
+    match result {
+        Err(ApiError::NotFound { .. }) => Ok(()),
+        other => other,
+    }
+}
+
 /// True when every field the input sets equals the live configuration.
 pub(crate) fn config_matches(input: &UpdateConfigInput, info: &FunctionInfo) -> bool {
     config_mismatches(input, info).is_empty()
