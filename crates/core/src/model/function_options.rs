@@ -53,7 +53,8 @@ pub(crate) struct FunctionOptions {
 
 impl<'a> Validator<'a> {
     /// `tracing`, `snap_start`, `kms_key` and `dead_letter`, Lambda's defaults where
-    /// absent (and listed as left alone). `runtime` is the zip function's runtime (`None` when it has none).
+    /// absent (and listed as left alone). `runtime` is the zip function's runtime
+    /// (`None` when it has none).
     pub(crate) fn function_options(
         &mut self,
         layers: &Layers<'a>,
@@ -63,29 +64,21 @@ impl<'a> Validator<'a> {
         runtime: Option<&str>,
     ) -> Option<FunctionOptions> {
         let p = |k: &str| format!("{path}.{k}");
+        let tracing_src = layers.pick(|s| s.tracing.as_ref());
+        let snap_src = layers.pick(|s| s.snap_start.as_ref());
+        let kms_src = layers.pick(|s| s.kms_key.as_ref());
+        let dead_letter_src = layers.pick(|s| s.dead_letter.as_ref());
         let left_alone = [
-            (layers.pick(|s| s.tracing.as_ref()), ConfigField::Tracing),
-            (
-                layers.pick(|s| s.snap_start.as_ref()),
-                ConfigField::SnapStart,
-            ),
-            (layers.pick(|s| s.kms_key.as_ref()), ConfigField::KmsKey),
-            (
-                layers.pick(|s| s.dead_letter.as_ref()),
-                ConfigField::DeadLetter,
-            ),
+            (tracing_src, ConfigField::Tracing),
+            (snap_src, ConfigField::SnapStart),
+            (kms_src, ConfigField::KmsKey),
+            (dead_letter_src, ConfigField::DeadLetter),
         ]
         .into_iter()
         .filter(|(src, _)| src.is_none())
         .map(|(_, field)| field)
         .collect();
-        let tracing = self.mode(
-            layers.pick(|s| s.tracing.as_ref()),
-            ctx,
-            &p("tracing"),
-            TRACING,
-        );
-        let snap_src = layers.pick(|s| s.snap_start.as_ref());
+        let tracing = self.mode(tracing_src, ctx, &p("tracing"), TRACING);
         let snap_start = self.mode(snap_src, ctx, &p("snap_start"), SNAP_START);
         if let (Some(Some(mode)), Some(src)) = (&snap_start, snap_src)
             && mode != SNAP_START_NONE
@@ -113,14 +106,14 @@ impl<'a> Validator<'a> {
             }
         }
         let kms_key = self.arn(
-            layers.pick(|s| s.kms_key.as_ref()),
+            kms_src,
             ctx,
             &p("kms_key"),
             &["kms"],
             "arn:aws:kms:eu-north-1:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         );
         let dead_letter = self.arn(
-            layers.pick(|s| s.dead_letter.as_ref()),
+            dead_letter_src,
             ctx,
             &p("dead_letter"),
             &["sqs", "sns"],
