@@ -17,7 +17,7 @@ use flotilla_cloud::lambda::{
 };
 
 use crate::Sim;
-use crate::http::routes::{LambdaRequest, Reply};
+use crate::http::routes::{LambdaRequest, Reply, only_members};
 use crate::state::{SimError, parse_function_ref};
 use crate::world::{Call, World};
 
@@ -249,7 +249,7 @@ async fn handle_runtime_management(sim: &Sim, req: &LambdaRequest<'_>, reference
             .await?
         }
         "PUT" => {
-            only(
+            only_members(
                 &req.body,
                 "PutRuntimeManagementConfig",
                 &["UpdateRuntimeOn", "RuntimeVersionArn"],
@@ -310,7 +310,7 @@ async fn handle_recursion(sim: &Sim, req: &LambdaRequest<'_>, reference: &str) -
             .await?
         }
         "PUT" => {
-            only(&req.body, "PutFunctionRecursionConfig", &["RecursiveLoop"])?;
+            only_members(&req.body, "PutFunctionRecursionConfig", &["RecursiveLoop"])?;
             let value = req
                 .body()
                 .str("RecursiveLoop")?
@@ -379,26 +379,6 @@ pub(crate) fn handles(segments: &[&str]) -> bool {
     )
 }
 
-/// Refuses members of `body` other than `allowed` (400: never a silent drop).
-fn only(body: &Value, operation: &str, allowed: &[&str]) -> Result<(), SimError> {
-    let Value::Object(members) = body else {
-        return Ok(());
-    };
-    let extra: Vec<&str> = members
-        .keys()
-        .map(String::as_str)
-        .filter(|k| !allowed.contains(k))
-        .collect();
-    if extra.is_empty() {
-        Ok(())
-    } else {
-        Err(SimError::invalid(format!(
-            "The emulator does not model {} of {operation}; Lambda would apply it, so the request is refused rather than half done.",
-            extra.join(", ")
-        )))
-    }
-}
-
 /// The `Destination` of one end of a `DestinationConfig`.
 fn destination(config: Option<&Map<String, Value>>, end: &str) -> Result<Option<String>, SimError> {
     let Some(v) = config.and_then(|c| c.get(end)).filter(|v| !v.is_null()) else {
@@ -409,7 +389,7 @@ fn destination(config: Option<&Map<String, Value>>, end: &str) -> Result<Option<
             "DestinationConfig.{end} must be an object"
         )));
     };
-    only(v, "PutFunctionEventInvokeConfig", &["Destination"])?;
+    only_members(v, "PutFunctionEventInvokeConfig", &["Destination"])?;
     match members.get("Destination") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
@@ -449,7 +429,7 @@ pub(crate) async fn handle(sim: &Sim, req: &LambdaRequest<'_>) -> Reply {
     };
     match op {
         ApiOp::PutFunctionEventInvokeConfig => {
-            only(
+            only_members(
                 &req.body,
                 "PutFunctionEventInvokeConfig",
                 &[
@@ -462,7 +442,7 @@ pub(crate) async fn handle(sim: &Sim, req: &LambdaRequest<'_>) -> Reply {
             let destinations = match req.body.get("DestinationConfig") {
                 None | Some(Value::Null) => None,
                 Some(v @ Value::Object(m)) => {
-                    only(
+                    only_members(
                         v,
                         "PutFunctionEventInvokeConfig",
                         &["OnSuccess", "OnFailure"],

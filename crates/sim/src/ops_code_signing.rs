@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use flotilla_cloud::lambda::{ApiOp, PackageType, is_code_signing_config_arn};
 
 use crate::Sim;
-use crate::http::routes::{LambdaRequest, Reply};
+use crate::http::routes::{LambdaRequest, Reply, only_members};
 use crate::state::{SimError, parse_function_ref};
 use crate::world::{Call, World};
 
@@ -337,28 +337,9 @@ pub(crate) fn handles(segments: &[&str]) -> bool {
     )
 }
 
-/// Refuses members of `body` other than `allowed` (400: never a silent drop).
-fn only(body: &Value, operation: &str, allowed: &[&str]) -> Result<(), SimError> {
-    let Value::Object(members) = body else {
-        return Ok(());
-    };
-    let extra: Vec<&str> = members
-        .keys()
-        .map(String::as_str)
-        .filter(|k| !allowed.contains(k))
-        .collect();
-    if extra.is_empty() {
-        return Ok(());
-    }
-    Err(SimError::invalid(format!(
-        "The emulator does not model {} of {operation}; Lambda would apply it, so the request is refused rather than half done.",
-        extra.join(", ")
-    )))
-}
-
 /// The members of a Create or UpdateCodeSigningConfig body.
 fn input(body: &Value, operation: &str) -> Result<CodeSigningInput, SimError> {
-    only(
+    only_members(
         body,
         operation,
         &["Description", "AllowedPublishers", "CodeSigningPolicies"],
@@ -373,7 +354,7 @@ fn input(body: &Value, operation: &str) -> Result<CodeSigningInput, SimError> {
     let profiles = match body.get("AllowedPublishers") {
         None | Some(Value::Null) => None,
         Some(p @ Value::Object(m)) => {
-            only(p, operation, &["SigningProfileVersionArns"])?;
+            only_members(p, operation, &["SigningProfileVersionArns"])?;
             match m.get("SigningProfileVersionArns") {
                 Some(Value::Array(items)) => Some(
                     items
@@ -397,7 +378,7 @@ fn input(body: &Value, operation: &str) -> Result<CodeSigningInput, SimError> {
     let untrusted = match body.get("CodeSigningPolicies") {
         None | Some(Value::Null) => None,
         Some(p @ Value::Object(m)) => {
-            only(p, operation, &["UntrustedArtifactOnDeployment"])?;
+            only_members(p, operation, &["UntrustedArtifactOnDeployment"])?;
             text(
                 m.get("UntrustedArtifactOnDeployment"),
                 "UntrustedArtifactOnDeployment",
@@ -527,7 +508,7 @@ pub(crate) async fn handle(sim: &Sim, req: &LambdaRequest<'_>) -> Reply {
             let short = parse_function_ref(&reference).0;
             match method {
                 "PUT" => {
-                    only(
+                    only_members(
                         &req.body,
                         "PutFunctionCodeSigningConfig",
                         &["CodeSigningConfigArn"],

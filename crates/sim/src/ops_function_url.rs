@@ -19,7 +19,7 @@ use flotilla_cloud::lambda::{
 };
 
 use crate::Sim;
-use crate::http::routes::{LambdaRequest, Reply};
+use crate::http::routes::{LambdaRequest, Reply, only_members, only_query};
 use crate::state::{FunctionRecord, SimError, parse_function_ref};
 use crate::world::{Call, World};
 
@@ -364,7 +364,7 @@ fn cors_of(v: &Value) -> Result<Option<UrlCors>, SimError> {
         Value::Object(m) => m,
         _ => return Err(SimError::invalid("Cors must be an object.")),
     };
-    only(v, "Cors", &CORS_MEMBERS)?;
+    only_members(v, "Cors", &CORS_MEMBERS)?;
     let list = |key: &str| -> Result<Vec<String>, SimError> {
         match members.get(key) {
             None | Some(Value::Null) => Ok(Vec::new()),
@@ -411,43 +411,6 @@ fn cors_of(v: &Value) -> Result<Option<UrlCors>, SimError> {
         allow_credentials,
         max_age,
     }))
-}
-
-/// Refuses members of `body` other than `allowed` (400: never a silent drop).
-fn only(body: &Value, operation: &str, allowed: &[&str]) -> Result<(), SimError> {
-    let Value::Object(members) = body else {
-        return Ok(());
-    };
-    let extra: Vec<&str> = members
-        .keys()
-        .map(String::as_str)
-        .filter(|k| !allowed.contains(k))
-        .collect();
-    if extra.is_empty() {
-        Ok(())
-    } else {
-        Err(SimError::invalid(format!(
-            "The emulator does not model {} of {operation}; Lambda would apply it, so the request is refused rather than half done.",
-            extra.join(", ")
-        )))
-    }
-}
-
-/// Refuses query parameters other than `allowed`.
-fn only_query(req: &LambdaRequest<'_>, op: &str, allowed: &[&str]) -> Result<(), SimError> {
-    let other: Vec<&str> = req
-        .query
-        .iter()
-        .map(|(k, _)| k.as_str())
-        .filter(|k| !allowed.contains(k))
-        .collect();
-    if other.is_empty() {
-        return Ok(());
-    }
-    Err(SimError::invalid(format!(
-        "The emulator does not model {} of {op}; the request is refused rather than half done.",
-        other.join(", ")
-    )))
 }
 
 const BODY_MEMBERS: [&str; 3] = ["AuthType", "Cors", "InvokeMode"];
@@ -517,7 +480,7 @@ pub(crate) async fn handle(sim: &Sim, req: &LambdaRequest<'_>, f: &str, list: bo
         }
         ("POST", false) => {
             only_query(req, "CreateFunctionUrlConfig", &["Qualifier"])?;
-            only(body, "CreateFunctionUrlConfig", &BODY_MEMBERS)?;
+            only_members(body, "CreateFunctionUrlConfig", &BODY_MEMBERS)?;
             let auth = auth_of(&field("AuthType"))?.ok_or_else(|| {
                 SimError::invalid("1 validation error detected: Value null at 'authType' failed to satisfy constraint: Member must not be null")
             })?;
@@ -539,7 +502,7 @@ pub(crate) async fn handle(sim: &Sim, req: &LambdaRequest<'_>, f: &str, list: bo
         }
         ("PUT", false) => {
             only_query(req, "UpdateFunctionUrlConfig", &["Qualifier"])?;
-            only(body, "UpdateFunctionUrlConfig", &BODY_MEMBERS)?;
+            only_members(body, "UpdateFunctionUrlConfig", &BODY_MEMBERS)?;
             let patch = UrlPatch {
                 auth: auth_of(&field("AuthType"))?,
                 invoke_mode: mode_of(&field("InvokeMode"))?,

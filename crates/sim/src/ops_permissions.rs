@@ -314,7 +314,7 @@ pub(crate) mod http {
     use flotilla_cloud::lambda::{AddPermissionInput, ApiOp, Permission, RemovePermissionInput};
 
     use crate::Sim;
-    use crate::http::routes::{LambdaRequest, Reply};
+    use crate::http::routes::{LambdaRequest, Reply, only_query};
     use crate::state::{SimError, parse_function_ref};
 
     /// AddPermission's body members the emulator models.
@@ -341,23 +341,6 @@ pub(crate) mod http {
 
     fn required(body: &Value, key: &str) -> Result<String, SimError> {
         text(body, key)?.ok_or_else(|| SimError::invalid(format!("{key} is required.")))
-    }
-
-    /// Refuses query parameters other than `allowed`.
-    fn only_query(req: &LambdaRequest<'_>, op: &str, allowed: &[&str]) -> Result<(), SimError> {
-        let other: Vec<&str> = req
-            .query
-            .iter()
-            .map(|(k, _)| k.as_str())
-            .filter(|k| !allowed.contains(k))
-            .collect();
-        if other.is_empty() {
-            return Ok(());
-        }
-        Err(SimError::invalid(format!(
-            "The emulator does not model {} of {op}; the request is refused rather than half done.",
-            other.join(", ")
-        )))
     }
 
     /// Routes one policy request; `rest` is what follows `policy` in the path.

@@ -40,6 +40,47 @@ impl LambdaRequest<'_> {
     }
 }
 
+/// Refuses members of the JSON object `value` (a request body, or an object in one,
+/// named `what`) other than `allowed`: 400, never a silent drop.
+pub(crate) fn only_members(value: &Value, what: &str, allowed: &[&str]) -> Result<(), SimError> {
+    let Value::Object(members) = value else {
+        return Ok(());
+    };
+    let extra: Vec<&str> = members
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !allowed.contains(k))
+        .collect();
+    if extra.is_empty() {
+        return Ok(());
+    }
+    Err(SimError::invalid(format!(
+        "The emulator does not model {} of {what}; Lambda would apply it, so the request is refused rather than half done.",
+        extra.join(", ")
+    )))
+}
+
+/// Refuses query parameters of `req` other than `allowed`.
+pub(crate) fn only_query(
+    req: &LambdaRequest<'_>,
+    op: &str,
+    allowed: &[&str],
+) -> Result<(), SimError> {
+    let other: Vec<&str> = req
+        .query
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .filter(|k| !allowed.contains(k))
+        .collect();
+    if other.is_empty() {
+        return Ok(());
+    }
+    Err(SimError::invalid(format!(
+        "The emulator does not model {} of {op}; the request is refused rather than half done.",
+        other.join(", ")
+    )))
+}
+
 impl From<BadField> for SimError {
     fn from(e: BadField) -> Self {
         SimError::new(400, "InvalidParameterValueException", e.0)

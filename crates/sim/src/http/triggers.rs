@@ -9,7 +9,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::routes::{LambdaRequest, Reply, page, with_marker};
+use super::routes::{LambdaRequest, Reply, only_members, page, with_marker};
 use crate::Sim;
 use crate::ops_triggers::MappingView;
 use crate::state::{SimError, parse_function_ref};
@@ -47,24 +47,6 @@ const UPDATE_MEMBERS: &[&str] = &[
 
 fn bad(message: impl Into<String>) -> SimError {
     SimError::invalid(message)
-}
-
-fn only(body: &Value, op: &str, members: &[&str]) -> Result<(), SimError> {
-    let Value::Object(map) = body else {
-        return Ok(());
-    };
-    let extra: Vec<&str> = map
-        .keys()
-        .map(String::as_str)
-        .filter(|k| !members.contains(k))
-        .collect();
-    if extra.is_empty() {
-        return Ok(());
-    }
-    Err(bad(format!(
-        "The emulator does not model {} of {op}; Lambda would apply it, so the request is refused rather than half done.",
-        extra.join(", ")
-    )))
 }
 
 fn member<'a>(body: &'a Value, key: &str) -> Option<&'a Value> {
@@ -114,7 +96,7 @@ fn filters(body: &Value) -> Result<Option<Vec<String>>, SimError> {
     let Some(criteria) = member(body, "FilterCriteria") else {
         return Ok(None);
     };
-    only(criteria, "FilterCriteria", &["Filters"])?;
+    only_members(criteria, "FilterCriteria", &["Filters"])?;
     let Some(list) = member(criteria, "Filters") else {
         return Ok(Some(Vec::new()));
     };
@@ -124,7 +106,7 @@ fn filters(body: &Value) -> Result<Option<Vec<String>>, SimError> {
     items
         .iter()
         .map(|f| {
-            only(f, "Filter", &["Pattern"])?;
+            only_members(f, "Filter", &["Pattern"])?;
             string(f, "Pattern")?.ok_or_else(|| bad("Filter.Pattern is required."))
         })
         .collect::<Result<Vec<_>, _>>()
@@ -136,11 +118,11 @@ fn on_failure(body: &Value) -> Result<Option<String>, SimError> {
     let Some(config) = member(body, "DestinationConfig") else {
         return Ok(None);
     };
-    only(config, "DestinationConfig", &["OnFailure"])?;
+    only_members(config, "DestinationConfig", &["OnFailure"])?;
     let Some(on) = member(config, "OnFailure") else {
         return Ok(Some(String::new()));
     };
-    only(on, "OnFailure", &["Destination"])?;
+    only_members(on, "OnFailure", &["Destination"])?;
     Ok(Some(string(on, "Destination")?.unwrap_or_default()))
 }
 
@@ -253,7 +235,7 @@ pub(crate) async fn handle(sim: &Sim, req: &LambdaRequest<'_>, uuid: Option<&str
     let (acct, region) = (req.account.as_str(), req.region.as_str());
     match (req.method, uuid) {
         ("POST", None) => {
-            only(&req.body, "CreateEventSourceMapping", CREATE_MEMBERS)?;
+            only_members(&req.body, "CreateEventSourceMapping", CREATE_MEMBERS)?;
             let function_name = string(&req.body, "FunctionName")?
                 .ok_or_else(|| bad("FunctionName is required."))?;
             let source = string(&req.body, "EventSourceArn")?
@@ -313,7 +295,7 @@ pub(crate) async fn handle(sim: &Sim, req: &LambdaRequest<'_>, uuid: Option<&str
             Ok((200, Some(configuration(&view))))
         }
         ("PUT", Some(uuid)) => {
-            only(&req.body, "UpdateEventSourceMapping", UPDATE_MEMBERS)?;
+            only_members(&req.body, "UpdateEventSourceMapping", UPDATE_MEMBERS)?;
             let input = UpdateMappingInput {
                 uuid: uuid.to_owned(),
                 function_name: string(&req.body, "FunctionName")?,
