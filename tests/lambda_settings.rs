@@ -292,6 +292,60 @@ fn tracing_kms_dead_letter_and_snap_start_the_manifest_does_not_mention_are_left
 }
 
 #[test]
+fn a_function_whose_creation_failed_is_created_again_from_the_manifest_alone() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    let sim = Sim::start(root, &["--account", FLEET_ACCOUNT, "--latency", "20ms"]);
+    let rule = r#"[{"op": "CreateFunction", "function": "orders", "kind": {"type": "fail_update", "reason": "the zip is broken", "reason_code": "InvalidZipFileException"}, "trigger": {"next": 1}}]"#;
+    let (status, text) =
+        support::http(sim.port, "POST", "/_sim/faults", &[], rule).expect("the sim answers");
+    assert!((200..300).contains(&status), "{status} {text}");
+    // Someone else's creation, with settings the manifest does not mention, failed.
+    let (status, body) = call(
+        &sim,
+        "POST",
+        "/2015-03-31/functions",
+        &serde_json::json!({
+            "FunctionName": "orders", "Role": format!("arn:aws:iam::{FLEET_ACCOUNT}:role/orders"),
+            "Runtime": "java21", "Handler": "app.App::handle",
+            "Code": { "ZipFile": "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==" },
+            "TracingConfig": { "Mode": "Active" },
+            "VpcConfig": {
+                "SubnetIds": ["subnet-0a1b2c3d4e5f60718"],
+                "SecurityGroupIds": ["sg-0123456789abcdef0"],
+            },
+        }),
+    );
+    assert_eq!(status, 201, "{body}");
+    for _ in 0..200 {
+        let c = sim.get_function(FLEET_ACCOUNT, REGION, "orders")["Configuration"].clone();
+        if c["State"] == "Failed" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+
+    // Nothing of the failed function is kept: it is created with Lambda's defaults.
+    write_bare(root, "");
+    let json = flo(root, &sim, &["plan", "--format", "json"])
+        .expect_code(0)
+        .stdout;
+    let plan: serde_json::Value = serde_json::from_str(&json).expect("JSON plan");
+    let f = &plan["functions"][0];
+    assert_eq!(f["action"], "replace", "{json}");
+    assert_eq!(f["desired"]["tracing"], "PassThrough", "{json}");
+    assert!(f["desired"]["vpc"].is_null(), "{json}");
+    flo(root, &sim, &["apply", "--auto-approve"]).expect_code(0);
+    let c = settled(&sim, "orders")["Configuration"].clone();
+    assert_eq!(c["TracingConfig"]["Mode"], "PassThrough", "{c}");
+    assert!(
+        c.get("VpcConfig")
+            .is_none_or(|v| v["SubnetIds"] == serde_json::json!([])),
+        "{c}"
+    );
+}
+
+#[test]
 fn the_manifest_refuses_bad_modes_arns_and_snap_start_runtimes() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let root = tmp.path();

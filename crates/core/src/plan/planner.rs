@@ -139,7 +139,12 @@ fn plan_function(
     artifact: &ArtifactDigest,
     manifest_dir: &Path,
 ) -> Result<FunctionPlan, PlanError> {
-    let desired = desired_config(f, tags, live.info.as_ref().map(|i| &i.config));
+    // A function whose creation failed is replaced: nothing of it is kept.
+    let kept = live
+        .info
+        .as_ref()
+        .filter(|i| !matches!(i.state, Some(FunctionStateKind::Failed)));
+    let config = fill_defaults(f.desired_config_against(kept.map(|i| &i.config)));
     let (mut action, mut steps) = match &live.info {
         None => (
             Action::Create,
@@ -159,6 +164,7 @@ fn plan_function(
         Some(info) => {
             let steps = update_steps(
                 f,
+                &config,
                 tags,
                 info,
                 live.alias.as_ref(),
@@ -202,7 +208,7 @@ fn plan_function(
         artifact: artifact.clone(),
         source: code_origin(f, manifest_dir),
         upload: upload_target(f, artifact),
-        desired,
+        desired: desired_from(f, tags, config),
         depends_on: f.depends_on.clone(),
         retry: f.retry.into(),
         wait: f.wait.into(),
@@ -357,7 +363,16 @@ pub(crate) fn desired_config(
     tags: &BTreeMap<String, String>,
     live: Option<&FunctionConfig>,
 ) -> DesiredConfig {
-    let config = fill_defaults(f.desired_config_against(live)).map_environment(|k, v| {
+    desired_from(f, tags, fill_defaults(f.desired_config_against(live)))
+}
+
+/// [`desired_config`] from the configuration already built.
+fn desired_from(
+    f: &Function,
+    tags: &BTreeMap<String, String>,
+    config: FunctionConfig,
+) -> DesiredConfig {
+    let config = config.map_environment(|k, v| {
         if f.sensitive_keys.contains(k) {
             EnvValue::Sensitive(f.environment_sources.get(k).cloned())
         } else {
@@ -397,17 +412,19 @@ fn create_steps(f: &Function, tags: &BTreeMap<String, String>) -> Vec<Step> {
 
 /// Steps in apply's order: code → configuration → publish → alias, then the
 /// function-level settings that need no wait (tags, concurrency).
+/// `desired` is [`Function::desired_config_against`] the live configuration, defaults
+/// filled.
 fn update_steps(
     f: &Function,
+    desired: &FunctionConfig,
     tags: &BTreeMap<String, String>,
     info: &FunctionInfo,
     alias: Option<&AliasInfo>,
     latest: Option<&VersionInfo>,
     artifact: &ArtifactDigest,
 ) -> Result<Vec<Step>, PlanError> {
-    let desired = fill_defaults(f.desired_config_against(Some(&info.config)));
     let live = fill_defaults(info.config.clone());
-    let diff = diff_config(&desired, &live, &f.sensitive_keys);
+    let diff = diff_config(desired, &live, &f.sensitive_keys);
     if diff.package_type_differs {
         return Err(PlanError::PackageTypeChange {
             key: f.key.clone(),
