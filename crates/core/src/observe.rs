@@ -14,7 +14,7 @@ use futures::StreamExt;
 use crate::model::{Function, FunctionKey, Model};
 use crate::pace::Pacer;
 use flotilla_cloud::lambda::{
-    AliasInfo, ApiError, ApiOp, ApiResult, FunctionInfo, LambdaApi, MappingInfo,
+    AliasInfo, ApiError, ApiOp, ApiResult, FunctionInfo, FunctionStateKind, LambdaApi, MappingInfo,
     ProvisionedConcurrencyInfo, VersionInfo,
 };
 
@@ -66,6 +66,16 @@ pub struct LiveFunction {
     /// The function URL, read only when the manifest has `url` (`None`: not read, or
     /// there is none).
     pub url: Option<flotilla_cloud::lambda::FunctionUrlInfo>,
+}
+
+impl LiveFunction {
+    /// `$LATEST` when the function exists and its creation did not fail: a failed one
+    /// is deleted and created again, so nothing of it is kept or changed in place.
+    pub fn existing(&self) -> Option<&FunctionInfo> {
+        self.info
+            .as_ref()
+            .filter(|i| !matches!(i.state, Some(FunctionStateKind::Failed)))
+    }
 }
 
 /// Hands out the Lambda client for an account (`None`: the credentials' own) and region.

@@ -5,7 +5,6 @@
 use crate::model::Function;
 use crate::model::around_async::Managed;
 use crate::observe::LiveFunction;
-use flotilla_cloud::lambda::FunctionStateKind;
 
 use super::types::{Action, Step};
 
@@ -18,10 +17,7 @@ pub(crate) fn add_around_steps(
     steps: &mut Vec<Step>,
 ) {
     // A function created (or created again) has none of these resources yet.
-    let exists = live
-        .info
-        .as_ref()
-        .is_some_and(|i| !matches!(i.state, Some(FunctionStateKind::Failed)));
+    let exists = live.existing().is_some();
     let mut added = Vec::new();
     if let Some(wanted) = &f.around_async.event_invoke {
         let have = live

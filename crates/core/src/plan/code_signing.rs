@@ -7,7 +7,6 @@
 use crate::model::Function;
 use crate::model::around_async::Managed;
 use crate::observe::LiveFunction;
-use flotilla_cloud::lambda::FunctionStateKind;
 
 use super::types::Step;
 
@@ -22,10 +21,7 @@ pub(crate) fn create_arn(f: &Function) -> Option<String> {
 /// The step that brings an existing function's code signing configuration to the
 /// manifest's, if it differs; `None` for a function created by this plan.
 pub(crate) fn step(f: &Function, live: &LiveFunction) -> Option<Step> {
-    let exists = live
-        .info
-        .as_ref()
-        .is_some_and(|i| !matches!(i.state, Some(FunctionStateKind::Failed)));
+    let exists = live.existing().is_some();
     if !exists {
         return None;
     }

@@ -3,7 +3,7 @@
 //! defaults filled on both sides. Pure. Its policy statements are planned with the
 //! other permissions (`permissions.rs`).
 
-use flotilla_cloud::lambda::{FunctionStateKind, FunctionUrlSettings};
+use flotilla_cloud::lambda::FunctionUrlSettings;
 
 use crate::model::Function;
 use crate::model::around_async::Managed;
@@ -18,10 +18,7 @@ pub fn url_steps(f: &Function, live: &LiveFunction) -> Vec<Step> {
         return Vec::new();
     };
     // A function created (or created again) has no URL yet.
-    let exists = live
-        .info
-        .as_ref()
-        .is_some_and(|i| !matches!(i.state, Some(FunctionStateKind::Failed)));
+    let exists = live.existing().is_some();
     let have = live.url.as_ref().filter(|_| exists).map(|u| &u.settings);
     let q = qualifier(f.alias.as_ref().map(|a| a.as_str()));
     match (want, have) {

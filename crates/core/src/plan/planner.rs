@@ -140,11 +140,7 @@ fn plan_function(
     manifest_dir: &Path,
 ) -> Result<FunctionPlan, PlanError> {
     // A function whose creation failed is replaced: nothing of it is kept.
-    let kept = live
-        .info
-        .as_ref()
-        .filter(|i| !matches!(i.state, Some(FunctionStateKind::Failed)));
-    let config = fill_defaults(f.desired_config_against(kept.map(|i| &i.config)));
+    let config = fill_defaults(f.desired_config_against(live.existing().map(|i| &i.config)));
     let (mut action, mut steps) = match &live.info {
         None => (
             Action::Create,
